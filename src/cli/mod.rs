@@ -1,0 +1,4 @@
+//! Subcommands of the `neuroplast` binary.
+
+pub mod bench;
+pub mod run;

@@ -1,0 +1,207 @@
+//! `neuroplast run` and `neuroplast resume`: headless simulation with statistics.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use neuroplast::analysis::activity_stats;
+use neuroplast::scene::format::Connectivity;
+use neuroplast::scene::{Scene, snapshot};
+use neuroplast::sim::{Dim, Network, Quantity, SpikeLog, StepReport};
+
+/// Options shared by `run` and `resume`.
+#[derive(Args, Clone)]
+pub struct SimArgs {
+    /// Biological time to simulate ("1s", "500 ms").
+    #[arg(long, default_value = "1s", value_parser = parse_time_ms)]
+    pub duration: f64,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Write every spike as `time_ms,neuron` lines to this CSV file.
+    #[arg(long)]
+    pub spikes: Option<PathBuf>,
+    /// Save the final state to this snapshot file.
+    #[arg(long)]
+    pub save_snapshot: Option<PathBuf>,
+    /// Leave this much biological time out of the statistics (the initial transient).
+    #[arg(long, default_value = "0ms", value_parser = parse_time_ms)]
+    pub stats_from: f64,
+    /// Print one JSON object instead of the table (for scripts and `neuroplast bench`).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `neuroplast run SCENE`.
+#[derive(Args)]
+pub struct RunArgs {
+    /// Scene file (RON).
+    pub scene: PathBuf,
+    /// Seed for every random draw (default: the scene's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Multiply every population's size by this factor and divide Bernoulli connection
+    /// probabilities by it, keeping the number of synapses per neuron.
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f64,
+    #[command(flatten)]
+    pub sim: SimArgs,
+}
+
+/// `neuroplast resume SNAPSHOT`.
+#[derive(Args)]
+pub struct ResumeArgs {
+    /// Snapshot file written by `--save-snapshot`.
+    pub snapshot: PathBuf,
+    #[command(flatten)]
+    pub sim: SimArgs,
+}
+
+fn parse_time_ms(s: &str) -> Result<f64, String> {
+    let ms = Quantity::parse(s)?.expect(Dim::Time)?;
+    if ms.is_finite() && ms >= 0.0 { Ok(ms) } else { Err(format!("`{s}` must be a time >= 0")) }
+}
+
+fn thread_pool(threads: Option<usize>) -> Result<()> {
+    if let Some(n) = threads {
+        anyhow::ensure!(n >= 1, "--threads must be at least 1");
+        rayon::ThreadPoolBuilder::new().num_threads(n).build_global().context("starting the thread pool")?;
+    }
+    Ok(())
+}
+
+/// `neuroplast run`.
+pub fn run(args: RunArgs) -> Result<()> {
+    thread_pool(args.sim.threads)?;
+    anyhow::ensure!(args.scale.is_finite() && args.scale > 0.0, "--scale must be a positive number");
+    let t0 = Instant::now();
+    let mut scene = Scene::load(&args.scene)?;
+    if args.scale != 1.0 {
+        scale_scene(&mut scene, args.scale);
+    }
+    let net = scene.build(args.seed)?;
+    let label = format!("{} ({})", args.scene.display(), scene.file.name);
+    simulate(net, &label, t0.elapsed(), &args.sim)
+}
+
+/// `neuroplast resume`.
+pub fn resume(args: ResumeArgs) -> Result<()> {
+    thread_pool(args.sim.threads)?;
+    let t0 = Instant::now();
+    let net = snapshot::load(&args.snapshot)?;
+    let label = format!("{} (snapshot at {:.1} ms)", args.snapshot.display(), net.time_ms());
+    simulate(net, &label, t0.elapsed(), &args.sim)
+}
+
+/// Multiplies population sizes by `factor` and divides Bernoulli probabilities by it.
+pub fn scale_scene(scene: &mut Scene, factor: f64) {
+    for p in &mut scene.file.populations {
+        p.size = ((p.size as f64 * factor).round() as u32).max(1);
+    }
+    for proj in &mut scene.file.projections {
+        if let Connectivity::Bernoulli { p, .. } = &mut proj.connectivity {
+            *p = (*p / factor).min(1.0);
+        }
+    }
+}
+
+fn simulate(mut net: Network, label: &str, build: Duration, args: &SimArgs) -> Result<()> {
+    let dt = net.dt_ms();
+    let steps = (args.duration / dt).round() as u64;
+    let start_ms = net.time_ms();
+    let n = net.num_neurons();
+    let mut report = StepReport::with_capacity(n);
+    let mut log = SpikeLog::default();
+    let mut csv = match &args.spikes {
+        Some(p) => {
+            let f = std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?;
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+            writeln!(w, "time_ms,neuron")?;
+            Some(w)
+        }
+        None => None,
+    };
+    let bar = ProgressBar::with_draw_target(Some(steps), ProgressDrawTarget::hidden());
+    bar.set_style(ProgressStyle::with_template("{bar:40} {percent:>3}% {msg} eta {eta}").expect("valid template"));
+    let mut shown = args.json;
+    let t1 = Instant::now();
+    for k in 0..steps {
+        net.step(&mut report);
+        log.record(&report);
+        if let Some(w) = csv.as_mut() {
+            for id in &report.spikes {
+                writeln!(w, "{:.4},{}", report.time_ms, id.0)?;
+            }
+        }
+        if k & 1023 == 0 {
+            if !shown && t1.elapsed() > Duration::from_secs(1) {
+                bar.set_draw_target(ProgressDrawTarget::stderr());
+                shown = true;
+            }
+            bar.set_position(k);
+            bar.set_message(format!("{:.0} ms", net.time_ms() - start_ms));
+        }
+    }
+    let wall = t1.elapsed();
+    bar.finish_and_clear();
+    if let Some(mut w) = csv {
+        w.flush()?;
+    }
+    if let Some(p) = &args.save_snapshot {
+        snapshot::save(&net, p)?;
+    }
+    let end_ms = net.time_ms();
+    let stats = activity_stats(&log, n, dt, start_ms + args.stats_from, end_ms + 0.5 * dt);
+    let realtime = args.duration * 1e-3 / wall.as_secs_f64();
+    let rss_mb = peak_rss_mb();
+    if args.json {
+        println!(
+            "{{\"neurons\":{},\"synapses\":{},\"spikes\":{},\"mean_rate_hz\":{:.6},\"mean_cv_isi\":{:.6},\"fraction_active\":{:.6},\"build_s\":{:.6},\"sim_s\":{:.6},\"realtime_factor\":{:.6},\"peak_rss_mb\":{:.1}}}",
+            n,
+            net.num_synapses(),
+            log.len(),
+            stats.mean_rate_hz,
+            stats.mean_cv_isi,
+            stats.fraction_active,
+            build.as_secs_f64(),
+            wall.as_secs_f64(),
+            realtime,
+            rss_mb
+        );
+        return Ok(());
+    }
+    println!("scene        {label}");
+    println!("neurons      {n}");
+    println!("synapses     {}", net.num_synapses());
+    println!(
+        "simulated    {:.1} ms ({steps} steps of {dt} ms), seed {}, {} threads",
+        args.duration,
+        net.seed(),
+        rayon::current_num_threads()
+    );
+    println!("spikes       {}", log.len());
+    println!("mean rate    {:.3} Hz (from {:.0} ms)", stats.mean_rate_hz, args.stats_from);
+    println!("CV ISI       {:.3} ({} neurons with >= 3 spikes)", stats.mean_cv_isi, stats.cv_neurons);
+    println!("build time   {:.3} s", build.as_secs_f64());
+    println!("wall time    {:.3} s", wall.as_secs_f64());
+    println!("realtime     {realtime:.2}x");
+    println!("peak memory  {rss_mb:.1} MB");
+    if let Some(p) = &args.save_snapshot {
+        println!("snapshot     {}", p.display());
+    }
+    Ok(())
+}
+
+/// Peak resident set size of this process (MB), from /proc (0 where unavailable).
+pub fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}

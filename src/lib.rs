@@ -1,0 +1,8 @@
+//! Neuroplast: a laboratory for plastic, growing spiking neural networks.
+//!
+//! The engine (`sim`, `scene`, `analysis`) never imports Bevy and builds with
+//! `--no-default-features`.
+
+pub mod analysis;
+pub mod scene;
+pub mod sim;

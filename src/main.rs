@@ -1,0 +1,42 @@
+//! The `neuroplast` command line: run a scene headless, resume a snapshot, run the benchmarks.
+
+mod cli;
+
+use clap::{Parser, Subcommand};
+
+/// A laboratory for plastic, growing spiking neural networks.
+#[derive(Parser)]
+#[command(name = "neuroplast", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Simulate a scene headless and print activity statistics.
+    Run(cli::run::RunArgs),
+    /// Continue a simulation from a snapshot file.
+    Resume(cli::run::ResumeArgs),
+    /// Run the benchmark suite and print a table.
+    Bench(cli::bench::BenchArgs),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Run(args)) => cli::run::run(args),
+        Some(Command::Resume(args)) => cli::run::resume(args),
+        Some(Command::Bench(args)) => cli::bench::bench(args),
+        None => Err(anyhow::anyhow!(
+            "the 3D app is not part of this build yet; run a scene headless with `neuroplast run scenes/cuba.ron` (see --help)"
+        )),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,267 @@
+//! The scene file format (RON), version 1. Every dimensional value carries its unit
+//! ("20 ms", "-65 mV"); unknown fields are refused so typos never pass silently.
+
+use serde::{Deserialize, Serialize};
+
+use crate::sim::{NeuronModel, Quantity, Receptor};
+
+/// The scene format version this build reads and writes.
+pub const SCENE_VERSION: u32 = 1;
+
+/// A whole scene: populations, projections between them, couplings, inputs, time step and seed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename = "Scene", deny_unknown_fields)]
+pub struct SceneFile {
+    /// Format version; must equal [`SCENE_VERSION`].
+    pub version: u32,
+    /// Short title.
+    #[serde(default)]
+    pub name: String,
+    /// What the scene shows.
+    #[serde(default)]
+    pub description: String,
+    /// Integration time step.
+    pub dt: Quantity,
+    /// Seed of every random draw (layouts, connectivity, initial state, inputs).
+    #[serde(default)]
+    pub seed: u64,
+    /// Neuron populations.
+    pub populations: Vec<PopulationSpec>,
+    /// Chemical synapses between populations.
+    #[serde(default)]
+    pub projections: Vec<ProjectionSpec>,
+    /// Electrical couplings between populations.
+    #[serde(default)]
+    pub gap_junctions: Vec<GapJunctionSpec>,
+    /// External drive.
+    #[serde(default)]
+    pub inputs: Vec<InputSpec>,
+}
+
+/// A population: a name, a size, a model, where its neurons sit and how they start.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PopulationSpec {
+    /// Unique name, referenced by projections and inputs.
+    pub name: String,
+    /// Number of neurons.
+    pub size: u32,
+    /// Neuron model with its parameters (omitted parameters take the model's defaults).
+    pub model: NeuronModel,
+    /// Placement in space.
+    #[serde(default)]
+    pub layout: Layout,
+    /// Initial state.
+    #[serde(default)]
+    pub init: InitSpec,
+}
+
+/// Where a population's neurons are placed (coordinates in µm).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Layout {
+    /// Uniformly at random in an axis-aligned box.
+    Box {
+        /// Centre of the box.
+        center: (f32, f32, f32),
+        /// Edge lengths.
+        size: (f32, f32, f32),
+    },
+    /// Uniformly at random inside a ball.
+    Sphere {
+        /// Centre.
+        center: (f32, f32, f32),
+        /// Radius.
+        radius: f32,
+    },
+    /// On a cubic grid filled row by row, `spacing` apart, centred on `center`.
+    Grid {
+        /// Centre of the grid.
+        center: (f32, f32, f32),
+        /// Distance between neighbours.
+        spacing: f32,
+    },
+    /// Explicit positions, one per neuron.
+    Positions(Vec<(f32, f32, f32)>),
+}
+
+impl Default for Layout {
+    fn default() -> Self {
+        Layout::Box { center: (0.0, 0.0, 0.0), size: (1000.0, 1000.0, 1000.0) }
+    }
+}
+
+/// A distribution of values, each with a unit: `Constant("1.62 mV")`,
+/// `Uniform(low: "-60 mV", high: "-50 mV")`, `Normal(mean: "4 nS", sd: "1.5 nS")`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Dist {
+    /// Always the same value.
+    Constant(Quantity),
+    /// Uniform on [low, high).
+    Uniform {
+        /// Lower bound.
+        low: Quantity,
+        /// Upper bound.
+        high: Quantity,
+    },
+    /// Gaussian.
+    Normal {
+        /// Mean.
+        mean: Quantity,
+        /// Standard deviation.
+        sd: Quantity,
+    },
+}
+
+/// Initial state of a population's neurons (omitted: the model's resting state).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InitSpec {
+    /// Membrane potential.
+    #[serde(default)]
+    pub v: Option<Dist>,
+    /// Excitatory synaptic current (pA) or conductance (nS).
+    #[serde(default)]
+    pub syn_ex: Option<Dist>,
+    /// Inhibitory synaptic current (pA) or conductance (nS).
+    #[serde(default)]
+    pub syn_in: Option<Dist>,
+}
+
+/// Which pairs of neurons a projection connects.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Connectivity {
+    /// Each (pre, post) pair independently with probability `p`.
+    Bernoulli {
+        /// Connection probability.
+        p: f64,
+        /// Whether a neuron may connect to itself (source = target only).
+        #[serde(default = "yes")]
+        autapses: bool,
+    },
+    /// Each target neuron receives exactly `k` synapses from sources drawn with replacement.
+    FixedIndegree {
+        /// In-degree.
+        k: u32,
+        /// Whether a neuron may connect to itself.
+        #[serde(default = "yes")]
+        autapses: bool,
+    },
+    /// Each source neuron makes exactly `k` synapses onto targets drawn with replacement.
+    FixedOutdegree {
+        /// Out-degree.
+        k: u32,
+        /// Whether a neuron may connect to itself.
+        #[serde(default = "yes")]
+        autapses: bool,
+    },
+    /// Every source to every target.
+    AllToAll {
+        /// Whether a neuron may connect to itself.
+        #[serde(default = "yes")]
+        autapses: bool,
+    },
+    /// Source i to target i (equal sizes).
+    OneToOne,
+    /// Explicit (source index, target index) pairs within the two populations; repeats make multapses.
+    Pairs(Vec<(u32, u32)>),
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn zero_delay() -> Dist {
+    Dist::Constant(Quantity::new(0.0, crate::sim::Dim::Time))
+}
+
+fn excitatory() -> Receptor {
+    Receptor::Excitatory
+}
+
+/// Chemical synapses from one population to another.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectionSpec {
+    /// Optional label for the UI.
+    #[serde(default)]
+    pub name: String,
+    /// Presynaptic population.
+    pub source: String,
+    /// Postsynaptic population.
+    pub target: String,
+    /// Which pairs are connected.
+    pub connectivity: Connectivity,
+    /// Weight per synapse: a current jump (pA) or voltage jump (mV, converted with the target's
+    /// C_m/τ_m) for current-based targets, a conductance jump (nS) for conductance-based ones.
+    pub weight: Dist,
+    /// Transmission delay (rounded to the time step; 0 means before the next update).
+    #[serde(default = "zero_delay")]
+    pub delay: Dist,
+    /// Synaptic channel.
+    #[serde(default = "excitatory")]
+    pub receptor: Receptor,
+}
+
+/// Electrical couplings from one population to another.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GapJunctionSpec {
+    /// One side.
+    pub source: String,
+    /// Other side.
+    pub target: String,
+    /// Which pairs are coupled (self-couplings are dropped).
+    pub connectivity: Connectivity,
+    /// Coupling conductance.
+    pub conductance: Dist,
+}
+
+/// An external drive.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum InputSpec {
+    /// A current injected into a population (or some of its neurons), constant or in a window.
+    Current {
+        /// Target population.
+        target: String,
+        /// Indices within the population (all if omitted).
+        #[serde(default)]
+        neurons: Option<Vec<u32>>,
+        /// Amplitude.
+        amplitude: Quantity,
+        /// When it starts.
+        #[serde(default)]
+        start: Option<Quantity>,
+        /// When it stops (never if omitted).
+        #[serde(default)]
+        stop: Option<Quantity>,
+    },
+    /// `sources` independent Poisson trains at `rate` onto each target neuron.
+    Poisson {
+        /// Target population.
+        target: String,
+        /// Indices within the population (all if omitted).
+        #[serde(default)]
+        neurons: Option<Vec<u32>>,
+        /// Number of independent sources per target neuron.
+        sources: u32,
+        /// Rate of each source.
+        rate: Quantity,
+        /// Weight of each input spike (units as for projections).
+        weight: Quantity,
+        /// Synaptic channel.
+        #[serde(default = "excitatory")]
+        receptor: Receptor,
+    },
+    /// Spikes at listed times: (neuron index within the population, time).
+    SpikeTimes {
+        /// Target population.
+        target: String,
+        /// (index, time) pairs.
+        spikes: Vec<(u32, Quantity)>,
+        /// Weight of each spike (units as for projections).
+        weight: Quantity,
+        /// Synaptic channel.
+        #[serde(default = "excitatory")]
+        receptor: Receptor,
+    },
+}

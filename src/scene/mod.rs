@@ -1,0 +1,82 @@
+//! Scenes: the versioned RON scene format, building a network from it, and state snapshots.
+
+pub mod build;
+pub mod error;
+pub mod format;
+pub mod locate;
+pub mod snapshot;
+
+use std::path::Path;
+
+pub use error::{Located, SceneError};
+pub use format::{SCENE_VERSION, SceneFile};
+
+use crate::sim::Network;
+use error::Problem;
+use locate::PathIndex;
+
+/// A parsed scene with what is needed to point errors at its text.
+#[derive(Debug)]
+pub struct Scene {
+    /// The scene's content.
+    pub file: SceneFile,
+    /// Where it came from (a path or a label), for error messages.
+    pub origin: String,
+    index: PathIndex,
+}
+
+fn ron_options() -> ron::Options {
+    ron::Options::default()
+        .with_default_extension(ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES)
+        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+}
+
+impl Scene {
+    /// Parses scene text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Self, SceneError> {
+        let index = PathIndex::new(text);
+        match ron_options().from_str::<SceneFile>(text) {
+            Ok(file) => Ok(Self { file, origin: origin.to_string(), index }),
+            Err(e) => {
+                let (line, column) = (e.span.start.line, e.span.start.col);
+                let field = index.path_at((line, column)).unwrap_or("").to_string();
+                Err(SceneError::Invalid(Box::new(Located {
+                    file: origin.to_string(),
+                    line,
+                    column,
+                    field,
+                    message: e.code.to_string(),
+                })))
+            }
+        }
+    }
+
+    /// Reads and parses a scene file.
+    pub fn load(path: &Path) -> Result<Self, SceneError> {
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| SceneError::Io { file: origin.clone(), source })?;
+        Self::parse(&text, &origin)
+    }
+
+    /// Builds the network; `seed` overrides the scene's seed.
+    pub fn build(&self, seed: Option<u64>) -> Result<Network, SceneError> {
+        build::build_network(&self.file, seed).map_err(|p| self.locate(p))
+    }
+
+    /// Attaches a file position to a problem found after parsing.
+    fn locate(&self, p: Problem) -> SceneError {
+        let (line, column) = self.index.locate(&p.path).unwrap_or((1, 1));
+        SceneError::Invalid(Box::new(Located {
+            file: self.origin.clone(),
+            line,
+            column,
+            field: p.path,
+            message: p.message,
+        }))
+    }
+
+    /// Writes the scene back as RON text.
+    pub fn to_ron(file: &SceneFile) -> String {
+        ron::ser::to_string_pretty(file, ron::ser::PrettyConfig::default()).expect("a scene always serialises")
+    }
+}

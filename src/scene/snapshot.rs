@@ -1,0 +1,92 @@
+//! Snapshots: the whole simulation state (network, time, seed, pending synaptic input, inputs'
+//! progress) in a compact binary file that resumes bit-identically.
+//!
+//! Layout: 8-byte magic `NPSNAP\0\n`, format version (u32 LE), payload length (u64 LE), CRC-32 of
+//! the payload (u32 LE), then the payload (postcard encoding of [`Network`]).
+
+use std::path::Path;
+
+use crate::sim::Network;
+
+const MAGIC: &[u8; 8] = b"NPSNAP\0\n";
+/// The snapshot format version this build reads and writes.
+pub const SNAPSHOT_VERSION: u32 = 1;
+const HEADER: usize = 8 + 4 + 8 + 4;
+
+/// A snapshot that could not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    /// The file could not be read or written.
+    #[error("{file}: {source}")]
+    Io {
+        /// The file's path.
+        file: String,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// The file is not a snapshot, is truncated, corrupted, or of another version.
+    #[error("{file}: {reason}")]
+    Invalid {
+        /// The file's path.
+        file: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Encodes a network's state.
+pub fn encode(net: &Network) -> Vec<u8> {
+    let payload = postcard::to_stdvec(net).expect("a network always encodes");
+    let mut out = Vec::with_capacity(HEADER + payload.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&SNAPSHOT_VERSION.to_le_bytes());
+    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+    out.extend_from_slice(&payload);
+    out
+}
+
+/// Decodes a snapshot; `file` names it in errors.
+pub fn decode(bytes: &[u8], file: &str) -> Result<Network, SnapshotError> {
+    let invalid = |reason: String| SnapshotError::Invalid { file: file.to_string(), reason };
+    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+        return Err(invalid("not a Neuroplast snapshot (wrong magic bytes)".into()));
+    }
+    if bytes.len() < HEADER {
+        return Err(invalid(format!("truncated: {} bytes, shorter than the {HEADER}-byte header", bytes.len())));
+    }
+    let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+    if version != SNAPSHOT_VERSION {
+        return Err(invalid(format!("snapshot format version {version}, this build reads {SNAPSHOT_VERSION}")));
+    }
+    let len = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
+    let crc = u32::from_le_bytes(bytes[20..24].try_into().expect("4 bytes"));
+    let payload = &bytes[HEADER..];
+    if (payload.len() as u64) < len {
+        return Err(invalid(format!("truncated: {} of {len} payload bytes", payload.len())));
+    }
+    if payload.len() as u64 > len {
+        return Err(invalid(format!("{} bytes of trailing data after the payload", payload.len() as u64 - len)));
+    }
+    if crc32fast::hash(payload) != crc {
+        return Err(invalid("corrupted: checksum mismatch".into()));
+    }
+    let mut net: Network = postcard::from_bytes(payload).map_err(|e| invalid(format!("corrupted payload: {e}")))?;
+    net.prepare();
+    Ok(net)
+}
+
+/// Writes a snapshot file (atomically: to a temporary file, then renamed).
+pub fn save(net: &Network, path: &Path) -> Result<(), SnapshotError> {
+    let io = |source| SnapshotError::Io { file: path.display().to_string(), source };
+    let tmp = path.with_extension("tmp-snapshot");
+    std::fs::write(&tmp, encode(net)).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
+/// Reads a snapshot file.
+pub fn load(path: &Path) -> Result<Network, SnapshotError> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| SnapshotError::Io { file: file.clone(), source })?;
+    decode(&bytes, &file)
+}

@@ -1,0 +1,16 @@
+//! The simulation engine: neuron models, the network, inputs, the step, randomness. No Bevy, no I/O.
+
+pub mod ids;
+pub mod inputs;
+pub mod models;
+pub mod network;
+pub mod report;
+pub mod rng;
+pub mod units;
+
+pub use ids::{NeuronId, PopulationId, SynapseId};
+pub use inputs::{CurrentInput, Input, PoissonInput, Receptor, SpikeListInput};
+pub use models::{AdEx, Izhikevich, Kernel, LifConductance, LifCurrent, NeuronModel, ParamError, SynapseKind};
+pub use network::{GapJunctions, Network, NetworkError, Population, Segment, Synapses};
+pub use report::{SpikeLog, StepReport};
+pub use units::{Dim, Quantity};

@@ -1,0 +1,680 @@
+//! Neuron models: parameters in the engine's units (ms, mV, pA, pF, nS, Hz), their validation, and
+//! the per-step kernels precomputed from them for a given `dt`.
+//!
+//! Integrators (ALGORITHMS.md §1): LIF current-based is integrated exactly with the
+//! Rotter–Diesmann propagators; LIF conductance-based with the exponential-Euler step (exact for
+//! the conductances frozen over the step, which then decay exactly); Izhikevich with the 2003
+//! scheme (two half steps for v, one step for u with the new v); AdEx with forward Euler, as the
+//! Brian2 reference examples do. Every model updates then checks its threshold and stamps the
+//! spike at the end of the step (the NEST convention).
+
+use serde::{Deserialize, Serialize};
+
+/// A parameter that failed validation: which one and why.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("parameter `{param}` of {model}: {reason}")]
+pub struct ParamError {
+    /// The model or rule the parameter belongs to.
+    pub model: &'static str,
+    /// The parameter's name as written in scene files.
+    pub param: &'static str,
+    /// What is wrong with its value.
+    pub reason: String,
+}
+
+fn check(model: &'static str, param: &'static str, value: f64, ok: bool, want: &str) -> Result<(), ParamError> {
+    if !value.is_finite() {
+        return Err(ParamError { model, param, reason: format!("{value} is not a finite number") });
+    }
+    if !ok {
+        return Err(ParamError { model, param, reason: format!("{value} is out of range: must be {want}") });
+    }
+    Ok(())
+}
+
+fn positive(model: &'static str, param: &'static str, v: f64) -> Result<(), ParamError> {
+    check(model, param, v, v > 0.0, "> 0")
+}
+
+fn non_negative(model: &'static str, param: &'static str, v: f64) -> Result<(), ParamError> {
+    check(model, param, v, v >= 0.0, ">= 0")
+}
+
+fn finite(model: &'static str, param: &'static str, v: f64) -> Result<(), ParamError> {
+    check(model, param, v, true, "finite")
+}
+
+/// Leaky integrate-and-fire with exponential synaptic currents (NEST `iaf_psc_exp`, Brian2 CUBA).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LifCurrent {
+    /// Membrane capacitance (pF).
+    #[serde(with = "super::units::capacitance")]
+    pub c_m: f64,
+    /// Membrane time constant (ms).
+    #[serde(with = "super::units::time")]
+    pub tau_m: f64,
+    /// Resting potential (mV).
+    #[serde(with = "super::units::voltage")]
+    pub e_l: f64,
+    /// Spike threshold (mV).
+    #[serde(with = "super::units::voltage")]
+    pub v_th: f64,
+    /// Reset potential (mV).
+    #[serde(with = "super::units::voltage")]
+    pub v_reset: f64,
+    /// Absolute refractory period (ms), during which V is clamped to `v_reset`.
+    #[serde(with = "super::units::time")]
+    pub t_ref: f64,
+    /// Excitatory synaptic current time constant (ms).
+    #[serde(with = "super::units::time")]
+    pub tau_syn_ex: f64,
+    /// Inhibitory synaptic current time constant (ms).
+    #[serde(with = "super::units::time")]
+    pub tau_syn_in: f64,
+    /// Constant bias current (pA).
+    #[serde(with = "super::units::current")]
+    pub i_e: f64,
+}
+
+impl Default for LifCurrent {
+    /// NEST 3.10 `iaf_psc_exp` defaults.
+    fn default() -> Self {
+        Self {
+            c_m: 250.0,
+            tau_m: 10.0,
+            e_l: -70.0,
+            v_th: -55.0,
+            v_reset: -70.0,
+            t_ref: 2.0,
+            tau_syn_ex: 2.0,
+            tau_syn_in: 2.0,
+            i_e: 0.0,
+        }
+    }
+}
+
+/// Leaky integrate-and-fire with exponentially decaying conductances (NEST `iaf_cond_exp`, COBA).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LifConductance {
+    /// Membrane capacitance (pF).
+    #[serde(with = "super::units::capacitance")]
+    pub c_m: f64,
+    /// Leak conductance (nS).
+    #[serde(with = "super::units::conductance")]
+    pub g_l: f64,
+    /// Leak reversal potential (mV).
+    #[serde(with = "super::units::voltage")]
+    pub e_l: f64,
+    /// Spike threshold (mV).
+    #[serde(with = "super::units::voltage")]
+    pub v_th: f64,
+    /// Reset potential (mV).
+    #[serde(with = "super::units::voltage")]
+    pub v_reset: f64,
+    /// Absolute refractory period (ms).
+    #[serde(with = "super::units::time")]
+    pub t_ref: f64,
+    /// Excitatory reversal potential (mV).
+    #[serde(with = "super::units::voltage")]
+    pub e_ex: f64,
+    /// Inhibitory reversal potential (mV).
+    #[serde(with = "super::units::voltage")]
+    pub e_in: f64,
+    /// Excitatory conductance time constant (ms).
+    #[serde(with = "super::units::time")]
+    pub tau_syn_ex: f64,
+    /// Inhibitory conductance time constant (ms).
+    #[serde(with = "super::units::time")]
+    pub tau_syn_in: f64,
+    /// Constant bias current (pA).
+    #[serde(with = "super::units::current")]
+    pub i_e: f64,
+}
+
+impl Default for LifConductance {
+    /// NEST 3.10 `iaf_cond_exp` defaults.
+    fn default() -> Self {
+        Self {
+            c_m: 250.0,
+            g_l: 16.6667,
+            e_l: -70.0,
+            v_th: -55.0,
+            v_reset: -60.0,
+            t_ref: 2.0,
+            e_ex: 0.0,
+            e_in: -85.0,
+            tau_syn_ex: 0.2,
+            tau_syn_in: 2.0,
+            i_e: 0.0,
+        }
+    }
+}
+
+/// Izhikevich (2003) quadratic model; `v` in mV, `u` and currents in the model's own units.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Izhikevich {
+    /// Recovery time scale (1/ms).
+    pub a: f64,
+    /// Recovery sensitivity to v.
+    pub b: f64,
+    /// Reset value of v (mV).
+    pub c: f64,
+    /// Reset increment of u.
+    pub d: f64,
+    /// Spike cut-off (mV).
+    pub v_peak: f64,
+    /// Excitatory synaptic current time constant (ms).
+    #[serde(with = "super::units::time")]
+    pub tau_syn_ex: f64,
+    /// Inhibitory synaptic current time constant (ms).
+    #[serde(with = "super::units::time")]
+    pub tau_syn_in: f64,
+    /// Constant bias current.
+    pub i_e: f64,
+}
+
+impl Default for Izhikevich {
+    /// Regular spiking (Izhikevich 2003, Fig. 2).
+    fn default() -> Self {
+        Self { a: 0.02, b: 0.2, c: -65.0, d: 8.0, v_peak: 30.0, tau_syn_ex: 5.0, tau_syn_in: 5.0, i_e: 0.0 }
+    }
+}
+
+/// Adaptive exponential integrate-and-fire (Brette & Gerstner 2005) with exponential currents.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdEx {
+    /// Membrane capacitance (pF).
+    #[serde(with = "super::units::capacitance")]
+    pub c_m: f64,
+    /// Leak conductance (nS).
+    #[serde(with = "super::units::conductance")]
+    pub g_l: f64,
+    /// Leak reversal potential (mV).
+    #[serde(with = "super::units::voltage")]
+    pub e_l: f64,
+    /// Exponential threshold (mV).
+    #[serde(with = "super::units::voltage")]
+    pub v_t: f64,
+    /// Slope factor (mV).
+    #[serde(with = "super::units::voltage")]
+    pub delta_t: f64,
+    /// Subthreshold adaptation (nS).
+    #[serde(with = "super::units::conductance")]
+    pub a: f64,
+    /// Adaptation time constant (ms).
+    #[serde(with = "super::units::time")]
+    pub tau_w: f64,
+    /// Spike-triggered adaptation increment (pA).
+    #[serde(with = "super::units::current")]
+    pub b: f64,
+    /// Reset potential (mV).
+    #[serde(with = "super::units::voltage")]
+    pub v_reset: f64,
+    /// Spike detection threshold V_cut (mV).
+    #[serde(with = "super::units::voltage")]
+    pub v_peak: f64,
+    /// Absolute refractory period (ms).
+    #[serde(with = "super::units::time")]
+    pub t_ref: f64,
+    /// Excitatory synaptic current time constant (ms).
+    #[serde(with = "super::units::time")]
+    pub tau_syn_ex: f64,
+    /// Inhibitory synaptic current time constant (ms).
+    #[serde(with = "super::units::time")]
+    pub tau_syn_in: f64,
+    /// Constant bias current (pA).
+    #[serde(with = "super::units::current")]
+    pub i_e: f64,
+}
+
+impl Default for AdEx {
+    /// Brette & Gerstner (2005) regular spiking.
+    fn default() -> Self {
+        Self {
+            c_m: 281.0,
+            g_l: 30.0,
+            e_l: -70.6,
+            v_t: -50.4,
+            delta_t: 2.0,
+            a: 4.0,
+            tau_w: 144.0,
+            b: 80.5,
+            v_reset: -70.6,
+            v_peak: -40.4,
+            t_ref: 0.0,
+            tau_syn_ex: 5.0,
+            tau_syn_in: 5.0,
+            i_e: 0.0,
+        }
+    }
+}
+
+/// A neuron model with its parameters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum NeuronModel {
+    /// LIF with exponential synaptic currents.
+    LifCurrent(LifCurrent),
+    /// LIF with exponential synaptic conductances.
+    LifConductance(LifConductance),
+    /// Izhikevich 2003.
+    Izhikevich(Izhikevich),
+    /// Adaptive exponential IF.
+    AdEx(AdEx),
+    /// A source that fires as a Poisson process (a Brian2 `PoissonGroup`, a NEST `poisson_generator`
+    /// behind a parrot): at most one spike per step with probability `rate · dt`.
+    PoissonSource {
+        /// Firing rate (Hz).
+        #[serde(with = "super::units::rate")]
+        rate: f64,
+    },
+}
+
+/// How a synaptic weight acts on its target, fixed by the target's model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SynapseKind {
+    /// A current jump (pA; Izhikevich: model units).
+    Current,
+    /// A conductance jump (nS).
+    Conductance,
+    /// The target cannot receive synapses.
+    None,
+}
+
+impl NeuronModel {
+    /// The model's name as written in scene files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            NeuronModel::LifCurrent(_) => "LifCurrent",
+            NeuronModel::LifConductance(_) => "LifConductance",
+            NeuronModel::Izhikevich(_) => "Izhikevich",
+            NeuronModel::AdEx(_) => "AdEx",
+            NeuronModel::PoissonSource { .. } => "PoissonSource",
+        }
+    }
+
+    /// What a synapse onto this model changes.
+    pub fn synapse_kind(&self) -> SynapseKind {
+        match self {
+            NeuronModel::LifConductance(_) => SynapseKind::Conductance,
+            NeuronModel::PoissonSource { .. } => SynapseKind::None,
+            _ => SynapseKind::Current,
+        }
+    }
+
+    /// The resting membrane potential, used as the default initial `v`.
+    pub fn resting_v(&self) -> f64 {
+        match self {
+            NeuronModel::LifCurrent(p) => p.e_l,
+            NeuronModel::LifConductance(p) => p.e_l,
+            NeuronModel::Izhikevich(p) => p.c,
+            NeuronModel::AdEx(p) => p.e_l,
+            NeuronModel::PoissonSource { .. } => 0.0,
+        }
+    }
+
+    /// The initial adaptation variable for a neuron starting at `v` (Izhikevich: u = b v).
+    pub fn initial_adaptation(&self, v: f64) -> f64 {
+        match self {
+            NeuronModel::Izhikevich(p) => p.b * v,
+            _ => 0.0,
+        }
+    }
+
+    /// The membrane time constant C/g (ms) for converting voltage-jump weights (mV) into current
+    /// jumps (pA): w_pA = w_mV · C_m / tau_m. `None` where the model has no such constant.
+    pub fn capacitance_over_tau(&self) -> Option<f64> {
+        match self {
+            NeuronModel::LifCurrent(p) => Some(p.c_m / p.tau_m),
+            NeuronModel::AdEx(p) => Some(p.g_l),
+            _ => None,
+        }
+    }
+
+    /// Checks every parameter: finite, and inside its physical range.
+    pub fn validate(&self) -> Result<(), ParamError> {
+        match self {
+            NeuronModel::LifCurrent(p) => {
+                let m = "LifCurrent";
+                positive(m, "c_m", p.c_m)?;
+                positive(m, "tau_m", p.tau_m)?;
+                finite(m, "e_l", p.e_l)?;
+                finite(m, "v_th", p.v_th)?;
+                check(m, "v_reset", p.v_reset, p.v_reset < p.v_th, "below v_th")?;
+                non_negative(m, "t_ref", p.t_ref)?;
+                positive(m, "tau_syn_ex", p.tau_syn_ex)?;
+                positive(m, "tau_syn_in", p.tau_syn_in)?;
+                finite(m, "i_e", p.i_e)
+            }
+            NeuronModel::LifConductance(p) => {
+                let m = "LifConductance";
+                positive(m, "c_m", p.c_m)?;
+                positive(m, "g_l", p.g_l)?;
+                finite(m, "e_l", p.e_l)?;
+                finite(m, "v_th", p.v_th)?;
+                check(m, "v_reset", p.v_reset, p.v_reset < p.v_th, "below v_th")?;
+                non_negative(m, "t_ref", p.t_ref)?;
+                finite(m, "e_ex", p.e_ex)?;
+                finite(m, "e_in", p.e_in)?;
+                positive(m, "tau_syn_ex", p.tau_syn_ex)?;
+                positive(m, "tau_syn_in", p.tau_syn_in)?;
+                finite(m, "i_e", p.i_e)
+            }
+            NeuronModel::Izhikevich(p) => {
+                let m = "Izhikevich";
+                positive(m, "a", p.a)?;
+                finite(m, "b", p.b)?;
+                check(m, "c", p.c, p.c < p.v_peak, "below v_peak")?;
+                finite(m, "d", p.d)?;
+                finite(m, "v_peak", p.v_peak)?;
+                positive(m, "tau_syn_ex", p.tau_syn_ex)?;
+                positive(m, "tau_syn_in", p.tau_syn_in)?;
+                finite(m, "i_e", p.i_e)
+            }
+            NeuronModel::AdEx(p) => {
+                let m = "AdEx";
+                positive(m, "c_m", p.c_m)?;
+                positive(m, "g_l", p.g_l)?;
+                finite(m, "e_l", p.e_l)?;
+                finite(m, "v_t", p.v_t)?;
+                positive(m, "delta_t", p.delta_t)?;
+                finite(m, "a", p.a)?;
+                positive(m, "tau_w", p.tau_w)?;
+                finite(m, "b", p.b)?;
+                check(m, "v_reset", p.v_reset, p.v_reset < p.v_peak, "below v_peak")?;
+                check(m, "v_peak", p.v_peak, p.v_peak > p.v_t, "above v_t")?;
+                non_negative(m, "t_ref", p.t_ref)?;
+                positive(m, "tau_syn_ex", p.tau_syn_ex)?;
+                positive(m, "tau_syn_in", p.tau_syn_in)?;
+                finite(m, "i_e", p.i_e)
+            }
+            NeuronModel::PoissonSource { rate } => non_negative("PoissonSource", "rate", *rate),
+        }
+    }
+
+    /// The per-step constants for time step `dt` (ms).
+    pub fn kernel(&self, dt: f64) -> Kernel {
+        let steps = |t_ref: f64| (t_ref / dt).round() as u32;
+        match self {
+            NeuronModel::LifCurrent(p) => {
+                let p22 = (-dt / p.tau_m).exp();
+                Kernel::LifCurrent {
+                    p22,
+                    p21_ex: psc_to_v(dt, p.tau_m, p.tau_syn_ex, p.c_m),
+                    p21_in: psc_to_v(dt, p.tau_m, p.tau_syn_in, p.c_m),
+                    p20: p.tau_m / p.c_m * (-(-dt / p.tau_m).exp_m1()),
+                    p11_ex: (-dt / p.tau_syn_ex).exp(),
+                    p11_in: (-dt / p.tau_syn_in).exp(),
+                    e_l: p.e_l,
+                    v_th: p.v_th,
+                    v_reset: p.v_reset,
+                    i_e: p.i_e,
+                    ref_steps: steps(p.t_ref),
+                }
+            }
+            NeuronModel::LifConductance(p) => Kernel::LifConductance {
+                dt_over_c: dt / p.c_m,
+                g_l: p.g_l,
+                e_l: p.e_l,
+                e_ex: p.e_ex,
+                e_in: p.e_in,
+                v_th: p.v_th,
+                v_reset: p.v_reset,
+                i_e: p.i_e,
+                p11_ex: (-dt / p.tau_syn_ex).exp(),
+                p11_in: (-dt / p.tau_syn_in).exp(),
+                ref_steps: steps(p.t_ref),
+            },
+            NeuronModel::Izhikevich(p) => Kernel::Izhikevich {
+                a: p.a,
+                b: p.b,
+                c: p.c,
+                d: p.d,
+                v_peak: p.v_peak,
+                dt,
+                i_e: p.i_e,
+                p11_ex: (-dt / p.tau_syn_ex).exp(),
+                p11_in: (-dt / p.tau_syn_in).exp(),
+            },
+            NeuronModel::AdEx(p) => Kernel::AdEx {
+                dt_over_c: dt / p.c_m,
+                g_l: p.g_l,
+                e_l: p.e_l,
+                v_t: p.v_t,
+                delta_t: p.delta_t,
+                a: p.a,
+                dt_over_tau_w: dt / p.tau_w,
+                b: p.b,
+                v_reset: p.v_reset,
+                v_peak: p.v_peak,
+                i_e: p.i_e,
+                ref_steps: steps(p.t_ref),
+                p11_ex: (-dt / p.tau_syn_ex).exp(),
+                p11_in: (-dt / p.tau_syn_in).exp(),
+            },
+            NeuronModel::PoissonSource { rate } => Kernel::PoissonSource { p_spike: (rate * dt * 1e-3).min(1.0) },
+        }
+    }
+}
+
+/// The propagator from an exponential synaptic current to the membrane potential over one step:
+/// (1/C) ∫₀^h e^{-(h-s)/τm} e^{-s/τs} ds, with its limit h e^{-h/τm}/C when τs = τm.
+fn psc_to_v(h: f64, tau_m: f64, tau_s: f64, c_m: f64) -> f64 {
+    let rate_diff = 1.0 / tau_m - 1.0 / tau_s;
+    if (rate_diff * h).abs() < 1e-12 {
+        return h * (-h / tau_m).exp() / c_m;
+    }
+    // (e^{-h/τs} − e^{-h/τm}) / (1/τm − 1/τs) / C, computed as e^{-h/τm}(e^{h·Δ} − 1)/Δ to keep
+    // precision when the two time constants are close.
+    (-h / tau_m).exp() * (h * rate_diff).exp_m1() / rate_diff / c_m
+}
+
+/// Per-population constants precomputed for one `dt`; what the step loop reads.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub enum Kernel {
+    /// See [`LifCurrent`].
+    LifCurrent {
+        p22: f64,
+        p21_ex: f64,
+        p21_in: f64,
+        p20: f64,
+        p11_ex: f64,
+        p11_in: f64,
+        e_l: f64,
+        v_th: f64,
+        v_reset: f64,
+        i_e: f64,
+        ref_steps: u32,
+    },
+    /// See [`LifConductance`].
+    LifConductance {
+        dt_over_c: f64,
+        g_l: f64,
+        e_l: f64,
+        e_ex: f64,
+        e_in: f64,
+        v_th: f64,
+        v_reset: f64,
+        i_e: f64,
+        p11_ex: f64,
+        p11_in: f64,
+        ref_steps: u32,
+    },
+    /// See [`Izhikevich`].
+    Izhikevich { a: f64, b: f64, c: f64, d: f64, v_peak: f64, dt: f64, i_e: f64, p11_ex: f64, p11_in: f64 },
+    /// See [`AdEx`].
+    AdEx {
+        dt_over_c: f64,
+        g_l: f64,
+        e_l: f64,
+        v_t: f64,
+        delta_t: f64,
+        a: f64,
+        dt_over_tau_w: f64,
+        b: f64,
+        v_reset: f64,
+        v_peak: f64,
+        i_e: f64,
+        ref_steps: u32,
+        p11_ex: f64,
+        p11_in: f64,
+    },
+    /// See [`NeuronModel::PoissonSource`].
+    PoissonSource { p_spike: f64 },
+}
+
+/// Mutable views of one contiguous run of neurons, all of one population.
+pub struct NeuronSlices<'a> {
+    /// Membrane potential (mV).
+    pub v: &'a mut [f64],
+    /// Excitatory synaptic current (pA) or conductance (nS).
+    pub syn_ex: &'a mut [f64],
+    /// Inhibitory synaptic current (pA) or conductance (nS).
+    pub syn_in: &'a mut [f64],
+    /// Adaptation variable (Izhikevich u, AdEx w in pA).
+    pub adapt: &'a mut [f64],
+    /// Remaining refractory steps.
+    pub refractory: &'a mut [u32],
+    /// Injected current from inputs and gap junctions this step (pA).
+    pub i_ext: &'a [f64],
+    /// Synaptic input arriving now, interleaved (excitatory, inhibitory) per neuron; cleared here.
+    pub inbox: &'a mut [f32],
+}
+
+impl Kernel {
+    /// Advances `s` by one step and appends the ids of the neurons that spiked to `spikes`
+    /// (`first` is the id of the first neuron in `s`). `spikes` must have room for all of them.
+    pub fn update(&self, s: NeuronSlices<'_>, first: u32, seed: u64, step: u64, spikes: &mut Vec<u32>) {
+        let n = s.v.len();
+        debug_assert!(spikes.capacity() - spikes.len() >= n);
+        let inbox = &mut s.inbox[..2 * n];
+        // Deliver the input that arrived at the end of the previous step.
+        for i in 0..n {
+            s.syn_ex[i] += inbox[2 * i] as f64;
+            s.syn_in[i] += inbox[2 * i + 1] as f64;
+        }
+        inbox.fill(0.0);
+        match *self {
+            Kernel::LifCurrent { p22, p21_ex, p21_in, p20, p11_ex, p11_in, e_l, v_th, v_reset, i_e, ref_steps } => {
+                for i in 0..n {
+                    let (ex, inh) = (s.syn_ex[i], s.syn_in[i]);
+                    if s.refractory[i] == 0 {
+                        s.v[i] = e_l + p22 * (s.v[i] - e_l) + p21_ex * ex + p21_in * inh + p20 * (i_e + s.i_ext[i]);
+                    } else {
+                        s.refractory[i] -= 1;
+                    }
+                    s.syn_ex[i] = ex * p11_ex;
+                    s.syn_in[i] = inh * p11_in;
+                    if s.v[i] >= v_th {
+                        s.v[i] = v_reset;
+                        s.refractory[i] = ref_steps;
+                        spikes.push(first + i as u32);
+                    }
+                }
+            }
+            Kernel::LifConductance {
+                dt_over_c,
+                g_l,
+                e_l,
+                e_ex,
+                e_in,
+                v_th,
+                v_reset,
+                i_e,
+                p11_ex,
+                p11_in,
+                ref_steps,
+            } => {
+                for i in 0..n {
+                    let (ge, gi) = (s.syn_ex[i], s.syn_in[i]);
+                    if s.refractory[i] == 0 {
+                        let g_tot = g_l + ge + gi;
+                        let v_inf = (g_l * e_l + ge * e_ex + gi * e_in + i_e + s.i_ext[i]) / g_tot;
+                        s.v[i] = v_inf + (s.v[i] - v_inf) * (-g_tot * dt_over_c).exp();
+                    } else {
+                        s.refractory[i] -= 1;
+                    }
+                    s.syn_ex[i] = ge * p11_ex;
+                    s.syn_in[i] = gi * p11_in;
+                    if s.v[i] >= v_th {
+                        s.v[i] = v_reset;
+                        s.refractory[i] = ref_steps;
+                        spikes.push(first + i as u32);
+                    }
+                }
+            }
+            Kernel::Izhikevich { a, b, c, d, v_peak, dt, i_e, p11_ex, p11_in } => {
+                let half = 0.5 * dt;
+                for i in 0..n {
+                    let current = i_e + s.i_ext[i] + s.syn_ex[i] + s.syn_in[i];
+                    let (mut v, u) = (s.v[i], s.adapt[i]);
+                    v += half * (0.04 * v * v + 5.0 * v + 140.0 - u + current);
+                    v += half * (0.04 * v * v + 5.0 * v + 140.0 - u + current);
+                    let mut u = u + dt * a * (b * v - u);
+                    s.syn_ex[i] *= p11_ex;
+                    s.syn_in[i] *= p11_in;
+                    if v >= v_peak {
+                        v = c;
+                        u += d;
+                        spikes.push(first + i as u32);
+                    }
+                    s.v[i] = v;
+                    s.adapt[i] = u;
+                }
+            }
+            Kernel::AdEx {
+                dt_over_c,
+                g_l,
+                e_l,
+                v_t,
+                delta_t,
+                a,
+                dt_over_tau_w,
+                b,
+                v_reset,
+                v_peak,
+                i_e,
+                ref_steps,
+                p11_ex,
+                p11_in,
+            } => {
+                for i in 0..n {
+                    let (v, w) = (s.v[i], s.adapt[i]);
+                    let current = i_e + s.i_ext[i] + s.syn_ex[i] + s.syn_in[i];
+                    let mut v_new = v;
+                    if s.refractory[i] == 0 {
+                        let spike_current = g_l * delta_t * ((v - v_t) / delta_t).exp();
+                        v_new = v + dt_over_c * (-g_l * (v - e_l) + spike_current + current - w);
+                    } else {
+                        s.refractory[i] -= 1;
+                    }
+                    let mut w_new = w + dt_over_tau_w * (a * (v - e_l) - w);
+                    s.syn_ex[i] *= p11_ex;
+                    s.syn_in[i] *= p11_in;
+                    if v_new > v_peak {
+                        v_new = v_reset;
+                        w_new += b;
+                        s.refractory[i] = ref_steps;
+                        spikes.push(first + i as u32);
+                    }
+                    s.v[i] = v_new;
+                    s.adapt[i] = w_new;
+                }
+            }
+            Kernel::PoissonSource { p_spike } => {
+                for i in 0..n {
+                    let id = first + i as u32;
+                    let mut rng =
+                        super::rng::CounterRng::new(seed, step, id as u64, super::rng::stream::POISSON_SOURCE);
+                    if rng.uniform() < p_spike {
+                        spikes.push(id);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! What one step produced, and a log of spikes kept across steps.
+
+use super::ids::NeuronId;
+
+/// The reusable per-step output of [`super::Network::step`]: cleared, never reallocated, each step.
+#[derive(Clone, Debug, Default)]
+pub struct StepReport {
+    /// The step that was just taken (0-based).
+    pub step: u64,
+    /// Biological time at the end of the step (ms); the time stamped on its spikes.
+    pub time_ms: f64,
+    /// Neurons that spiked during the step, in ascending id order.
+    pub spikes: Vec<NeuronId>,
+}
+
+impl StepReport {
+    /// A report with room for `neurons` spikes, so that filling it never allocates.
+    pub fn with_capacity(neurons: usize) -> Self {
+        Self { step: 0, time_ms: 0.0, spikes: Vec::with_capacity(neurons) }
+    }
+}
+
+/// Every spike of a run as (neuron, grid index) pairs; spike times are `index · dt`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SpikeLog {
+    /// Spiking neuron per event.
+    pub neurons: Vec<u32>,
+    /// Time of each event as a multiple of `dt` (the end of the step it happened in).
+    pub grid: Vec<u64>,
+}
+
+impl SpikeLog {
+    /// Appends the spikes of one step.
+    pub fn record(&mut self, report: &StepReport) {
+        for &id in &report.spikes {
+            self.neurons.push(id.0);
+            self.grid.push(report.step + 1);
+        }
+    }
+
+    /// Number of spikes logged.
+    pub fn len(&self) -> usize {
+        self.neurons.len()
+    }
+
+    /// Whether no spike was logged.
+    pub fn is_empty(&self) -> bool {
+        self.neurons.is_empty()
+    }
+
+    /// Spike times (ms) of one neuron, in order.
+    pub fn times_of(&self, neuron: u32, dt_ms: f64) -> Vec<f64> {
+        self.neurons.iter().zip(&self.grid).filter(|(n, _)| **n == neuron).map(|(_, g)| *g as f64 * dt_ms).collect()
+    }
+}
