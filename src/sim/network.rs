@@ -439,11 +439,11 @@ impl Network {
         let step = self.step;
         self.neurons.i_inj.fill(0.0);
         for input in &self.inputs {
-            if let Input::Current(c) = input {
-                if c.active_at(step) {
-                    for &t in &c.targets {
-                        self.neurons.i_inj[t as usize] += c.amplitude_pa;
-                    }
+            if let Input::Current(c) = input
+                && c.active_at(step)
+            {
+                for &t in &c.targets {
+                    self.neurons.i_inj[t as usize] += c.amplitude_pa;
                 }
             }
         }
