@@ -66,17 +66,23 @@ fn parse_time_ms(s: &str) -> Result<f64, String> {
     if ms.is_finite() && ms >= 0.0 { Ok(ms) } else { Err(format!("`{s}` must be a time >= 0")) }
 }
 
-fn thread_pool(threads: Option<usize>) -> Result<()> {
+/// Runs `f` on a worker of a pool of `threads` threads (default: one per core), so the step's
+/// parallel loops fork and join inside the pool instead of waking it from outside every step.
+fn in_pool(threads: Option<usize>, f: impl FnOnce() -> Result<()> + Send) -> Result<()> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = threads {
         anyhow::ensure!(n >= 1, "--threads must be at least 1");
-        rayon::ThreadPoolBuilder::new().num_threads(n).build_global().context("starting the thread pool")?;
+        builder = builder.num_threads(n);
     }
-    Ok(())
+    builder.build().context("starting the thread pool")?.install(f)
 }
 
 /// `neuroplast run`.
 pub fn run(args: RunArgs) -> Result<()> {
-    thread_pool(args.sim.threads)?;
+    in_pool(args.sim.threads, || run_in_pool(args))
+}
+
+fn run_in_pool(args: RunArgs) -> Result<()> {
     anyhow::ensure!(args.scale.is_finite() && args.scale > 0.0, "--scale must be a positive number");
     let t0 = Instant::now();
     let mut scene = Scene::load(&args.scene)?;
@@ -90,7 +96,10 @@ pub fn run(args: RunArgs) -> Result<()> {
 
 /// `neuroplast resume`.
 pub fn resume(args: ResumeArgs) -> Result<()> {
-    thread_pool(args.sim.threads)?;
+    in_pool(args.sim.threads, || resume_in_pool(args))
+}
+
+fn resume_in_pool(args: ResumeArgs) -> Result<()> {
     let t0 = Instant::now();
     let net = snapshot::load(&args.snapshot)?;
     let label = format!("{} (snapshot at {:.1} ms)", args.snapshot.display(), net.time_ms());

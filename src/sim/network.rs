@@ -14,8 +14,9 @@ use super::rng::{CounterRng, stream};
 /// are gathered in chunk order, so results are identical for any number of threads.
 pub const CHUNK: usize = 4096;
 
-/// Below this many neurons in a population the step stays on the calling thread: a rayon
-/// fork/join costs a few microseconds, more than updating a few thousand neurons.
+/// Below this many neurons the step stays on the calling thread: a rayon fork/join costs
+/// microseconds, more than updating a few thousand neurons. For the fork/join to be cheap, step
+/// from inside the pool (`ThreadPool::install`), as the CLI does.
 pub const PARALLEL_MIN_NEURONS: usize = 4 * CHUNK;
 
 /// A named group of neurons sharing one model.
@@ -150,19 +151,33 @@ pub struct Network {
     pub gap_junctions: GapJunctions,
     /// External drive.
     pub inputs: Vec<Input>,
-    /// Slots in the delay ring (a power of two above the largest delay).
+    /// Slots in the delay ring (a power of two above the largest delay; 1 and no ring when every
+    /// delay is 0).
     ring_len: usize,
-    /// Synaptic input waiting for delivery: `ring_len` slots of interleaved (exc, inh) per neuron.
+    /// Delayed synaptic input waiting for delivery: `ring_len` slots of interleaved (exc, inh) per
+    /// neuron; empty when every delay is 0.
     inbox: Vec<f32>,
     #[serde(skip)]
     scratch: Scratch,
 }
 
+/// One parallel work item: up to [`CHUNK`] neurons of one segment.
+#[derive(Clone, Copy, Debug)]
+struct Work {
+    start: usize,
+    end: usize,
+    population: usize,
+}
+
 /// Buffers reused by every step; rebuilt on load, never saved.
 #[derive(Clone, Debug, Default)]
 struct Scratch {
-    /// Spikes found by each chunk of each segment.
+    /// The neuron update's work items, in id order (chunk boundaries never depend on threads).
+    work: Vec<Work>,
+    /// Spikes found by each work item.
     chunk_spikes: Vec<Vec<u32>>,
+    /// Whether any neuron receives a nonzero external current this step.
+    ext_active: bool,
     /// Current from inputs plus gap junctions for this step (pA).
     i_ext: Vec<f64>,
     /// Whether `i_ext` must be rebuilt every step (gap junctions present).
@@ -189,6 +204,49 @@ pub enum NetworkError {
     /// A structural inconsistency.
     #[error("{0}")]
     Invalid(String),
+}
+
+/// Raw pointers to the neuron columns, so that disjoint work items can be updated in parallel.
+#[derive(Clone, Copy)]
+struct Columns {
+    v: *mut f64,
+    syn_ex: *mut f64,
+    syn_in: *mut f64,
+    adapt: *mut f64,
+    refractory: *mut u32,
+    inbox: *mut f32,
+    len: usize,
+}
+
+// SAFETY: the pointers are only turned into slices for disjoint ranges (see `Columns::slices`).
+unsafe impl Send for Columns {}
+unsafe impl Sync for Columns {}
+
+impl Columns {
+    /// The columns' elements `a..b`.
+    ///
+    /// # Safety
+    /// `a <= b <= len`, and no two live results may overlap.
+    unsafe fn slices<'a>(&self, a: usize, b: usize, i_ext: Option<&'a [f64]>) -> NeuronSlices<'a> {
+        assert!(a <= b && b <= self.len);
+        let m = b - a;
+        // SAFETY: in bounds by the assert; exclusive by the caller's contract.
+        unsafe {
+            NeuronSlices {
+                v: std::slice::from_raw_parts_mut(self.v.add(a), m),
+                syn_ex: std::slice::from_raw_parts_mut(self.syn_ex.add(a), m),
+                syn_in: std::slice::from_raw_parts_mut(self.syn_in.add(a), m),
+                adapt: std::slice::from_raw_parts_mut(self.adapt.add(a), m),
+                refractory: std::slice::from_raw_parts_mut(self.refractory.add(a), m),
+                i_ext: i_ext.map(|x| &x[a..b]),
+                inbox: if self.inbox.is_null() {
+                    None
+                } else {
+                    Some(std::slice::from_raw_parts_mut(self.inbox.add(2 * a), 2 * m))
+                },
+            }
+        }
+    }
 }
 
 impl Network {
@@ -414,11 +472,12 @@ impl Network {
         let n = self.num_neurons();
         let max_delay = self.synapses.delay.iter().copied().max().unwrap_or(0) as usize;
         let ring_len = (max_delay + 1).next_power_of_two();
-        if ring_len != self.ring_len || self.inbox.len() != ring_len * 2 * n {
-            let mut inbox = vec![0f32; ring_len * 2 * n];
-            let old_n = if self.ring_len > 0 { self.inbox.len() / (2 * self.ring_len) } else { 0 };
+        let inbox_len = if ring_len > 1 { ring_len * 2 * n } else { 0 };
+        if ring_len != self.ring_len || self.inbox.len() != inbox_len {
+            let mut inbox = vec![0f32; inbox_len];
+            let old_n = self.inbox.len() / (2 * self.ring_len);
             // Keep what is already scheduled, slot by absolute step.
-            for k in 0..self.ring_len.min(ring_len) {
+            for k in 0..self.ring_len.min(ring_len) * usize::from(old_n > 0 && inbox_len > 0) {
                 let abs = self.step + k as u64;
                 let (src, dst) = ((abs as usize) & (self.ring_len - 1), (abs as usize) & (ring_len - 1));
                 let m = 2 * old_n.min(n);
@@ -427,8 +486,18 @@ impl Network {
             self.inbox = inbox;
             self.ring_len = ring_len;
         }
-        let chunks: usize = self.segments.iter().map(|s| ((s.end - s.start) as usize).div_ceil(CHUNK)).sum();
-        self.scratch.chunk_spikes = (0..chunks).map(|_| Vec::with_capacity(CHUNK)).collect();
+        self.scratch.work = self
+            .segments
+            .iter()
+            .flat_map(|s| {
+                (s.start as usize..s.end as usize).step_by(CHUNK).map(move |a| Work {
+                    start: a,
+                    end: (a + CHUNK).min(s.end as usize),
+                    population: s.population.index(),
+                })
+            })
+            .collect();
+        self.scratch.chunk_spikes = self.scratch.work.iter().map(|w| Vec::with_capacity(w.end - w.start)).collect();
         self.scratch.i_ext = vec![0.0; n];
         self.scratch.gap_each_step = !self.gap_junctions.partner.is_empty();
         self.scratch.i_ext_valid = false;
@@ -470,6 +539,7 @@ impl Network {
             self.refresh_injected_current();
             self.scratch.i_ext.copy_from_slice(&self.neurons.i_inj);
             self.scratch.i_ext_valid = true;
+            self.scratch.ext_active = self.scratch.gap_each_step || self.neurons.i_inj.iter().any(|&x| x != 0.0);
         }
         if self.scratch.gap_each_step {
             let gj = &self.gap_junctions;
@@ -483,69 +553,38 @@ impl Network {
             }
         }
 
-        // 2. Neuron update, segment by segment; input delivered at the end of the previous step
-        //    is read (and cleared) from its ring slot.
+        // 2. Neuron update over work items (in parallel for large networks); input delivered at
+        //    the end of the previous step is read (and cleared) from its ring slot.
         let slot_prev = ((step + self.ring_len as u64 - 1) as usize) & (self.ring_len - 1);
-        let inbox_prev = &mut self.inbox[slot_prev * 2 * n..(slot_prev + 1) * 2 * n];
-        let threads = rayon::current_num_threads();
-        let mut chunk_offset = 0;
-        for seg in &self.segments {
-            let (a, b) = (seg.start as usize, seg.end as usize);
-            let kernel = &self.populations[seg.population.index()].kernel;
-            let nchunks = (b - a).div_ceil(CHUNK);
-            let bufs = &mut self.scratch.chunk_spikes[chunk_offset..chunk_offset + nchunks];
-            chunk_offset += nchunks;
-            let nn = &mut self.neurons;
-            let seed = self.seed;
-            let run = |c: usize,
-                       v: &mut [f64],
-                       ex: &mut [f64],
-                       inh: &mut [f64],
-                       ad: &mut [f64],
-                       rf: &mut [u32],
-                       ie: &[f64],
-                       ib: &mut [f32],
-                       buf: &mut Vec<u32>| {
-                buf.clear();
-                let slices =
-                    NeuronSlices { v, syn_ex: ex, syn_in: inh, adapt: ad, refractory: rf, i_ext: ie, inbox: ib };
-                kernel.update(slices, (a + c * CHUNK) as u32, seed, step, buf);
-            };
-            let (v, ex, inh, ad, rf) = (
-                &mut nn.v[a..b],
-                &mut nn.syn_ex[a..b],
-                &mut nn.syn_in[a..b],
-                &mut nn.adapt[a..b],
-                &mut nn.refractory[a..b],
-            );
-            let (ie, ib) = (&self.scratch.i_ext[a..b], &mut inbox_prev[2 * a..2 * b]);
-            if threads > 1 && b - a >= PARALLEL_MIN_NEURONS {
-                v.par_chunks_mut(CHUNK)
-                    .zip(ex.par_chunks_mut(CHUNK))
-                    .zip(inh.par_chunks_mut(CHUNK))
-                    .zip(ad.par_chunks_mut(CHUNK))
-                    .zip(rf.par_chunks_mut(CHUNK))
-                    .zip(ie.par_chunks(CHUNK))
-                    .zip(ib.par_chunks_mut(2 * CHUNK))
-                    .zip(bufs.par_iter_mut())
-                    .enumerate()
-                    .for_each(|(c, (((((((v, ex), inh), ad), rf), ie), ib), buf))| {
-                        run(c, v, ex, inh, ad, rf, ie, ib, buf)
-                    });
+        let nn = &mut self.neurons;
+        let columns = Columns {
+            v: nn.v.as_mut_ptr(),
+            syn_ex: nn.syn_ex.as_mut_ptr(),
+            syn_in: nn.syn_in.as_mut_ptr(),
+            adapt: nn.adapt.as_mut_ptr(),
+            refractory: nn.refractory.as_mut_ptr(),
+            inbox: if self.ring_len > 1 {
+                self.inbox[slot_prev * 2 * n..(slot_prev + 1) * 2 * n].as_mut_ptr()
             } else {
-                v.chunks_mut(CHUNK)
-                    .zip(ex.chunks_mut(CHUNK))
-                    .zip(inh.chunks_mut(CHUNK))
-                    .zip(ad.chunks_mut(CHUNK))
-                    .zip(rf.chunks_mut(CHUNK))
-                    .zip(ie.chunks(CHUNK))
-                    .zip(ib.chunks_mut(2 * CHUNK))
-                    .zip(bufs.iter_mut())
-                    .enumerate()
-                    .for_each(|(c, (((((((v, ex), inh), ad), rf), ie), ib), buf))| {
-                        run(c, v, ex, inh, ad, rf, ie, ib, buf)
-                    });
-            }
+                std::ptr::null_mut()
+            },
+            len: n,
+        };
+        let i_ext = self.scratch.ext_active.then_some(&self.scratch.i_ext[..]);
+        let (populations, seed) = (&self.populations, self.seed);
+        let body = |(w, buf): (&Work, &mut Vec<u32>)| {
+            buf.clear();
+            // SAFETY: work items cover disjoint index ranges inside 0..n (built by `prepare`), so
+            // each call gets exclusive access to its part of every column.
+            let slices = unsafe { columns.slices(w.start, w.end, i_ext) };
+            populations[w.population].kernel.update(slices, w.start as u32, seed, step, buf);
+        };
+        let work = &self.scratch.work;
+        let bufs = &mut self.scratch.chunk_spikes;
+        if rayon::current_num_threads() > 1 && n >= PARALLEL_MIN_NEURONS {
+            work.par_iter().zip(bufs.par_iter_mut()).for_each(body);
+        } else {
+            work.iter().zip(bufs.iter_mut()).for_each(body);
         }
 
         // 3. Gather spikes in id order.
@@ -559,48 +598,56 @@ impl Network {
             }
         }
 
-        // 4. Event-driven propagation into the delay ring: a delay of d steps lands at the end of
-        //    step + d (d = 0: before the next update).
+        // 4. Event-driven propagation. A delay of d steps lands at the end of step + d: d = 0 goes
+        //    straight into the targets' synaptic variables (before the next update), longer delays
+        //    wait in the ring slot that the update of step + d + 1 reads.
         let mask = self.ring_len - 1;
         let syn = &self.synapses;
-        if syn.delay.is_empty() {
-            let base = (step as usize & mask) * 2 * n;
-            let slot = &mut self.inbox[base..base + 2 * n];
-            for id in &report.spikes {
-                let r = syn.row(*id);
+        let (syn_ex, syn_in) = (&mut self.neurons.syn_ex, &mut self.neurons.syn_in);
+        // The target word is (post << 1) | receptor; rows of one projection share the receptor, so
+        // the branch is well predicted.
+        let mut deliver = |t: u32, w: f64| {
+            let post = (t >> 1) as usize;
+            if t & 1 == 0 { syn_ex[post] += w } else { syn_in[post] += w }
+        };
+        for id in &report.spikes {
+            let r = syn.row(*id);
+            if syn.delay.is_empty() {
                 for (t, w) in syn.target[r.clone()].iter().zip(&syn.weight[r]) {
-                    slot[*t as usize] += *w;
+                    deliver(*t, *w as f64);
                 }
-            }
-        } else {
-            for id in &report.spikes {
-                for s in syn.row(*id) {
-                    let slot = (step as usize + syn.delay[s] as usize) & mask;
-                    self.inbox[slot * 2 * n + syn.target[s] as usize] += syn.weight[s];
+            } else {
+                for s in r {
+                    let d = syn.delay[s] as usize;
+                    if d == 0 {
+                        deliver(syn.target[s], syn.weight[s] as f64);
+                    } else {
+                        let slot = (step as usize + d) & mask;
+                        self.inbox[slot * 2 * n + syn.target[s] as usize] += syn.weight[s];
+                    }
                 }
             }
         }
 
         // 5. External spikes arrive at the end of this step.
-        let base = (step as usize & mask) * 2 * n;
         for (k, input) in self.inputs.iter_mut().enumerate() {
             match input {
                 Input::Poisson(p) => {
-                    let r = p.receptor.index() as usize;
+                    let r = p.receptor.index();
                     for &t in &p.targets {
                         let mut rng = CounterRng::new(self.seed, step, t as u64, stream::POISSON_INPUT + k as u64);
                         let count = rng.poisson(p.lambda);
                         if count > 0 {
-                            self.inbox[base + 2 * t as usize + r] += count as f32 * p.weight;
+                            deliver((t << 1) | r, count as f64 * p.weight as f64);
                         }
                     }
                 }
                 Input::SpikeList(s) => {
-                    let r = s.receptor.index() as usize;
+                    let r = s.receptor.index();
                     while s.cursor < s.events.len() && s.events[s.cursor].0 <= step {
                         let (at, t) = s.events[s.cursor];
                         if at == step {
-                            self.inbox[base + 2 * t as usize + r] += s.weight;
+                            deliver((t << 1) | r, s.weight as f64);
                         }
                         s.cursor += 1;
                     }

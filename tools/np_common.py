@@ -1,0 +1,79 @@
+"""Shared helpers for the comparison scripts: a private Brian2 virtualenv, the neuroplast binary,
+spike-train statistics computed the same way for both simulators, and child-process measurement."""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VENV = os.path.expanduser(os.environ.get("NEUROPLAST_BRIAN2_VENV", "~/.cache/neuroplast/venv-brian2"))
+# Brian2 2.9.0 is the version ALGORITHMS.md's reference numbers come from (Python 3.11).
+BRIAN2_REQS = ["brian2==2.9.0", "numpy<2.3"]
+
+
+def ensure_brian2():
+    """Re-executes the calling script inside a virtualenv that has Brian2, creating it on first use."""
+    py = os.path.join(VENV, "bin", "python")
+    if os.path.realpath(sys.prefix) == os.path.realpath(VENV):
+        return
+    if not os.path.exists(py):
+        print(f"creating {VENV} with {' '.join(BRIAN2_REQS)} (first use only)", file=sys.stderr)
+        subprocess.check_call([sys.executable, "-m", "venv", VENV])
+        subprocess.check_call([py, "-m", "pip", "install", "-q", *BRIAN2_REQS])
+    os.execv(py, [py, *sys.argv])
+
+
+def neuroplast_binary():
+    """Path of a release neuroplast binary, building the engine-only CLI if needed."""
+    if os.environ.get("NEUROPLAST_BIN"):
+        return os.environ["NEUROPLAST_BIN"]
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(REPO, "target"))
+    exe = os.path.join(target, "release", "neuroplast")
+    subprocess.check_call(["cargo", "build", "--release", "--quiet", "--no-default-features", "--bin", "neuroplast"], cwd=REPO)
+    return exe
+
+
+def measure_rss(cmd, cwd=None):
+    """Runs cmd under GNU time; returns (stdout, wall seconds, peak RSS MB) of that child alone.
+
+    (Python's own wait4 would count the forked interpreter's memory before exec.)"""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
+        start = time.perf_counter()
+        proc = subprocess.run(["/usr/bin/time", "-o", tf.name, "-f", "%M", *cmd], cwd=cwd, capture_output=True, text=True)
+        wall = time.perf_counter() - start
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(map(str, cmd))} failed:\n{proc.stderr}")
+        rss_kb = float(tf.read().strip().splitlines()[-1])
+    return proc.stdout, wall, rss_kb / 1024.0
+
+
+def spike_stats(times_ms, neurons, n, t0=200.0, t1=1000.0):
+    """Mean rate (Hz) and mean CV of ISIs (neurons with >= 3 spikes) over [t0, t1) ms."""
+    import numpy as np
+
+    times_ms = np.asarray(times_ms, dtype=float)
+    neurons = np.asarray(neurons, dtype=np.int64)
+    keep = (times_ms >= t0) & (times_ms < t1)
+    times_ms, neurons = times_ms[keep], neurons[keep]
+    rate = len(times_ms) / n / ((t1 - t0) * 1e-3)
+    order = np.lexsort((times_ms, neurons))
+    times_ms, neurons = times_ms[order], neurons[order]
+    cvs = []
+    bounds = np.flatnonzero(np.diff(neurons)) + 1
+    for train in np.split(times_ms, bounds):
+        if len(train) >= 3:
+            isi = np.diff(train)
+            if isi.mean() > 0:
+                cvs.append(isi.std() / isi.mean())
+    return rate, (float(np.mean(cvs)) if cvs else float("nan")), len(cvs)
+
+
+def read_spike_csv(path):
+    import numpy as np
+
+    data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+    if data.size == 0:
+        return np.zeros(0), np.zeros(0, dtype=np.int64)
+    return data[:, 0], data[:, 1].astype(np.int64)
