@@ -1,8 +1,9 @@
 //! Neuroplast: a laboratory for plastic, growing spiking neural networks.
 //!
-//! The engine (`sim`, `scene`, `analysis`) never imports Bevy and builds with
+//! The engine (`sim`, `plasticity`, `scene`, `analysis`) never imports Bevy and builds with
 //! `--no-default-features`.
 
 pub mod analysis;
+pub mod plasticity;
 pub mod scene;
 pub mod sim;

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use neuroplast::analysis::activity_stats;
+use neuroplast::analysis::{WeightSummary, activity_stats, weight_summary};
 use neuroplast::scene::format::Connectivity;
 use neuroplast::scene::{Scene, snapshot};
 use neuroplast::sim::{Dim, Network, Quantity, SpikeLog, StepReport};
@@ -167,9 +167,38 @@ fn simulate(mut net: Network, label: &str, build: Duration, args: &SimArgs) -> R
     let stats = activity_stats(&log, n, dt, start_ms + args.stats_from, end_ms + 0.5 * dt);
     let realtime = args.duration * 1e-3 / wall.as_secs_f64();
     let rss_mb = peak_rss_mb();
+    let populations: Vec<(String, f64)> = net
+        .populations
+        .iter()
+        .enumerate()
+        .map(|(k, p)| {
+            let ids: Vec<u32> = net.population_neurons(neuroplast::sim::PopulationId(k as u16)).collect();
+            let count = log.neurons.iter().zip(&log.grid).filter(|(n, g)| {
+                let t = **g as f64 * dt;
+                ids.binary_search(n).is_ok() && t >= start_ms + args.stats_from && t < end_ms + 0.5 * dt
+            });
+            let secs = (end_ms - start_ms - args.stats_from).max(1e-9) * 1e-3;
+            (p.name.clone(), count.count() as f64 / ids.len().max(1) as f64 / secs)
+        })
+        .collect();
+    let plastic: Vec<(String, WeightSummary)> = net
+        .plasticity
+        .iter()
+        .map(|b| (b.label.clone(), weight_summary(&b.weights(&net.synapses), b.w_max_engine(), 10)))
+        .collect();
     if args.json {
+        let mut extra = String::new();
+        for (name, rate) in &populations {
+            extra.push_str(&format!(",\"rate_hz:{name}\":{rate:.6}"));
+        }
+        for (name, w) in &plastic {
+            extra.push_str(&format!(
+                ",\"weights:{name}\":{{\"mean_fraction\":{:.6},\"below_10pct\":{:.6},\"above_90pct\":{:.6},\"histogram\":{:?}}}",
+                w.mean_fraction, w.below_10pct, w.above_90pct, w.histogram
+            ));
+        }
         println!(
-            "{{\"neurons\":{},\"synapses\":{},\"spikes\":{},\"mean_rate_hz\":{:.6},\"mean_cv_isi\":{:.6},\"fraction_active\":{:.6},\"build_s\":{:.6},\"sim_s\":{:.6},\"realtime_factor\":{:.6},\"peak_rss_mb\":{:.1}}}",
+            "{{\"neurons\":{},\"synapses\":{},\"spikes\":{},\"mean_rate_hz\":{:.6},\"mean_cv_isi\":{:.6},\"fraction_active\":{:.6},\"build_s\":{:.6},\"sim_s\":{:.6},\"realtime_factor\":{:.6},\"peak_rss_mb\":{:.1}{extra}}}",
             n,
             net.num_synapses(),
             log.len(),
@@ -199,6 +228,15 @@ fn simulate(mut net: Network, label: &str, build: Duration, args: &SimArgs) -> R
     println!("wall time    {:.3} s", wall.as_secs_f64());
     println!("realtime     {realtime:.2}x");
     println!("peak memory  {rss_mb:.1} MB");
+    for (name, rate) in &populations {
+        println!("population   {name}: {rate:.3} Hz");
+    }
+    for (name, w) in &plastic {
+        println!(
+            "weights      {name}: mean {:.3} w_max, {:.3} below 0.1 w_max, {:.3} above 0.9 w_max, histogram {:?}",
+            w.mean_fraction, w.below_10pct, w.above_90pct, w.histogram
+        );
+    }
     if let Some(p) = &args.save_snapshot {
         println!("snapshot     {}", p.display());
     }

@@ -5,10 +5,11 @@ use rayon::prelude::*;
 
 use super::error::Problem;
 use super::format::{Connectivity, Dist, InputSpec, Layout, SCENE_VERSION, SceneFile};
+use crate::plasticity::Binding;
 use crate::sim::rng::{CounterRng, stream};
 use crate::sim::{
-    CurrentInput, Dim, Input, Network, NeuronModel, PoissonInput, Quantity, Receptor, SpikeListInput, SynapseKind,
-    Synapses,
+    CurrentInput, Dim, Input, Network, NeuronModel, PoissonInput, PopulationId, Quantity, Receptor, SpikeListInput,
+    SynapseKind, Synapses,
 };
 
 /// Source neurons handled per parallel work item when generating synapses.
@@ -80,7 +81,11 @@ pub fn build_network(scene: &SceneFile, seed: Option<u64>) -> Result<Network> {
     };
 
     // Projections.
+    if scene.projections.len() > u16::MAX as usize {
+        return Err(Problem::at("projections", format!("at most {} projections", u16::MAX)));
+    }
     let mut plans = Vec::new();
+    let mut bindings = Vec::new();
     for (i, proj) in scene.projections.iter().enumerate() {
         let path = format!("projections[{i}]");
         let s = find(&proj.source, format!("{path}.source"))?;
@@ -102,6 +107,20 @@ pub fn build_network(scene: &SceneFile, seed: Option<u64>) -> Result<Network> {
                 format!("delays above {} steps are not supported", u16::MAX),
             ));
         }
+        if let Some(rule) = &proj.plasticity {
+            rule.validate().map_err(|e| Problem::at(format!("{path}.plasticity.{}", e.param), e.to_string()))?;
+            let w_max = rule.w_max();
+            // A plain number is taken in the target's engine unit (pA or nS).
+            let f = if w_max.dim == Dim::Dimensionless {
+                Ok(1.0)
+            } else {
+                weight_factor(target_model, target_model.synapse_kind(), w_max.dim)
+            }
+            .map_err(|m| Problem::at(format!("{path}.plasticity.w_max"), m))?;
+            let label =
+                if proj.name.is_empty() { format!("{}->{}", proj.source, proj.target) } else { proj.name.clone() };
+            bindings.push((i as u16, label, PopulationId(s as u16), PopulationId(t as u16), f, rule.clone()));
+        }
         plans.push(Plan {
             index: i as u64,
             source: ranges[s].clone(),
@@ -113,8 +132,15 @@ pub fn build_network(scene: &SceneFile, seed: Option<u64>) -> Result<Network> {
             receptor: proj.receptor,
         });
     }
-    net.set_synapses(generate_synapses(&plans, net.num_neurons(), seed, dt))
+    let with_projection = !bindings.is_empty();
+    net.set_synapses(generate_synapses(&plans, net.num_neurons(), seed, dt, with_projection))
         .map_err(|e| Problem::at("projections", e.to_string()))?;
+    let n = net.num_neurons();
+    for (projection, label, source, target, factor, rule) in bindings {
+        let b = Binding::new(projection, label, source, target, factor, rule, n);
+        net.add_plasticity(b)
+            .map_err(|e| Problem::at(format!("projections[{projection}].plasticity"), e.to_string()))?;
+    }
 
     // Gap junctions.
     let mut pairs = Vec::new();
@@ -246,7 +272,7 @@ struct Plan {
 /// Generates every projection's synapses in CSR order: a counting pass and a filling pass, both
 /// parallel over source neurons, regenerating each row from the same counter-based draws so the
 /// peak memory is the final arrays and the result does not depend on the thread count.
-fn generate_synapses(plans: &[Plan], n: usize, seed: u64, dt: f64) -> Synapses {
+fn generate_synapses(plans: &[Plan], n: usize, seed: u64, dt: f64, with_projection: bool) -> Synapses {
     let mut counts = vec![0u64; n + 1];
     counts[1..].par_chunks_mut(BUILD_CHUNK).enumerate().for_each_init(Vec::new, |buf, (c, out)| {
         for (k, slot) in out.iter_mut().enumerate() {
@@ -269,10 +295,12 @@ fn generate_synapses(plans: &[Plan], n: usize, seed: u64, dt: f64) -> Synapses {
     let mut target = vec![0u32; total];
     let mut weight = vec![0f32; total];
     let mut delay = if with_delays { vec![0u16; total] } else { Vec::new() };
+    let mut projection = if with_projection { vec![0u16; total] } else { Vec::new() };
 
     // Split the columns into one disjoint piece per chunk of source neurons.
     let mut pieces = Vec::new();
-    let (mut t_rest, mut w_rest, mut d_rest) = (&mut target[..], &mut weight[..], &mut delay[..]);
+    let (mut t_rest, mut w_rest, mut d_rest, mut p_rest) =
+        (&mut target[..], &mut weight[..], &mut delay[..], &mut projection[..]);
     for c in 0..n.div_ceil(BUILD_CHUNK) {
         let (a, b) = (c * BUILD_CHUNK, ((c + 1) * BUILD_CHUNK).min(n));
         let len = (counts[b] - counts[a]) as usize;
@@ -280,10 +308,11 @@ fn generate_synapses(plans: &[Plan], n: usize, seed: u64, dt: f64) -> Synapses {
         let (w, wr) = std::mem::take(&mut w_rest).split_at_mut(len);
         let dl = if with_delays { len } else { 0 };
         let (d, dr) = std::mem::take(&mut d_rest).split_at_mut(dl);
-        (t_rest, w_rest, d_rest) = (tr, wr, dr);
-        pieces.push((a..b, t, w, d));
+        let (pj, pr) = std::mem::take(&mut p_rest).split_at_mut(if with_projection { len } else { 0 });
+        (t_rest, w_rest, d_rest, p_rest) = (tr, wr, dr, pr);
+        pieces.push((a..b, t, w, d, pj));
     }
-    pieces.into_par_iter().for_each_init(Vec::new, |buf, (range, t, w, d)| {
+    pieces.into_par_iter().for_each_init(Vec::new, |buf, (range, t, w, d, pj)| {
         let mut at = 0;
         for pre in range {
             let pre = pre as u32;
@@ -293,6 +322,9 @@ fn generate_synapses(plans: &[Plan], n: usize, seed: u64, dt: f64) -> Synapses {
                     t[at] = ((p.target_start + local) << 1) | p.receptor.index();
                     let mut rng = CounterRng::new(seed, pre as u64, k as u64, stream::WEIGHT + p.index);
                     w[at] = (p.factor * sample(&p.weight, &mut rng)) as f32;
+                    if with_projection {
+                        pj[at] = p.index as u16;
+                    }
                     if with_delays {
                         let mut rng = CounterRng::new(seed, pre as u64, k as u64, stream::DELAY + p.index);
                         d[at] = (sample(&p.delay, &mut rng) / dt).round().clamp(0.0, u16::MAX as f64) as u16;
@@ -302,7 +334,7 @@ fn generate_synapses(plans: &[Plan], n: usize, seed: u64, dt: f64) -> Synapses {
             }
         }
     });
-    Synapses { row_start: counts, target, weight, delay }
+    Synapses { row_start: counts, target, weight, delay, projection }
 }
 
 /// A connectivity rule that can list the targets (indices within the target population) of any

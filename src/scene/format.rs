@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::plasticity::PlasticityRule;
 use crate::sim::{NeuronModel, Quantity, Receptor};
 
 /// The scene format version this build reads and writes.
@@ -200,6 +201,9 @@ pub struct ProjectionSpec {
     /// Synaptic channel.
     #[serde(default = "excitatory")]
     pub receptor: Receptor,
+    /// Learning rule acting on these synapses (`w_max` in the same unit as `weight`).
+    #[serde(default)]
+    pub plasticity: Option<PlasticityRule>,
 }
 
 /// Electrical couplings from one population to another.

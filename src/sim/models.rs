@@ -10,6 +10,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::rng::{CounterRng, stream};
+
 /// A parameter that failed validation: which one and why.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("parameter `{param}` of {model}: {reason}")]
@@ -763,12 +765,11 @@ impl Kernel {
                 }
             }
             Kernel::PoissonSource { p_spike } => {
+                let key = CounterRng::step_key(seed, step, stream::POISSON_SOURCE);
                 for i in 0..n {
                     inbox.take(i);
                     let id = first + i as u32;
-                    let mut rng =
-                        super::rng::CounterRng::new(seed, step, id as u64, super::rng::stream::POISSON_SOURCE);
-                    if rng.uniform() < p_spike {
+                    if CounterRng::uniform_at(key, id as u64) < p_spike {
                         spikes.push(id);
                     }
                 }

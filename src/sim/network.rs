@@ -9,6 +9,7 @@ use super::inputs::{Input, Receptor};
 use super::models::{Kernel, NeuronModel, NeuronSlices, ParamError};
 use super::report::StepReport;
 use super::rng::{CounterRng, stream};
+use crate::plasticity::{self, Binding, ParamChange};
 
 /// Neurons per parallel work item. Chunk boundaries never depend on the thread count, and spikes
 /// are gathered in chunk order, so results are identical for any number of threads.
@@ -79,6 +80,10 @@ pub struct Synapses {
     pub weight: Vec<f32>,
     /// Delay in steps; empty when every delay is 0 (saves 2 bytes a synapse).
     pub delay: Vec<u16>,
+    /// Index of the projection each synapse belongs to; empty when no projection is plastic (the
+    /// learning rules need it, plain simulation does not).
+    #[serde(default)]
+    pub projection: Vec<u16>,
 }
 
 impl Synapses {
@@ -151,6 +156,10 @@ pub struct Network {
     pub gap_junctions: GapJunctions,
     /// External drive.
     pub inputs: Vec<Input>,
+    /// Learning rules attached to projections.
+    pub plasticity: Vec<Binding>,
+    /// Every parameter edit made while running, with its time.
+    pub param_changes: Vec<ParamChange>,
     /// Slots in the delay ring (a power of two above the largest delay; 1 and no ring when every
     /// delay is 0).
     ring_len: usize,
@@ -265,6 +274,8 @@ impl Network {
             synapses: Synapses { row_start: vec![0], ..Default::default() },
             gap_junctions: GapJunctions::default(),
             inputs: Vec::new(),
+            plasticity: Vec::new(),
+            param_changes: Vec::new(),
             ring_len: 1,
             inbox: Vec::new(),
             scratch: Scratch::default(),
@@ -357,7 +368,8 @@ impl Network {
         if s.row_start.len() != n + 1 || *s.row_start.last().unwrap_or(&0) as usize != s.target.len() {
             return Err(NetworkError::Invalid("synapse rows do not cover the neurons".into()));
         }
-        if s.weight.len() != s.target.len() || !(s.delay.is_empty() || s.delay.len() == s.target.len()) {
+        let optional_ok = |len: usize| len == 0 || len == s.target.len();
+        if s.weight.len() != s.target.len() || !optional_ok(s.delay.len()) || !optional_ok(s.projection.len()) {
             return Err(NetworkError::Invalid("synapse columns differ in length".into()));
         }
         if let Some(&t) = s.target.iter().find(|&&t| (t >> 1) as usize >= n) {
@@ -500,6 +512,9 @@ impl Network {
         self.scratch.chunk_spikes = self.scratch.work.iter().map(|w| Vec::with_capacity(w.end - w.start)).collect();
         self.scratch.i_ext = vec![0.0; n];
         self.scratch.gap_each_step = !self.gap_junctions.partner.is_empty();
+        for b in &mut self.plasticity {
+            b.prepare(&self.synapses);
+        }
         self.scratch.i_ext_valid = false;
     }
 
@@ -656,7 +671,50 @@ impl Network {
             }
         }
 
+        // 6. Learning rules see this step's spikes (after transmission with the old weights, as in
+        //    Brian2's on_pre ordering).
+        if !self.plasticity.is_empty() && !report.spikes.is_empty() {
+            plasticity::apply(
+                &mut self.plasticity,
+                &mut self.synapses,
+                &self.neurons.population,
+                &report.spikes,
+                step + 1,
+                self.dt_ms,
+            );
+        }
+
         self.step += 1;
+    }
+
+    /// Attaches a learning rule to a projection (its synapses must carry projection indices).
+    pub fn add_plasticity(&mut self, binding: Binding) -> Result<(), NetworkError> {
+        binding.rule.validate()?;
+        if self.synapses.projection.len() != self.synapses.len() {
+            return Err(NetworkError::Invalid("synapses carry no projection indices".into()));
+        }
+        self.plasticity.push(binding);
+        self.prepare();
+        Ok(())
+    }
+
+    /// Changes a learning-rule parameter; validated first (on error the network is untouched),
+    /// effective from the next step, and recorded in [`Network::param_changes`].
+    pub fn set_plasticity_param(&mut self, binding: usize, name: &str, value: f64) -> Result<(), NetworkError> {
+        let b = self
+            .plasticity
+            .get_mut(binding)
+            .ok_or_else(|| NetworkError::Invalid(format!("there is no plastic projection {binding}")))?;
+        let old = b.set_param(name, value)?;
+        self.param_changes.push(ParamChange {
+            step: self.step,
+            time_ms: self.time_ms(),
+            binding,
+            param: name.to_string(),
+            old,
+            new: value,
+        });
+        Ok(())
     }
 
     /// Runs `steps` steps, calling `on_step` after each with its report.

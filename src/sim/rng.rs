@@ -51,6 +51,20 @@ impl CounterRng {
         Self { key, counter: 0 }
     }
 
+    /// A key for (seed, step, stream), from which [`CounterRng::uniform_at`] draws one number per
+    /// id with a single mix: the fast path for per-neuron, per-step draws.
+    #[inline(always)]
+    pub fn step_key(seed: u64, step: u64, stream: u64) -> u64 {
+        Self::new(seed, step, 0, stream).key
+    }
+
+    /// One uniform draw in [0, 1) for `id` under a [`CounterRng::step_key`] (SplitMix64 with the
+    /// key as its seed, at position `id`).
+    #[inline(always)]
+    pub fn uniform_at(key: u64, id: u64) -> f64 {
+        (mix64(key.wrapping_add(id.wrapping_add(1).wrapping_mul(GOLDEN))) >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
     /// The next 64 random bits.
     #[inline(always)]
     pub fn next_u64(&mut self) -> u64 {

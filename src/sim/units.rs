@@ -164,12 +164,22 @@ impl fmt::Display for Quantity {
 
 impl Serialize for Quantity {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.dim == Dim::Dimensionless { s.serialize_f64(self.value) } else { s.serialize_str(&self.to_string()) }
+        if !s.is_human_readable() {
+            (self.value, self.dim).serialize(s)
+        } else if self.dim == Dim::Dimensionless {
+            s.serialize_f64(self.value)
+        } else {
+            s.serialize_str(&self.to_string())
+        }
     }
 }
 
 impl<'de> Deserialize<'de> for Quantity {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if !d.is_human_readable() {
+            let (value, dim) = <(f64, Dim)>::deserialize(d)?;
+            return Ok(Quantity::new(value, dim));
+        }
         struct V;
         impl serde::de::Visitor<'_> for V {
             type Value = Quantity;

@@ -1,0 +1,267 @@
+//! Synaptic learning rules, attached per projection, applied inside the network step.
+//!
+//! A [`Binding`] ties a rule to one projection: it holds the rule's parameters, its per-neuron
+//! traces (event-driven, see [`trace`]) and an index of the projection's synapses by postsynaptic
+//! neuron. After each step's propagation the network calls [`apply`]: presynaptic updates for all
+//! spikes first, then postsynaptic ones, so a pre and a post spike on the same step count as a
+//! causal pair (ALGORITHMS.md conventions). Parameter edits go through [`Binding::set_param`] and
+//! are validated against the rule's schema first.
+
+pub mod params;
+pub mod stdp;
+pub mod trace;
+
+use serde::{Deserialize, Serialize};
+
+pub use params::{ParamSpec, Tunable};
+pub use stdp::{PairStdp, Pairing, TripletStdp};
+use trace::Trace;
+
+use crate::sim::{NeuronId, ParamError, PopulationId, Synapses};
+
+/// A learning rule with its parameters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum PlasticityRule {
+    /// Pair-based STDP.
+    PairStdp(PairStdp),
+    /// Triplet STDP.
+    TripletStdp(TripletStdp),
+}
+
+impl PlasticityRule {
+    /// The rule's name as written in scene files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            PlasticityRule::PairStdp(_) => PairStdp::RULE,
+            PlasticityRule::TripletStdp(_) => TripletStdp::RULE,
+        }
+    }
+
+    /// Its tunable parameters.
+    pub fn schema(&self) -> &'static [ParamSpec] {
+        match self {
+            PlasticityRule::PairStdp(_) => PairStdp::schema(),
+            PlasticityRule::TripletStdp(_) => TripletStdp::schema(),
+        }
+    }
+
+    /// A parameter's value.
+    pub fn get(&self, name: &str) -> Option<f64> {
+        match self {
+            PlasticityRule::PairStdp(r) => r.get(name),
+            PlasticityRule::TripletStdp(r) => r.get(name),
+        }
+    }
+
+    /// Sets a parameter after validating it.
+    pub fn set(&mut self, name: &str, value: f64) -> Result<(), ParamError> {
+        match self {
+            PlasticityRule::PairStdp(r) => r.set(name, value),
+            PlasticityRule::TripletStdp(r) => r.set(name, value),
+        }
+    }
+
+    /// Checks every parameter.
+    pub fn validate(&self) -> Result<(), ParamError> {
+        match self {
+            PlasticityRule::PairStdp(r) => r.validate(),
+            PlasticityRule::TripletStdp(r) => r.validate(),
+        }
+    }
+
+    /// The weight bound as written (value and unit).
+    pub fn w_max(&self) -> crate::sim::Quantity {
+        match self {
+            PlasticityRule::PairStdp(r) => r.w_max,
+            PlasticityRule::TripletStdp(r) => r.w_max,
+        }
+    }
+
+    /// Number of (presynaptic, postsynaptic) traces per neuron.
+    fn trace_counts(&self) -> (usize, usize) {
+        match self {
+            PlasticityRule::PairStdp(_) => (1, 1),
+            PlasticityRule::TripletStdp(_) => (2, 2),
+        }
+    }
+}
+
+/// A parameter edit, recorded with the time it took effect.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ParamChange {
+    /// The first step that used the new value.
+    pub step: u64,
+    /// Biological time of that step's start (ms).
+    pub time_ms: f64,
+    /// Index of the binding (plastic projection).
+    pub binding: usize,
+    /// Parameter name.
+    pub param: String,
+    /// Value before.
+    pub old: f64,
+    /// Value after.
+    pub new: f64,
+}
+
+/// A rule attached to one projection, with its state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Binding {
+    /// The projection's index in the scene (the value in `Synapses::projection`).
+    pub projection: u16,
+    /// The projection's label.
+    pub label: String,
+    /// Presynaptic population.
+    pub source: PopulationId,
+    /// Postsynaptic population.
+    pub target: PopulationId,
+    /// Engine weight units per unit of the rule's `w_max` (e.g. 12.5 pA per mV).
+    pub weight_factor: f64,
+    /// The rule and its parameters.
+    pub rule: PlasticityRule,
+    pre: Vec<Trace>,
+    post: Vec<Trace>,
+    /// Slots of this projection's synapses grouped by postsynaptic neuron (rebuilt on load).
+    #[serde(skip)]
+    incoming_start: Vec<u64>,
+    #[serde(skip)]
+    incoming: Vec<(u32, u32)>,
+}
+
+impl Binding {
+    /// A binding for `neurons` neurons with fresh traces.
+    pub fn new(
+        projection: u16,
+        label: String,
+        source: PopulationId,
+        target: PopulationId,
+        weight_factor: f64,
+        rule: PlasticityRule,
+        neurons: usize,
+    ) -> Self {
+        let (np, nq) = rule.trace_counts();
+        Self {
+            projection,
+            label,
+            source,
+            target,
+            weight_factor,
+            rule,
+            pre: (0..np).map(|_| Trace::new(neurons)).collect(),
+            post: (0..nq).map(|_| Trace::new(neurons)).collect(),
+            incoming_start: Vec::new(),
+            incoming: Vec::new(),
+        }
+    }
+
+    /// Sets a rule parameter (validated; on error nothing changes).
+    pub fn set_param(&mut self, name: &str, value: f64) -> Result<f64, ParamError> {
+        let old = self.rule.get(name).unwrap_or(f64::NAN);
+        self.rule.set(name, value)?;
+        Ok(old)
+    }
+
+    /// Rebuilds the by-postsynaptic-neuron index of this projection's synapses.
+    pub fn prepare(&mut self, syn: &Synapses) {
+        let n = syn.row_start.len() - 1;
+        let mut start = vec![0u64; n + 1];
+        for (s, &p) in syn.projection.iter().enumerate() {
+            if p == self.projection {
+                start[(syn.target[s] >> 1) as usize + 1] += 1;
+            }
+        }
+        for i in 1..=n {
+            start[i] += start[i - 1];
+        }
+        let mut fill = start.clone();
+        let mut incoming = vec![(0u32, 0u32); start[n] as usize];
+        for pre in 0..n {
+            for s in syn.row(NeuronId(pre as u32)) {
+                if syn.projection[s] == self.projection {
+                    let post = (syn.target[s] >> 1) as usize;
+                    incoming[fill[post] as usize] = (s as u32, pre as u32);
+                    fill[post] += 1;
+                }
+            }
+        }
+        self.incoming_start = start;
+        self.incoming = incoming;
+    }
+
+    /// The current weights of the rule's synapses (engine units), grouped by postsynaptic neuron.
+    pub fn weights(&self, syn: &Synapses) -> Vec<f64> {
+        self.incoming.iter().map(|&(s, _)| syn.weight[s as usize] as f64).collect()
+    }
+
+    /// The weight bound in engine units.
+    pub fn w_max_engine(&self) -> f64 {
+        self.rule.w_max().value * self.weight_factor
+    }
+
+    /// Number of synapses the rule acts on.
+    pub fn num_synapses(&self) -> usize {
+        self.incoming.len()
+    }
+}
+
+/// Applies every binding to the spikes of one step. `grid` is the spikes' time in steps; `dt` the
+/// step in ms; `population` the neurons' populations.
+pub fn apply(
+    bindings: &mut [Binding],
+    syn: &mut Synapses,
+    population: &[PopulationId],
+    spikes: &[NeuronId],
+    grid: u64,
+    dt: f64,
+) {
+    for b in bindings.iter_mut() {
+        let w_max = b.rule.w_max().value * b.weight_factor;
+        let proj = b.projection;
+        match &b.rule {
+            PlasticityRule::PairStdp(r) => {
+                let (tp, tm, nearest) = (r.tau_plus / dt, r.tau_minus / dt, r.pairing.nearest());
+                for &i in spikes.iter().filter(|i| population[i.index()] == b.source) {
+                    for s in syn.row(i) {
+                        if syn.projection[s] == proj {
+                            let y = b.post[0].at((syn.target[s] >> 1) as usize, grid, tm);
+                            syn.weight[s] = r.on_pre(syn.weight[s] as f64, y, w_max) as f32;
+                        }
+                    }
+                    b.pre[0].bump(i.index(), grid, tp, nearest);
+                }
+                for &j in spikes.iter().filter(|j| population[j.index()] == b.target) {
+                    let (a, z) = (b.incoming_start[j.index()] as usize, b.incoming_start[j.index() + 1] as usize);
+                    for &(s, pre) in &b.incoming[a..z] {
+                        let x = b.pre[0].at(pre as usize, grid, tp);
+                        syn.weight[s as usize] = r.on_post(syn.weight[s as usize] as f64, x, w_max) as f32;
+                    }
+                    b.post[0].bump(j.index(), grid, tm, nearest);
+                }
+            }
+            PlasticityRule::TripletStdp(r) => {
+                let (tp, tm, tx, ty, nearest) =
+                    (r.tau_plus / dt, r.tau_minus / dt, r.tau_x / dt, r.tau_y / dt, r.pairing.nearest());
+                for &i in spikes.iter().filter(|i| population[i.index()] == b.source) {
+                    let r2 = b.pre[1].at(i.index(), grid, tx);
+                    for s in syn.row(i) {
+                        if syn.projection[s] == proj {
+                            let o1 = b.post[0].at((syn.target[s] >> 1) as usize, grid, tm);
+                            syn.weight[s] = r.on_pre(syn.weight[s] as f64, o1, r2, w_max) as f32;
+                        }
+                    }
+                    b.pre[0].bump(i.index(), grid, tp, nearest);
+                    b.pre[1].bump(i.index(), grid, tx, nearest);
+                }
+                for &j in spikes.iter().filter(|j| population[j.index()] == b.target) {
+                    let o2 = b.post[1].at(j.index(), grid, ty);
+                    let (a, z) = (b.incoming_start[j.index()] as usize, b.incoming_start[j.index() + 1] as usize);
+                    for &(s, pre) in &b.incoming[a..z] {
+                        let r1 = b.pre[0].at(pre as usize, grid, tp);
+                        syn.weight[s as usize] = r.on_post(syn.weight[s as usize] as f64, r1, o2, w_max) as f32;
+                    }
+                    b.post[0].bump(j.index(), grid, tm, nearest);
+                    b.post[1].bump(j.index(), grid, ty, nearest);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! Parameter schemas: every tunable parameter of a rule declares its unit, range and default, so
+//! the UI can build a slider for it and every edit can be validated before it is applied.
+
+use crate::sim::{Dim, ParamError};
+
+/// One tunable parameter of a rule.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ParamSpec {
+    /// Name as written in scene files.
+    pub name: &'static str,
+    /// Physical dimension (the value is in the engine's unit for it; weights are in the
+    /// projection's weight unit, shown as a plain number).
+    pub unit: Dim,
+    /// Smallest allowed value.
+    pub min: f64,
+    /// Largest allowed value.
+    pub max: f64,
+    /// Default value.
+    pub default: f64,
+    /// What it does, in a few words.
+    pub doc: &'static str,
+}
+
+/// A rule whose numeric parameters can be read and written by name.
+pub trait Tunable {
+    /// The rule's name as written in scene files.
+    const RULE: &'static str;
+
+    /// The parameters, in display order.
+    fn schema() -> &'static [ParamSpec];
+
+    /// The current value of a parameter.
+    fn get(&self, name: &str) -> Option<f64>;
+
+    /// Writes a parameter without checking it (used by [`Tunable::set`]).
+    fn put(&mut self, name: &str, value: f64) -> bool;
+
+    /// Checks every parameter against its schema.
+    fn validate(&self) -> Result<(), ParamError> {
+        for spec in Self::schema() {
+            let v = self.get(spec.name).expect("every schema entry is readable");
+            check_value::<Self>(spec, v)?;
+        }
+        Ok(())
+    }
+
+    /// Sets a parameter after checking it is known, finite and in range; on error nothing changes.
+    fn set(&mut self, name: &str, value: f64) -> Result<(), ParamError> {
+        let spec = Self::schema().iter().find(|s| s.name == name).ok_or_else(|| ParamError {
+            model: Self::RULE,
+            param: "?",
+            reason: format!("{} has no parameter `{name}`", Self::RULE),
+        })?;
+        check_value::<Self>(spec, value)?;
+        self.put(name, value);
+        Ok(())
+    }
+}
+
+fn check_value<T: Tunable + ?Sized>(spec: &ParamSpec, v: f64) -> Result<(), ParamError> {
+    if !v.is_finite() {
+        return Err(ParamError { model: T::RULE, param: spec.name, reason: format!("{v} is not a finite number") });
+    }
+    if v < spec.min || v > spec.max {
+        let unit = spec.unit.unit();
+        return Err(ParamError {
+            model: T::RULE,
+            param: spec.name,
+            reason: format!("{v} {unit} is out of range [{}, {}] {unit}", spec.min, spec.max),
+        });
+    }
+    Ok(())
+}
+
+/// Generates `get_field` / `put_field` for the listed numeric fields (`f64`, or a [`Quantity`]
+/// whose value is read and written in its own unit).
+///
+/// [`Quantity`]: crate::sim::Quantity
+macro_rules! tunable_fields {
+    ($($field:ident),* $(,)?) => {
+        fn get_field(&self, name: &str) -> Option<f64> {
+            match name {
+                $(stringify!($field) => Some($crate::plasticity::params::AsValue::value(&self.$field)),)*
+                _ => None,
+            }
+        }
+        fn put_field(&mut self, name: &str, value: f64) -> bool {
+            match name {
+                $(stringify!($field) => { $crate::plasticity::params::AsValue::set_value(&mut self.$field, value); true })*
+                _ => false,
+            }
+        }
+    };
+}
+pub(crate) use tunable_fields;
+
+/// A numeric parameter field: a plain number or a quantity.
+pub trait AsValue {
+    /// The number.
+    fn value(&self) -> f64;
+    /// Replaces the number (a quantity keeps its unit).
+    fn set_value(&mut self, v: f64);
+}
+
+impl AsValue for f64 {
+    fn value(&self) -> f64 {
+        *self
+    }
+    fn set_value(&mut self, v: f64) {
+        *self = v;
+    }
+}
+
+impl AsValue for crate::sim::Quantity {
+    fn value(&self) -> f64 {
+        self.value
+    }
+    fn set_value(&mut self, v: f64) {
+        self.value = v;
+    }
+}
