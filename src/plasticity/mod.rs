@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 pub use params::{ParamSpec, Tunable};
 pub use stdp::{PairStdp, Pairing, TripletStdp};
-use trace::Trace;
+use trace::{Decay, Trace};
 
 use crate::sim::{NeuronId, ParamError, PopulationId, Synapses};
 
@@ -125,6 +125,9 @@ pub struct Binding {
     incoming_start: Vec<u64>,
     #[serde(skip)]
     incoming: Vec<(u32, u32)>,
+    /// Decay tables for each trace time constant, rebuilt when a time constant changes.
+    #[serde(skip)]
+    decay: Vec<Decay>,
 }
 
 impl Binding {
@@ -150,6 +153,7 @@ impl Binding {
             post: (0..nq).map(|_| Trace::new(neurons)).collect(),
             incoming_start: Vec::new(),
             incoming: Vec::new(),
+            decay: Vec::new(),
         }
     }
 
@@ -203,6 +207,14 @@ impl Binding {
     }
 }
 
+/// Refreshes the decay tables of a binding for time constants `taus` (ms) at step `dt`.
+fn decay_tables<'a>(decay: &'a mut Vec<Decay>, taus: &[f64], dt: f64) -> &'a [Decay] {
+    if decay.len() != taus.len() || decay.iter().zip(taus).any(|(d, t)| d.tau_steps() != t / dt) {
+        *decay = taus.iter().map(|t| Decay::new(t / dt)).collect();
+    }
+    decay
+}
+
 /// Applies every binding to the spikes of one step. `grid` is the spikes' time in steps; `dt` the
 /// step in ms; `population` the neurons' populations.
 pub fn apply(
@@ -218,7 +230,8 @@ pub fn apply(
         let proj = b.projection;
         match &b.rule {
             PlasticityRule::PairStdp(r) => {
-                let (tp, tm, nearest) = (r.tau_plus / dt, r.tau_minus / dt, r.pairing.nearest());
+                let d = decay_tables(&mut b.decay, &[r.tau_plus, r.tau_minus], dt);
+                let (tp, tm, nearest) = (&d[0], &d[1], r.pairing.nearest());
                 for &i in spikes.iter().filter(|i| population[i.index()] == b.source) {
                     for s in syn.row(i) {
                         if syn.projection[s] == proj {
@@ -238,8 +251,8 @@ pub fn apply(
                 }
             }
             PlasticityRule::TripletStdp(r) => {
-                let (tp, tm, tx, ty, nearest) =
-                    (r.tau_plus / dt, r.tau_minus / dt, r.tau_x / dt, r.tau_y / dt, r.pairing.nearest());
+                let d = decay_tables(&mut b.decay, &[r.tau_plus, r.tau_minus, r.tau_x, r.tau_y], dt);
+                let (tp, tm, tx, ty, nearest) = (&d[0], &d[1], &d[2], &d[3], r.pairing.nearest());
                 for &i in spikes.iter().filter(|i| population[i.index()] == b.source) {
                     let r2 = b.pre[1].at(i.index(), grid, tx);
                     for s in syn.row(i) {

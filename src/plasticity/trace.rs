@@ -3,44 +3,78 @@
 
 use serde::{Deserialize, Serialize};
 
-/// One trace variable per neuron: its value at its last update and when that was.
+/// Decay factors e^{-k/τ} for k steps, tabulated over the first 20 τ (computed by the same
+/// expression, so results are bit-identical to calling `exp` every time).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Decay {
+    tau_steps: f64,
+    table: Vec<f64>,
+}
+
+impl Decay {
+    /// The table for time constant `tau_steps` (in steps).
+    pub fn new(tau_steps: f64) -> Self {
+        let len = (20.0 * tau_steps).ceil().clamp(1.0, 65536.0) as usize;
+        Self { tau_steps, table: (0..len).map(|k| Self::exact(k as u64, tau_steps)).collect() }
+    }
+
+    #[inline(always)]
+    fn exact(k: u64, tau_steps: f64) -> f64 {
+        (-(k as f64) / tau_steps).exp()
+    }
+
+    /// The time constant it was built for.
+    pub fn tau_steps(&self) -> f64 {
+        self.tau_steps
+    }
+
+    /// e^{-k/τ}.
+    #[inline(always)]
+    pub fn factor(&self, k: u64) -> f64 {
+        match self.table.get(k as usize) {
+            Some(&f) => f,
+            None => Self::exact(k, self.tau_steps),
+        }
+    }
+}
+
+/// One trace variable per neuron: its value at its last update and when that was (kept side by
+/// side, so a read touches one cache line).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Trace {
-    value: Vec<f64>,
-    last_step: Vec<u64>,
+    state: Vec<(f64, u64)>,
 }
 
 impl Trace {
     /// A trace of zeros for `n` neurons.
     pub fn new(n: usize) -> Self {
-        Self { value: vec![0.0; n], last_step: vec![0; n] }
+        Self { state: vec![(0.0, 0); n] }
     }
 
     /// Number of neurons covered.
     pub fn len(&self) -> usize {
-        self.value.len()
+        self.state.len()
     }
 
     /// Whether it covers no neuron.
     pub fn is_empty(&self) -> bool {
-        self.value.is_empty()
+        self.state.is_empty()
     }
 
-    /// The value of neuron `i` at step `step`, decayed with time constant `tau_steps` (steps).
+    /// The value of neuron `i` at step `step`, decayed by `decay`.
     #[inline]
-    pub fn at(&self, i: usize, step: u64, tau_steps: f64) -> f64 {
-        let v = self.value[i];
+    pub fn at(&self, i: usize, step: u64, decay: &Decay) -> f64 {
+        let (v, last) = self.state[i];
         if v == 0.0 {
             return 0.0;
         }
-        v * (-((step - self.last_step[i]) as f64) / tau_steps).exp()
+        v * decay.factor(step - last)
     }
 
     /// Adds 1 (all-to-all) or sets to 1 (nearest-spike) at `step`.
     #[inline]
-    pub fn bump(&mut self, i: usize, step: u64, tau_steps: f64, nearest: bool) {
-        self.value[i] = if nearest { 1.0 } else { self.at(i, step, tau_steps) + 1.0 };
-        self.last_step[i] = step;
+    pub fn bump(&mut self, i: usize, step: u64, decay: &Decay, nearest: bool) {
+        self.state[i] = (if nearest { 1.0 } else { self.at(i, step, decay) + 1.0 }, step);
     }
 }
 
@@ -50,13 +84,18 @@ mod tests {
 
     #[test]
     fn decays_exponentially_and_accumulates() {
+        let d = Decay::new(200.0);
         let mut t = Trace::new(2);
-        t.bump(0, 100, 200.0, false);
-        assert!((t.at(0, 300, 200.0) - (-1.0f64).exp()).abs() < 1e-15);
-        t.bump(0, 300, 200.0, false);
-        assert!((t.at(0, 300, 200.0) - (1.0 + (-1.0f64).exp())).abs() < 1e-15);
-        t.bump(0, 300, 200.0, true);
-        assert_eq!(t.at(0, 300, 200.0), 1.0);
-        assert_eq!(t.at(1, 1000, 200.0), 0.0);
+        t.bump(0, 100, &d, false);
+        assert!((t.at(0, 300, &d) - (-1.0f64).exp()).abs() < 1e-15);
+        t.bump(0, 300, &d, false);
+        assert!((t.at(0, 300, &d) - (1.0 + (-1.0f64).exp())).abs() < 1e-15);
+        t.bump(0, 300, &d, true);
+        assert_eq!(t.at(0, 300, &d), 1.0);
+        assert_eq!(t.at(1, 1000, &d), 0.0);
+        // Inside and beyond the table: the same numbers as calling exp.
+        for k in [0u64, 1, 1999, 3999, 4000, 4001, 100_000] {
+            assert_eq!(d.factor(k), (-(k as f64) / 200.0).exp(), "k = {k}");
+        }
     }
 }

@@ -464,7 +464,15 @@ impl Network {
             )));
         }
         p.kernel = model.kernel(self.dt_ms);
+        let redraw = matches!(model, NeuronModel::PoissonSource { .. });
         p.model = model;
+        if redraw {
+            // Pending spikes were drawn at the old rate; a Poisson process is memoryless, so
+            // drawing afresh from the next step is exact.
+            for i in self.segments.iter().filter(|s| s.population == pop).flat_map(|s| s.start..s.end) {
+                self.neurons.adapt[i as usize] = super::models::POISSON_UNDRAWN;
+            }
+        }
         Ok(())
     }
 
