@@ -1,7 +1,13 @@
-//! Measures computed from spike logs and weights: rates, ISI statistics, weight distributions.
+//! Measures computed from spike logs and weights: rates, ISI statistics, synchrony, weight
+//! distributions — the numbers the app plots.
 
 pub mod spikes;
+pub mod synchrony;
 pub mod weights;
 
 pub use spikes::{ActivityStats, activity_stats};
+pub use synchrony::{
+    golomb_chi, kuramoto_from_spikes, order_parameter, population_fano, spike_phase, spike_sync, van_rossum_distance,
+    van_rossum_distance_elephant,
+};
 pub use weights::{WeightSummary, weight_summary};
