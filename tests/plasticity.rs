@@ -144,7 +144,7 @@ fn song_2000_weights_become_bimodal() {
     let mut net = Scene::load(std::path::Path::new("scenes/stdp_song.ron")).unwrap().build(None).unwrap();
     let log = run_to(&mut net, 100_000.0);
     let b = &net.plasticity[0];
-    let s = weight_summary(&b.weights(&net.synapses), b.w_max_engine(), 10);
+    let s = weight_summary(&b.weights(&net.synapses), b.w_max_engine().unwrap(), 10);
     assert_eq!(s.count, 1000);
     assert!(s.below_10pct + s.above_90pct >= 0.35, "{s:?}");
     assert!((0.35..=0.60).contains(&s.mean_fraction), "{s:?}");
@@ -164,6 +164,7 @@ fn parameter_edits_take_effect_next_step_are_recorded_and_survive_snapshots() {
     net.set_plasticity_param(0, "a_plus", 0.0).unwrap();
     let change = net.param_changes.last().unwrap().clone();
     assert_eq!((change.step, change.param.as_str(), change.old, change.new), (2000, "a_plus", 0.1, 0.0));
+    assert_eq!(change.target, "projection pre->post");
     assert_eq!(change.time_ms, 200.0);
     let restored = snapshot::decode(&snapshot::encode(&net), "mem").unwrap();
     assert_eq!(restored.param_changes, net.param_changes);

@@ -184,7 +184,12 @@ fn simulate(mut net: Network, label: &str, build: Duration, args: &SimArgs) -> R
     let plastic: Vec<(String, WeightSummary)> = net
         .plasticity
         .iter()
-        .map(|b| (b.label.clone(), weight_summary(&b.weights(&net.synapses), b.w_max_engine(), 10)))
+        .map(|b| {
+            let w = b.weights(&net.synapses);
+            // Rules without a bound are summarised against the largest weight.
+            let w_max = b.w_max_engine().unwrap_or_else(|| w.iter().copied().fold(f64::MIN_POSITIVE, f64::max));
+            (b.label.clone(), weight_summary(&w, w_max, 10))
+        })
         .collect();
     if args.json {
         let mut extra = String::new();

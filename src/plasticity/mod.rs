@@ -7,12 +7,15 @@
 //! causal pair (ALGORITHMS.md conventions). Parameter edits go through [`Binding::set_param`] and
 //! are validated against the rule's schema first.
 
+pub mod homeostasis;
 pub mod params;
+pub mod rate;
 pub mod stdp;
 pub mod trace;
 
 use serde::{Deserialize, Serialize};
 
+pub use homeostasis::{IntrinsicBinding, IntrinsicRule, SynapticScaling, ThresholdAdaptation};
 pub use params::{ParamSpec, Tunable};
 pub use stdp::{PairStdp, Pairing, TripletStdp};
 use trace::{Decay, Trace};
@@ -26,6 +29,8 @@ pub enum PlasticityRule {
     PairStdp(PairStdp),
     /// Triplet STDP.
     TripletStdp(TripletStdp),
+    /// Multiplicative synaptic scaling toward a target rate.
+    SynapticScaling(SynapticScaling),
 }
 
 impl PlasticityRule {
@@ -34,6 +39,7 @@ impl PlasticityRule {
         match self {
             PlasticityRule::PairStdp(_) => PairStdp::RULE,
             PlasticityRule::TripletStdp(_) => TripletStdp::RULE,
+            PlasticityRule::SynapticScaling(_) => SynapticScaling::RULE,
         }
     }
 
@@ -42,6 +48,7 @@ impl PlasticityRule {
         match self {
             PlasticityRule::PairStdp(_) => PairStdp::schema(),
             PlasticityRule::TripletStdp(_) => TripletStdp::schema(),
+            PlasticityRule::SynapticScaling(_) => SynapticScaling::schema(),
         }
     }
 
@@ -50,6 +57,7 @@ impl PlasticityRule {
         match self {
             PlasticityRule::PairStdp(r) => r.get(name),
             PlasticityRule::TripletStdp(r) => r.get(name),
+            PlasticityRule::SynapticScaling(r) => r.get(name),
         }
     }
 
@@ -58,6 +66,7 @@ impl PlasticityRule {
         match self {
             PlasticityRule::PairStdp(r) => r.set(name, value),
             PlasticityRule::TripletStdp(r) => r.set(name, value),
+            PlasticityRule::SynapticScaling(r) => r.set(name, value),
         }
     }
 
@@ -66,14 +75,16 @@ impl PlasticityRule {
         match self {
             PlasticityRule::PairStdp(r) => r.validate(),
             PlasticityRule::TripletStdp(r) => r.validate(),
+            PlasticityRule::SynapticScaling(r) => r.validate(),
         }
     }
 
-    /// The weight bound as written (value and unit).
-    pub fn w_max(&self) -> crate::sim::Quantity {
+    /// The weight bound as written (value and unit), for rules that have one.
+    pub fn w_max(&self) -> Option<crate::sim::Quantity> {
         match self {
-            PlasticityRule::PairStdp(r) => r.w_max,
-            PlasticityRule::TripletStdp(r) => r.w_max,
+            PlasticityRule::PairStdp(r) => Some(r.w_max),
+            PlasticityRule::TripletStdp(r) => Some(r.w_max),
+            PlasticityRule::SynapticScaling(_) => None,
         }
     }
 
@@ -82,6 +93,7 @@ impl PlasticityRule {
         match self {
             PlasticityRule::PairStdp(_) => (1, 1),
             PlasticityRule::TripletStdp(_) => (2, 2),
+            PlasticityRule::SynapticScaling(_) => (0, 1),
         }
     }
 }
@@ -93,8 +105,8 @@ pub struct ParamChange {
     pub step: u64,
     /// Biological time of that step's start (ms).
     pub time_ms: f64,
-    /// Index of the binding (plastic projection).
-    pub binding: usize,
+    /// What was edited: `projection NAME` or `population NAME`.
+    pub target: String,
     /// Parameter name.
     pub param: String,
     /// Value before.
@@ -120,6 +132,13 @@ pub struct Binding {
     pub rule: PlasticityRule,
     pre: Vec<Trace>,
     post: Vec<Trace>,
+    /// Synaptic scaling: each postsynaptic neuron's cumulative gain, and the weights it scales (in
+    /// `incoming` order), so a weight is always base × gain with one rounding and ratios onto a
+    /// neuron stay exact however many times it is rescaled.
+    #[serde(default)]
+    gain: Vec<f64>,
+    #[serde(default)]
+    base: Vec<f32>,
     /// Slots of this projection's synapses grouped by postsynaptic neuron (rebuilt on load).
     #[serde(skip)]
     incoming_start: Vec<u64>,
@@ -151,6 +170,8 @@ impl Binding {
             rule,
             pre: (0..np).map(|_| Trace::new(neurons)).collect(),
             post: (0..nq).map(|_| Trace::new(neurons)).collect(),
+            gain: Vec::new(),
+            base: Vec::new(),
             incoming_start: Vec::new(),
             incoming: Vec::new(),
             decay: Vec::new(),
@@ -189,6 +210,10 @@ impl Binding {
         }
         self.incoming_start = start;
         self.incoming = incoming;
+        if matches!(self.rule, PlasticityRule::SynapticScaling(_)) && self.base.len() != self.incoming.len() {
+            self.base = self.incoming.iter().map(|&(s, _)| syn.weight[s as usize]).collect();
+            self.gain = vec![1.0; n];
+        }
     }
 
     /// The current weights of the rule's synapses (engine units), grouped by postsynaptic neuron.
@@ -196,9 +221,9 @@ impl Binding {
         self.incoming.iter().map(|&(s, _)| syn.weight[s as usize] as f64).collect()
     }
 
-    /// The weight bound in engine units.
-    pub fn w_max_engine(&self) -> f64 {
-        self.rule.w_max().value * self.weight_factor
+    /// The weight bound in engine units, for rules that have one.
+    pub fn w_max_engine(&self) -> Option<f64> {
+        self.rule.w_max().map(|q| q.value * self.weight_factor)
     }
 
     /// Number of synapses the rule acts on.
@@ -226,7 +251,7 @@ pub fn apply(
     dt: f64,
 ) {
     for b in bindings.iter_mut() {
-        let w_max = b.rule.w_max().value * b.weight_factor;
+        let w_max = b.w_max_engine().unwrap_or(f64::INFINITY);
         let proj = b.projection;
         match &b.rule {
             PlasticityRule::PairStdp(r) => {
@@ -273,6 +298,27 @@ pub fn apply(
                     }
                     b.post[0].bump(j.index(), grid, tm, nearest);
                     b.post[1].bump(j.index(), grid, ty, nearest);
+                }
+            }
+            PlasticityRule::SynapticScaling(r) => {
+                let d = decay_tables(&mut b.decay, &[r.tau_rate], dt);
+                for &j in spikes.iter().filter(|j| population[j.index()] == b.target) {
+                    b.post[0].bump(j.index(), grid, &d[0], false);
+                }
+                let every = (r.interval / dt).round().max(1.0) as u64;
+                if grid % every == 0 {
+                    let scaled = SynapticScaling { interval: every as f64 * dt, ..r.clone() };
+                    for j in 0..b.incoming_start.len() - 1 {
+                        let (a, z) = (b.incoming_start[j] as usize, b.incoming_start[j + 1] as usize);
+                        if a == z {
+                            continue;
+                        }
+                        let rate_hz = b.post[0].at(j, grid, &d[0]) / r.tau_rate * 1000.0;
+                        b.gain[j] *= scaled.factor(rate_hz);
+                        for (&(s, _), &w0) in b.incoming[a..z].iter().zip(&b.base[a..z]) {
+                            syn.weight[s as usize] = (w0 as f64 * b.gain[j]) as f32;
+                        }
+                    }
                 }
             }
         }

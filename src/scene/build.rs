@@ -5,7 +5,7 @@ use rayon::prelude::*;
 
 use super::error::Problem;
 use super::format::{Connectivity, Dist, InputSpec, Layout, SCENE_VERSION, SceneFile};
-use crate::plasticity::Binding;
+use crate::plasticity::{Binding, IntrinsicBinding};
 use crate::sim::rng::{CounterRng, stream};
 use crate::sim::{
     CurrentInput, Dim, Input, Network, NeuronModel, PoissonInput, PopulationId, Quantity, Receptor, SpikeListInput,
@@ -72,6 +72,11 @@ pub fn build_network(scene: &SceneFile, seed: Option<u64>) -> Result<Network> {
             .add_population(&pop.name, pop.model.clone(), positions, v0, syn0)
             .map_err(|e| Problem::at(&path, e.to_string()))?;
         ranges.push(r);
+        if let Some(rule) = &pop.intrinsic {
+            rule.validate().map_err(|e| Problem::at(format!("{path}.intrinsic.{}", e.param), e.to_string()))?;
+            let ip = IntrinsicBinding { population: PopulationId(i as u16), rule: rule.clone() };
+            net.add_intrinsic(ip).map_err(|e| Problem::at(format!("{path}.intrinsic"), e.to_string()))?;
+        }
     }
     let find = |name: &str, path: String| -> Result<usize> {
         scene.populations.iter().position(|p| p.name == name).ok_or_else(|| {
@@ -109,14 +114,14 @@ pub fn build_network(scene: &SceneFile, seed: Option<u64>) -> Result<Network> {
         }
         if let Some(rule) = &proj.plasticity {
             rule.validate().map_err(|e| Problem::at(format!("{path}.plasticity.{}", e.param), e.to_string()))?;
-            let w_max = rule.w_max();
             // A plain number is taken in the target's engine unit (pA or nS).
-            let f = if w_max.dim == Dim::Dimensionless {
-                Ok(1.0)
-            } else {
-                weight_factor(target_model, target_model.synapse_kind(), w_max.dim)
-            }
-            .map_err(|m| Problem::at(format!("{path}.plasticity.w_max"), m))?;
+            let f = match rule.w_max() {
+                Some(q) if q.dim != Dim::Dimensionless => {
+                    weight_factor(target_model, target_model.synapse_kind(), q.dim)
+                        .map_err(|m| Problem::at(format!("{path}.plasticity.w_max"), m))?
+                }
+                _ => 1.0,
+            };
             let label =
                 if proj.name.is_empty() { format!("{}->{}", proj.source, proj.target) } else { proj.name.clone() };
             bindings.push((i as u16, label, PopulationId(s as u16), PopulationId(t as u16), f, rule.clone()));

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::plasticity::PlasticityRule;
+use crate::plasticity::{IntrinsicRule, PlasticityRule};
 use crate::sim::{NeuronModel, Quantity, Receptor};
 
 /// The scene format version this build reads and writes.
@@ -55,6 +55,9 @@ pub struct PopulationSpec {
     /// Initial state.
     #[serde(default)]
     pub init: InitSpec,
+    /// Intrinsic plasticity of its neurons.
+    #[serde(default)]
+    pub intrinsic: Option<IntrinsicRule>,
 }
 
 /// Where a population's neurons are placed (coordinates in µm).

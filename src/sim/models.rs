@@ -552,6 +552,8 @@ pub struct NeuronSlices<'a> {
     pub refractory: &'a mut [u32],
     /// Injected current from inputs and gap junctions this step (pA); `None` when it is zero.
     pub i_ext: Option<&'a [f64]>,
+    /// Per-neuron threshold offsets from intrinsic plasticity (mV); `None` when none is active.
+    pub theta: Option<&'a [f64]>,
     /// Delayed synaptic input arriving now, interleaved (excitatory, inhibitory) per neuron;
     /// cleared here. `None` when the network has no delayed synapses.
     pub inbox: Option<&'a mut [f32]>,
@@ -611,6 +613,7 @@ struct Cols<'a> {
     syn_in: &'a mut [f64],
     adapt: &'a mut [f64],
     refractory: &'a mut [u32],
+    theta: Option<&'a [f64]>,
 }
 
 impl Kernel {
@@ -638,8 +641,8 @@ impl Kernel {
 
     #[inline(always)]
     fn update_any_cpu(&self, s: NeuronSlices<'_>, first: u32, seed: u64, step: u64, spikes: &mut Vec<u32>) {
-        let NeuronSlices { v, syn_ex, syn_in, adapt, refractory, i_ext, inbox } = s;
-        let cols = Cols { v, syn_ex, syn_in, adapt, refractory };
+        let NeuronSlices { v, syn_ex, syn_in, adapt, refractory, i_ext, theta, inbox } = s;
+        let cols = Cols { v, syn_ex, syn_in, adapt, refractory, theta };
         match (i_ext, inbox) {
             (Some(ext), Some(inbox)) => self.update_with(cols, ext, inbox, first, seed, step, spikes),
             (Some(ext), None) => self.update_with(cols, ext, NoDelayed, first, seed, step, spikes),
@@ -652,7 +655,7 @@ impl Kernel {
     #[inline(always)]
     fn update_with<E: External, D: Delayed>(
         &self,
-        c: Cols<'_>,
+        cols: Cols<'_>,
         ext: E,
         mut inbox: D,
         first: u32,
@@ -660,9 +663,10 @@ impl Kernel {
         step: u64,
         spikes: &mut Vec<u32>,
     ) {
-        let n = c.v.len();
+        let n = cols.v.len();
+        let theta = cols.theta;
         let (v, syn_ex, syn_in, adapt, refractory) =
-            (c.v, &mut c.syn_ex[..n], &mut c.syn_in[..n], &mut c.adapt[..n], &mut c.refractory[..n]);
+            (cols.v, &mut cols.syn_ex[..n], &mut cols.syn_in[..n], &mut cols.adapt[..n], &mut cols.refractory[..n]);
         match *self {
             Kernel::LifCurrent { p22, p21_ex, p21_in, p20, p11_ex, p11_in, e_l, v_th, v_reset, i_e, ref_steps } => {
                 // Branch-free integration pass, then a threshold pass (spikes are rare).
@@ -679,7 +683,7 @@ impl Kernel {
                     syn_ex[i] = ex * p11_ex;
                     syn_in[i] = inh * p11_in;
                 }
-                threshold(v, refractory, v_th, v_reset, ref_steps, first, spikes);
+                threshold(v, refractory, theta, v_th, v_reset, ref_steps, first, spikes);
             }
             Kernel::LifConductance {
                 dt_over_c,
@@ -709,7 +713,7 @@ impl Kernel {
                     syn_ex[i] = ge * p11_ex;
                     syn_in[i] = gi * p11_in;
                 }
-                threshold(v, refractory, v_th, v_reset, ref_steps, first, spikes);
+                threshold(v, refractory, theta, v_th, v_reset, ref_steps, first, spikes);
             }
             Kernel::Izhikevich { a, b, c, d, v_peak, dt, i_e, p11_ex, p11_in } => {
                 let half = 0.5 * dt;
@@ -723,7 +727,7 @@ impl Kernel {
                     let mut u = u + dt * a * (b * vi - u);
                     syn_ex[i] = ex * p11_ex;
                     syn_in[i] = inh * p11_in;
-                    if vi >= v_peak {
+                    if vi >= v_peak + theta.map_or(0.0, |t| t[i]) {
                         vi = c;
                         u += d;
                         spikes.push(first + i as u32);
@@ -763,7 +767,7 @@ impl Kernel {
                     let mut w_new = w + dt_over_tau_w * (a * (vi - e_l) - w);
                     syn_ex[i] = ex * p11_ex;
                     syn_in[i] = inh * p11_in;
-                    if v_new > v_peak {
+                    if v_new > v_peak + theta.map_or(0.0, |t| t[i]) {
                         v_new = v_reset;
                         w_new += b;
                         refractory[i] = ref_steps;
@@ -805,10 +809,12 @@ impl Kernel {
 
 /// The threshold pass of the LIF models: reset, start the refractory period, record the spike.
 /// Blocks of 8 are tested with a branch-free reduction first (spikes are rare).
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn threshold(
     v: &mut [f64],
     refractory: &mut [u32],
+    theta: Option<&[f64]>,
     v_th: f64,
     v_reset: f64,
     ref_steps: u32,
@@ -816,16 +822,29 @@ fn threshold(
     spikes: &mut Vec<u32>,
 ) {
     const BLOCK: usize = 8;
-    for (b, block) in v.chunks_mut(BLOCK).enumerate() {
-        if !block.iter().fold(false, |any, &x| any | (x >= v_th)) {
-            continue;
+    let mut fire = |i: usize, vi: &mut f64| {
+        *vi = v_reset;
+        refractory[i] = ref_steps;
+        spikes.push(first + i as u32);
+    };
+    match theta {
+        None => {
+            for (b, block) in v.chunks_mut(BLOCK).enumerate() {
+                if !block.iter().fold(false, |any, &x| any | (x >= v_th)) {
+                    continue;
+                }
+                for (k, vi) in block.iter_mut().enumerate() {
+                    if *vi >= v_th {
+                        fire(b * BLOCK + k, vi);
+                    }
+                }
+            }
         }
-        for (k, vi) in block.iter_mut().enumerate() {
-            if *vi >= v_th {
-                let i = b * BLOCK + k;
-                *vi = v_reset;
-                refractory[i] = ref_steps;
-                spikes.push(first + i as u32);
+        Some(theta) => {
+            for (i, vi) in v.iter_mut().enumerate() {
+                if *vi >= v_th + theta[i] {
+                    fire(i, vi);
+                }
             }
         }
     }

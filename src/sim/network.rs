@@ -9,7 +9,7 @@ use super::inputs::{Input, Receptor};
 use super::models::{Kernel, NeuronModel, NeuronSlices, ParamError};
 use super::report::StepReport;
 use super::rng::{CounterRng, stream};
-use crate::plasticity::{self, Binding, ParamChange};
+use crate::plasticity::{self, Binding, IntrinsicBinding, ParamChange};
 
 /// Neurons per parallel work item. Chunk boundaries never depend on the thread count, and spikes
 /// are gathered in chunk order, so results are identical for any number of threads.
@@ -65,6 +65,8 @@ pub struct Neurons {
     pub position: Vec<[f32; 3]>,
     /// Current injected by `Current` inputs (pA), refreshed when one starts or stops.
     pub i_inj: Vec<f64>,
+    /// Threshold offset from intrinsic plasticity (mV), added to the model's threshold.
+    pub theta: Vec<f64>,
 }
 
 /// Synapses in CSR order by presynaptic neuron: the outgoing synapses of neuron `i` occupy
@@ -158,6 +160,8 @@ pub struct Network {
     pub inputs: Vec<Input>,
     /// Learning rules attached to projections.
     pub plasticity: Vec<Binding>,
+    /// Intrinsic plasticity attached to populations.
+    pub intrinsic: Vec<IntrinsicBinding>,
     /// Every parameter edit made while running, with its time.
     pub param_changes: Vec<ParamChange>,
     /// Slots in the delay ring (a power of two above the largest delay; 1 and no ring when every
@@ -236,7 +240,13 @@ impl Columns {
     ///
     /// # Safety
     /// `a <= b <= len`, and no two live results may overlap.
-    unsafe fn slices<'a>(&self, a: usize, b: usize, i_ext: Option<&'a [f64]>) -> NeuronSlices<'a> {
+    unsafe fn slices<'a>(
+        &self,
+        a: usize,
+        b: usize,
+        i_ext: Option<&'a [f64]>,
+        theta: Option<&'a [f64]>,
+    ) -> NeuronSlices<'a> {
         assert!(a <= b && b <= self.len);
         let m = b - a;
         // SAFETY: in bounds by the assert; exclusive by the caller's contract.
@@ -248,6 +258,7 @@ impl Columns {
                 adapt: std::slice::from_raw_parts_mut(self.adapt.add(a), m),
                 refractory: std::slice::from_raw_parts_mut(self.refractory.add(a), m),
                 i_ext: i_ext.map(|x| &x[a..b]),
+                theta: theta.map(|x| &x[a..b]),
                 inbox: if self.inbox.is_null() {
                     None
                 } else {
@@ -275,6 +286,7 @@ impl Network {
             gap_junctions: GapJunctions::default(),
             inputs: Vec::new(),
             plasticity: Vec::new(),
+            intrinsic: Vec::new(),
             param_changes: Vec::new(),
             ring_len: 1,
             inbox: Vec::new(),
@@ -349,6 +361,7 @@ impl Network {
             nn.population.push(pid);
             nn.position.push(p);
             nn.i_inj.push(0.0);
+            nn.theta.push(0.0);
         }
         let end = start + n;
         self.segments.push(Segment { start: start as u32, end: end as u32, population: pid });
@@ -594,12 +607,13 @@ impl Network {
             len: n,
         };
         let i_ext = self.scratch.ext_active.then_some(&self.scratch.i_ext[..]);
+        let theta = (!self.intrinsic.is_empty()).then_some(&self.neurons.theta[..]);
         let (populations, seed) = (&self.populations, self.seed);
         let body = |(w, buf): (&Work, &mut Vec<u32>)| {
             buf.clear();
             // SAFETY: work items cover disjoint index ranges inside 0..n (built by `prepare`), so
             // each call gets exclusive access to its part of every column.
-            let slices = unsafe { columns.slices(w.start, w.end, i_ext) };
+            let slices = unsafe { columns.slices(w.start, w.end, i_ext, theta) };
             populations[w.population].kernel.update(slices, w.start as u32, seed, step, buf);
         };
         let work = &self.scratch.work;
@@ -681,7 +695,7 @@ impl Network {
 
         // 6. Learning rules see this step's spikes (after transmission with the old weights, as in
         //    Brian2's on_pre ordering).
-        if !self.plasticity.is_empty() && !report.spikes.is_empty() {
+        if !self.plasticity.is_empty() {
             plasticity::apply(
                 &mut self.plasticity,
                 &mut self.synapses,
@@ -690,6 +704,9 @@ impl Network {
                 step + 1,
                 self.dt_ms,
             );
+        }
+        for ip in &self.intrinsic {
+            ip.apply(&mut self.neurons.theta, &self.segments, &self.neurons.population, &report.spikes, self.dt_ms);
         }
 
         self.step += 1;
@@ -714,10 +731,41 @@ impl Network {
             .get_mut(binding)
             .ok_or_else(|| NetworkError::Invalid(format!("there is no plastic projection {binding}")))?;
         let old = b.set_param(name, value)?;
+        let target = format!("projection {}", b.label);
         self.param_changes.push(ParamChange {
             step: self.step,
             time_ms: self.time_ms(),
-            binding,
+            target,
+            param: name.to_string(),
+            old,
+            new: value,
+        });
+        Ok(())
+    }
+
+    /// Attaches intrinsic plasticity to a population.
+    pub fn add_intrinsic(&mut self, ip: IntrinsicBinding) -> Result<(), NetworkError> {
+        ip.rule.validate()?;
+        if ip.population.index() >= self.populations.len() {
+            return Err(NetworkError::Invalid(format!("population {} does not exist", ip.population.0)));
+        }
+        self.intrinsic.push(ip);
+        Ok(())
+    }
+
+    /// Changes an intrinsic-plasticity parameter (validated, effective next step, recorded).
+    pub fn set_intrinsic_param(&mut self, index: usize, name: &str, value: f64) -> Result<(), NetworkError> {
+        let ip = self
+            .intrinsic
+            .get_mut(index)
+            .ok_or_else(|| NetworkError::Invalid(format!("there is no intrinsic rule {index}")))?;
+        let old = ip.rule.get(name).unwrap_or(f64::NAN);
+        ip.rule.set(name, value)?;
+        let target = format!("population {}", self.populations[ip.population.index()].name);
+        self.param_changes.push(ParamChange {
+            step: self.step,
+            time_ms: self.time_ms(),
+            target,
             param: name.to_string(),
             old,
             new: value,
