@@ -306,7 +306,7 @@ pub fn apply(
                     b.post[0].bump(j.index(), grid, &d[0], false);
                 }
                 let every = (r.interval / dt).round().max(1.0) as u64;
-                if grid % every == 0 {
+                if grid.is_multiple_of(every) {
                     let scaled = SynapticScaling { interval: every as f64 * dt, ..r.clone() };
                     for j in 0..b.incoming_start.len() - 1 {
                         let (a, z) = (b.incoming_start[j] as usize, b.incoming_start[j + 1] as usize);
