@@ -225,3 +225,64 @@ fn broken_plasticity_in_a_scene_is_located() {
     let err = Scene::parse(&bad, "song.ron").unwrap_err().to_string();
     assert!(err.contains("a_pluss"), "{err}");
 }
+
+/// The forced pair with reward pulses at the given times.
+fn rewarded_pair(pre_ms: f64, post_ms: f64, rewards: &str) -> Network {
+    let text = format!(
+        r#"Scene(version: 1, dt: "0.1 ms", populations: [
+            (name: "pre", size: 1, model: LifCurrent(tau_syn_ex: "0.01 ms", t_ref: "0.5 ms")),
+            (name: "post", size: 1, model: LifCurrent(tau_syn_ex: "0.01 ms", t_ref: "0.5 ms")),
+        ], projections: [
+            (source: "pre", target: "post", connectivity: Pairs([(0, 0)]), weight: Constant("5 pA"),
+             plasticity: RewardStdp(a_plus: 0.1, a_minus: 0.1, w_max: "10 pA", learning_rate: "10 Hz",
+                                    tau_eligibility: "1000 ms", tau_dopamine: "200 ms", interval: "0.1 ms")),
+        ], inputs: [
+            SpikeTimes(target: "pre", spikes: [(0, "{pre_ms} ms")], weight: "10000000 pA"),
+            SpikeTimes(target: "post", spikes: [(0, "{post_ms} ms")], weight: "10000000 pA"),
+            Reward(times: [{rewards}], amount: 1.0),
+        ])"#
+    );
+    Scene::parse(&text, "rstdp").unwrap().build(None).unwrap()
+}
+
+#[test]
+fn reward_stdp_needs_the_third_factor() {
+    // A causal pair without reward leaves an eligibility trace but no weight change.
+    let mut net = rewarded_pair(100.0, 110.0, "");
+    run_to(&mut net, 200.0);
+    assert_eq!(net.synapses.weight[0], 5.0);
+    let c = net.plasticity[0].eligibility(0);
+    let want = 10.0 * 0.1 * (-0.5f64).exp() * (-(200.0 - 110.1) / 1000.0f64).exp();
+    assert!((c - want).abs() < 1e-3 * want, "eligibility {c} vs {want}");
+}
+
+#[test]
+fn reward_stdp_matches_the_eligibility_dopamine_integral() {
+    // c(t) = c0 e^{-(t - t_pair)/τc}, d(t) = e^{-(t - t_r)/τd} after the reward at t_r:
+    // Δw = lr · c0 e^{-(t_r - t_pair)/τc} · τc τd / (τc + τd).
+    let (t_pair, t_r) = (110.1, 500.0);
+    let c0 = 10.0 * 0.1 * (-0.5f64).exp();
+    let expected = 0.01 * c0 * (-(t_r - t_pair) / 1000.0f64).exp() * (1000.0 * 200.0 / 1200.0);
+    let mut up = rewarded_pair(100.0, 110.0, r#""500 ms""#);
+    run_to(&mut up, 5000.0);
+    let dw = up.synapses.weight[0] as f64 - 5.0;
+    assert!((dw / expected - 1.0).abs() < 0.01, "dw {dw} vs {expected}");
+    // The anti-causal pair, rewarded the same way, weakens the synapse as much.
+    let mut down = rewarded_pair(110.0, 100.0, r#""500 ms""#);
+    run_to(&mut down, 5000.0);
+    let dw = down.synapses.weight[0] as f64 - 5.0;
+    assert!((dw / expected + 1.0).abs() < 0.01, "dw {dw} vs {}", -expected);
+}
+
+#[test]
+fn reward_button_and_bad_rewards() {
+    let mut net = rewarded_pair(100.0, 110.0, "");
+    run_to(&mut net, 300.0);
+    let before = net.clone();
+    assert!(net.deliver_reward(f64::NAN).is_err());
+    assert_eq!(net, before);
+    net.deliver_reward(1.0).unwrap();
+    assert_eq!(net.plasticity[0].dopamine(), 1.0);
+    run_to(&mut net, 2000.0);
+    assert!(net.synapses.weight[0] > 5.0);
+}

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 pub use homeostasis::{IntrinsicBinding, IntrinsicRule, SynapticScaling, ThresholdAdaptation};
 pub use params::{ParamSpec, Tunable};
-pub use stdp::{PairStdp, Pairing, TripletStdp};
+pub use stdp::{PairStdp, Pairing, RewardStdp, TripletStdp};
 use trace::{Decay, Trace};
 
 use crate::sim::{NeuronId, ParamError, PopulationId, Synapses};
@@ -31,6 +31,8 @@ pub enum PlasticityRule {
     TripletStdp(TripletStdp),
     /// Multiplicative synaptic scaling toward a target rate.
     SynapticScaling(SynapticScaling),
+    /// Reward-modulated STDP with an eligibility trace.
+    RewardStdp(RewardStdp),
 }
 
 impl PlasticityRule {
@@ -40,6 +42,7 @@ impl PlasticityRule {
             PlasticityRule::PairStdp(_) => PairStdp::RULE,
             PlasticityRule::TripletStdp(_) => TripletStdp::RULE,
             PlasticityRule::SynapticScaling(_) => SynapticScaling::RULE,
+            PlasticityRule::RewardStdp(_) => RewardStdp::RULE,
         }
     }
 
@@ -49,6 +52,7 @@ impl PlasticityRule {
             PlasticityRule::PairStdp(_) => PairStdp::schema(),
             PlasticityRule::TripletStdp(_) => TripletStdp::schema(),
             PlasticityRule::SynapticScaling(_) => SynapticScaling::schema(),
+            PlasticityRule::RewardStdp(_) => RewardStdp::schema(),
         }
     }
 
@@ -58,6 +62,7 @@ impl PlasticityRule {
             PlasticityRule::PairStdp(r) => r.get(name),
             PlasticityRule::TripletStdp(r) => r.get(name),
             PlasticityRule::SynapticScaling(r) => r.get(name),
+            PlasticityRule::RewardStdp(r) => r.get(name),
         }
     }
 
@@ -67,6 +72,7 @@ impl PlasticityRule {
             PlasticityRule::PairStdp(r) => r.set(name, value),
             PlasticityRule::TripletStdp(r) => r.set(name, value),
             PlasticityRule::SynapticScaling(r) => r.set(name, value),
+            PlasticityRule::RewardStdp(r) => r.set(name, value),
         }
     }
 
@@ -76,6 +82,7 @@ impl PlasticityRule {
             PlasticityRule::PairStdp(r) => r.validate(),
             PlasticityRule::TripletStdp(r) => r.validate(),
             PlasticityRule::SynapticScaling(r) => r.validate(),
+            PlasticityRule::RewardStdp(r) => r.validate(),
         }
     }
 
@@ -85,6 +92,7 @@ impl PlasticityRule {
             PlasticityRule::PairStdp(r) => Some(r.w_max),
             PlasticityRule::TripletStdp(r) => Some(r.w_max),
             PlasticityRule::SynapticScaling(_) => None,
+            PlasticityRule::RewardStdp(r) => Some(r.w_max),
         }
     }
 
@@ -94,6 +102,7 @@ impl PlasticityRule {
             PlasticityRule::PairStdp(_) => (1, 1),
             PlasticityRule::TripletStdp(_) => (2, 2),
             PlasticityRule::SynapticScaling(_) => (0, 1),
+            PlasticityRule::RewardStdp(_) => (1, 1),
         }
     }
 }
@@ -139,6 +148,11 @@ pub struct Binding {
     gain: Vec<f64>,
     #[serde(default)]
     base: Vec<f32>,
+    /// Reward-modulated STDP: eligibility per synapse slot, and the dopamine level.
+    #[serde(default)]
+    eligibility: Vec<f32>,
+    #[serde(default)]
+    dopamine: f64,
     /// Slots of this projection's synapses grouped by postsynaptic neuron (rebuilt on load).
     #[serde(skip)]
     incoming_start: Vec<u64>,
@@ -172,6 +186,8 @@ impl Binding {
             post: (0..nq).map(|_| Trace::new(neurons)).collect(),
             gain: Vec::new(),
             base: Vec::new(),
+            eligibility: Vec::new(),
+            dopamine: 0.0,
             incoming_start: Vec::new(),
             incoming: Vec::new(),
             decay: Vec::new(),
@@ -214,6 +230,9 @@ impl Binding {
             self.base = self.incoming.iter().map(|&(s, _)| syn.weight[s as usize]).collect();
             self.gain = vec![1.0; n];
         }
+        if matches!(self.rule, PlasticityRule::RewardStdp(_)) && self.eligibility.len() != syn.len() {
+            self.eligibility = vec![0.0; syn.len()];
+        }
     }
 
     /// The current weights of the rule's synapses (engine units), grouped by postsynaptic neuron.
@@ -224,6 +243,23 @@ impl Binding {
     /// The weight bound in engine units, for rules that have one.
     pub fn w_max_engine(&self) -> Option<f64> {
         self.rule.w_max().map(|q| q.value * self.weight_factor)
+    }
+
+    /// Adds a reward (dopamine) pulse; rules without a third factor ignore it.
+    pub fn reward(&mut self, amount: f64) {
+        if matches!(self.rule, PlasticityRule::RewardStdp(_)) {
+            self.dopamine += amount;
+        }
+    }
+
+    /// The current dopamine level of a reward-modulated rule.
+    pub fn dopamine(&self) -> f64 {
+        self.dopamine
+    }
+
+    /// The eligibility of synapse slot `s` (0 where the rule keeps none).
+    pub fn eligibility(&self, s: usize) -> f64 {
+        self.eligibility.get(s).map_or(0.0, |&c| c as f64)
     }
 
     /// Number of synapses the rule acts on.
@@ -299,6 +335,42 @@ pub fn apply(
                     b.post[0].bump(j.index(), grid, tm, nearest);
                     b.post[1].bump(j.index(), grid, ty, nearest);
                 }
+            }
+            PlasticityRule::RewardStdp(r) => {
+                let d = decay_tables(&mut b.decay, &[r.tau_plus, r.tau_minus], dt);
+                let (tp, tm) = (&d[0], &d[1]);
+                for &i in spikes.iter().filter(|i| population[i.index()] == b.source) {
+                    for s in syn.row(i) {
+                        if syn.projection[s] == proj {
+                            let y = b.post[0].at((syn.target[s] >> 1) as usize, grid, tm);
+                            b.eligibility[s] -= (w_max * r.a_minus * y) as f32;
+                        }
+                    }
+                    b.pre[0].bump(i.index(), grid, tp, false);
+                }
+                for &j in spikes.iter().filter(|j| population[j.index()] == b.target) {
+                    let (a, z) = (b.incoming_start[j.index()] as usize, b.incoming_start[j.index() + 1] as usize);
+                    for &(s, pre) in &b.incoming[a..z] {
+                        let x = b.pre[0].at(pre as usize, grid, tp);
+                        b.eligibility[s as usize] += (w_max * r.a_plus * x) as f32;
+                    }
+                    b.post[0].bump(j.index(), grid, tm, false);
+                }
+                let every = (r.interval / dt).round().max(1.0) as u64;
+                if grid.is_multiple_of(every) {
+                    let span_ms = every as f64 * dt;
+                    let gain = r.learning_rate * 1e-3 * span_ms * b.dopamine;
+                    let keep = (-span_ms / r.tau_eligibility).exp() as f32;
+                    for &(s, _) in &b.incoming {
+                        let c = &mut b.eligibility[s as usize];
+                        if gain != 0.0 && *c != 0.0 {
+                            let w = &mut syn.weight[s as usize];
+                            *w = (*w as f64 + gain * *c as f64).clamp(0.0, w_max) as f32;
+                        }
+                        *c *= keep;
+                    }
+                }
+                b.dopamine *= (-dt / r.tau_dopamine).exp();
             }
             PlasticityRule::SynapticScaling(r) => {
                 let d = decay_tables(&mut b.decay, &[r.tau_rate], dt);

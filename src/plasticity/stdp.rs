@@ -347,3 +347,147 @@ impl Tunable for TripletStdp {
         self.put_field(name, value)
     }
 }
+
+/// Reward-modulated STDP with an eligibility trace (Izhikevich 2007): pair-STDP changes go into a
+/// per-synapse eligibility `c` (decaying with τ_c) instead of the weight; a dopamine signal `d`
+/// (raised by reward events, decaying with τ_d) turns eligibility into weight change,
+/// dw/dt = learning_rate · c · d, applied every `interval`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RewardStdp {
+    /// Presynaptic trace time constant.
+    #[serde(with = "crate::sim::units::time")]
+    pub tau_plus: f64,
+    /// Postsynaptic trace time constant.
+    #[serde(with = "crate::sim::units::time")]
+    pub tau_minus: f64,
+    /// Eligibility per causal pair, as a fraction of `w_max`.
+    pub a_plus: f64,
+    /// Eligibility per anti-causal pair, as a fraction of `w_max`.
+    pub a_minus: f64,
+    /// Eligibility time constant.
+    #[serde(with = "crate::sim::units::time")]
+    pub tau_eligibility: f64,
+    /// Dopamine time constant.
+    #[serde(with = "crate::sim::units::time")]
+    pub tau_dopamine: f64,
+    /// Weight change per unit eligibility and dopamine, per second.
+    #[serde(with = "crate::sim::units::rate")]
+    pub learning_rate: f64,
+    /// How often eligibility is turned into weight.
+    #[serde(with = "crate::sim::units::time")]
+    pub interval: f64,
+    /// Upper weight bound, in the projection's weight unit.
+    pub w_max: Quantity,
+}
+
+impl Default for RewardStdp {
+    fn default() -> Self {
+        Self {
+            tau_plus: 20.0,
+            tau_minus: 20.0,
+            a_plus: 0.01,
+            a_minus: 0.0105,
+            tau_eligibility: 1000.0,
+            tau_dopamine: 200.0,
+            learning_rate: 10.0,
+            interval: 1.0,
+            w_max: default_w_max(),
+        }
+    }
+}
+
+impl RewardStdp {
+    tunable_fields!(
+        tau_plus,
+        tau_minus,
+        a_plus,
+        a_minus,
+        tau_eligibility,
+        tau_dopamine,
+        learning_rate,
+        interval,
+        w_max
+    );
+}
+
+const REWARD_SCHEMA: &[ParamSpec] = &[
+    ParamSpec {
+        name: "tau_plus",
+        unit: Dim::Time,
+        min: 0.1,
+        max: 1000.0,
+        default: 20.0,
+        doc: "presynaptic trace time constant",
+    },
+    ParamSpec {
+        name: "tau_minus",
+        unit: Dim::Time,
+        min: 0.1,
+        max: 1000.0,
+        default: 20.0,
+        doc: "postsynaptic trace time constant",
+    },
+    ParamSpec {
+        name: "a_plus",
+        unit: Dim::Dimensionless,
+        min: 0.0,
+        max: 1.0,
+        default: 0.01,
+        doc: "eligibility per causal pair",
+    },
+    ParamSpec {
+        name: "a_minus",
+        unit: Dim::Dimensionless,
+        min: 0.0,
+        max: 1.0,
+        default: 0.0105,
+        doc: "eligibility per anti-causal pair",
+    },
+    ParamSpec {
+        name: "tau_eligibility",
+        unit: Dim::Time,
+        min: 1.0,
+        max: 100_000.0,
+        default: 1000.0,
+        doc: "eligibility time constant",
+    },
+    ParamSpec {
+        name: "tau_dopamine",
+        unit: Dim::Time,
+        min: 1.0,
+        max: 100_000.0,
+        default: 200.0,
+        doc: "dopamine time constant",
+    },
+    ParamSpec {
+        name: "learning_rate",
+        unit: Dim::Rate,
+        min: 0.0,
+        max: 10_000.0,
+        default: 10.0,
+        doc: "weight change per eligibility and dopamine",
+    },
+    ParamSpec { name: "interval", unit: Dim::Time, min: 0.01, max: 1000.0, default: 1.0, doc: "update interval" },
+    ParamSpec {
+        name: "w_max",
+        unit: Dim::Dimensionless,
+        min: 1e-12,
+        max: 1e12,
+        default: 1.0,
+        doc: "upper weight bound (projection weight unit)",
+    },
+];
+
+impl Tunable for RewardStdp {
+    const RULE: &'static str = "RewardStdp";
+    fn schema() -> &'static [ParamSpec] {
+        REWARD_SCHEMA
+    }
+    fn get(&self, name: &str) -> Option<f64> {
+        self.get_field(name)
+    }
+    fn put(&mut self, name: &str, value: f64) -> bool {
+        self.put_field(name, value)
+    }
+}

@@ -8,8 +8,8 @@ use super::format::{Connectivity, Dist, InputSpec, Layout, SCENE_VERSION, SceneF
 use crate::plasticity::{Binding, IntrinsicBinding};
 use crate::sim::rng::{CounterRng, stream};
 use crate::sim::{
-    CurrentInput, Dim, Input, Network, NeuronModel, PoissonInput, PopulationId, Quantity, Receptor, SpikeListInput,
-    SynapseKind, Synapses,
+    CurrentInput, Dim, Input, Network, NeuronModel, PoissonInput, PopulationId, Quantity, Receptor, RewardInput,
+    SpikeListInput, SynapseKind, Synapses,
 };
 
 /// Source neurons handled per parallel work item when generating synapses.
@@ -236,6 +236,17 @@ pub fn build_network(scene: &SceneFile, seed: Option<u64>) -> Result<Network> {
                     weight: w,
                     receptor: *receptor,
                 })
+            }
+            InputSpec::Reward { times, amount } => {
+                if !amount.is_finite() {
+                    return Err(Problem::at(format!("{path}.amount"), format!("{amount} is not a finite number")));
+                }
+                let mut events = Vec::with_capacity(times.len());
+                for (k, t) in times.iter().enumerate() {
+                    events.push((steps_of(t, &format!("times[{k}]"))?, *amount));
+                }
+                events.sort_by_key(|e| e.0);
+                Input::Reward(RewardInput { events, cursor: 0 })
             }
             InputSpec::SpikeTimes { target, spikes, weight, receptor } => {
                 let (p, ids) = select(target, &None)?;

@@ -259,6 +259,13 @@ pub enum InputSpec {
         #[serde(default = "excitatory")]
         receptor: Receptor,
     },
+    /// Reward (dopamine) pulses for reward-modulated plasticity.
+    Reward {
+        /// When the pulses come.
+        times: Vec<Quantity>,
+        /// Dopamine added by each pulse.
+        amount: f64,
+    },
     /// Spikes at listed times: (neuron index within the population, time).
     SpikeTimes {
         /// Target population.

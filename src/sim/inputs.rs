@@ -69,6 +69,15 @@ pub struct SpikeListInput {
     pub cursor: usize,
 }
 
+/// Reward (dopamine) pulses for reward-modulated plasticity, at given steps (sorted).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RewardInput {
+    /// (step, amount) pairs sorted by step.
+    pub events: Vec<(u64, f64)>,
+    /// Index of the next event to deliver.
+    pub cursor: usize,
+}
+
 /// One external drive of the network.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Input {
@@ -78,4 +87,6 @@ pub enum Input {
     Poisson(PoissonInput),
     /// Spikes at listed times.
     SpikeList(SpikeListInput),
+    /// Reward pulses.
+    Reward(RewardInput),
 }

@@ -9,7 +9,7 @@ pub mod rng;
 pub mod units;
 
 pub use ids::{NeuronId, PopulationId, SynapseId};
-pub use inputs::{CurrentInput, Input, PoissonInput, Receptor, SpikeListInput};
+pub use inputs::{CurrentInput, Input, PoissonInput, Receptor, RewardInput, SpikeListInput};
 pub use models::{AdEx, Izhikevich, Kernel, LifConductance, LifCurrent, NeuronModel, ParamError, SynapseKind};
 pub use network::{GapJunctions, Network, NetworkError, Population, Segment, Synapses};
 pub use report::{SpikeLog, StepReport};

@@ -444,6 +444,8 @@ impl Network {
                 (!(p.lambda.is_finite() && p.lambda >= 0.0 && p.weight.is_finite()))
                     .then(|| NetworkError::Invalid("Poisson input rate or weight is not a valid number".into()))
             }),
+            Input::Reward(r) => (!(r.events.is_sorted_by_key(|e| e.0) && r.events.iter().all(|e| e.1.is_finite())))
+                .then(|| NetworkError::Invalid("reward events must be sorted and finite".into())),
             Input::SpikeList(s) => {
                 let targets: Vec<u32> = s.events.iter().map(|e| e.1).collect();
                 check(&targets).or_else(|| {
@@ -689,6 +691,17 @@ impl Network {
                         s.cursor += 1;
                     }
                 }
+                Input::Reward(rw) => {
+                    while rw.cursor < rw.events.len() && rw.events[rw.cursor].0 <= step {
+                        let (at, amount) = rw.events[rw.cursor];
+                        if at == step {
+                            for b in &mut self.plasticity {
+                                b.reward(amount);
+                            }
+                        }
+                        rw.cursor += 1;
+                    }
+                }
                 Input::Current(_) => {}
             }
         }
@@ -740,6 +753,17 @@ impl Network {
             old,
             new: value,
         });
+        Ok(())
+    }
+
+    /// Delivers a reward (dopamine) pulse to every reward-modulated rule, effective this step.
+    pub fn deliver_reward(&mut self, amount: f64) -> Result<(), NetworkError> {
+        if !amount.is_finite() {
+            return Err(NetworkError::Invalid(format!("reward {amount} is not a finite number")));
+        }
+        for b in &mut self.plasticity {
+            b.reward(amount);
+        }
         Ok(())
     }
 
