@@ -7,6 +7,7 @@
 //! causal pair (ALGORITHMS.md conventions). Parameter edits go through [`Binding::set_param`] and
 //! are validated against the rule's schema first.
 
+pub mod continual;
 pub mod homeostasis;
 pub mod params;
 pub mod rate;
@@ -15,6 +16,7 @@ pub mod trace;
 
 use serde::{Deserialize, Serialize};
 
+pub use continual::{Hlop, SynapticIntelligence};
 pub use homeostasis::{IntrinsicBinding, IntrinsicRule, SynapticScaling, ThresholdAdaptation};
 pub use params::{ParamSpec, Tunable};
 pub use stdp::{PairStdp, Pairing, RewardStdp, TripletStdp};
