@@ -20,6 +20,15 @@ enum Command {
     Resume(cli::run::ResumeArgs),
     /// Run the benchmark suite and print a table.
     Bench(cli::bench::BenchArgs),
+    /// Continual-learning experiments on the shipped data.
+    #[command(subcommand)]
+    Learn(LearnTask),
+}
+
+#[derive(Subcommand)]
+enum LearnTask {
+    /// Five two-digit tasks in a row, with and without Synaptic Intelligence.
+    SplitDigits(cli::learn::LearnArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -28,6 +37,7 @@ fn main() -> std::process::ExitCode {
         Some(Command::Run(args)) => cli::run::run(args),
         Some(Command::Resume(args)) => cli::run::resume(args),
         Some(Command::Bench(args)) => cli::bench::bench(args),
+        Some(Command::Learn(LearnTask::SplitDigits(args))) => cli::learn::learn(args),
         None => Err(anyhow::anyhow!(
             "the 3D app is not part of this build yet; run a scene headless with `neuroplast run scenes/cuba.ron` (see --help)"
         )),

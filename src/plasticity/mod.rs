@@ -8,6 +8,7 @@
 //! are validated against the rule's schema first.
 
 pub mod continual;
+pub mod digits;
 pub mod homeostasis;
 pub mod params;
 pub mod rate;
