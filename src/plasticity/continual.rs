@@ -34,11 +34,12 @@ impl SynapticIntelligence {
 
     /// Ends a task at parameters `theta`: Ω ← max(0, Ω + ω / (Δ² + ξ)), θ̃ ← θ, ω ← 0.
     pub fn consolidate(&mut self, theta: &[f64]) {
-        for k in 0..theta.len() {
-            let delta = theta[k] - self.anchor[k];
-            self.importance[k] = (self.importance[k] + self.omega[k] / (delta * delta + self.xi)).max(0.0);
-            self.anchor[k] = theta[k];
-            self.omega[k] = 0.0;
+        let parts = self.importance.iter_mut().zip(self.anchor.iter_mut()).zip(self.omega.iter_mut());
+        for (((imp, anchor), omega), &t) in parts.zip(theta) {
+            let delta = t - *anchor;
+            *imp = (*imp + *omega / (delta * delta + self.xi)).max(0.0);
+            *anchor = t;
+            *omega = 0.0;
         }
     }
 
@@ -89,6 +90,7 @@ impl Hlop {
     /// [−10, 10], through momentum, applied to the rows that are not frozen.
     pub fn update(&mut self, batch: &[Vec<f64>]) {
         let (k, n) = (self.h.len(), self.h.first().map_or(0, |r| r.len()));
+        debug_assert!(self.frozen <= k);
         let mut dh = vec![vec![0.0; n]; k];
         for x in batch {
             let y = self.responses(x);
@@ -105,12 +107,12 @@ impl Hlop {
             }
         }
         let b = batch.len().max(1) as f64;
-        for r in self.frozen..k {
-            for j in 0..n {
-                let g = (dh[r][j] / b).clamp(-10.0, 10.0);
-                let m = &mut self.momentum[r][j];
+        let rows = self.h.iter_mut().zip(self.momentum.iter_mut()).zip(&dh).skip(self.frozen);
+        for ((row, mom), drow) in rows {
+            for ((w, m), d) in row.iter_mut().zip(mom.iter_mut()).zip(drow) {
+                let g = (d / b).clamp(-10.0, 10.0);
                 *m = if self.beta > 0.0 { self.beta * *m + (1.0 - self.beta) * g } else { g };
-                self.h[r][j] += self.lr * *m;
+                *w += self.lr * *m;
             }
         }
     }

@@ -55,9 +55,11 @@ impl Digits {
     /// Indices of a class's samples, split into (train, test): every fifth sample is held out.
     pub fn split(&self, class: u8) -> (Vec<usize>, Vec<usize>) {
         let idx: Vec<usize> = (0..self.labels.len()).filter(|&i| self.labels[i] == class).collect();
-        let (test, train): (Vec<(usize, usize)>, Vec<(usize, usize)>) =
-            idx.into_iter().enumerate().partition(|(k, _)| k % 5 == 4);
-        (train.into_iter().map(|p| p.1).collect(), test.into_iter().map(|p| p.1).collect())
+        let (mut train, mut test) = (Vec::new(), Vec::new());
+        for (k, i) in idx.into_iter().enumerate() {
+            if k % 5 == 4 { test.push(i) } else { train.push(i) }
+        }
+        (train, test)
     }
 }
 
