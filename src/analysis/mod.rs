@@ -1,10 +1,12 @@
 //! Measures computed from spike logs and weights: rates, ISI statistics, synchrony, weight
 //! distributions — the numbers the app plots.
 
+pub mod criticality;
 pub mod spikes;
 pub mod synchrony;
 pub mod weights;
 
+pub use criticality::branching_factor;
 pub use spikes::{ActivityStats, activity_stats};
 pub use synchrony::{
     golomb_chi, kuramoto_from_spikes, order_parameter, population_fano, spike_phase, spike_sync, van_rossum_distance,

@@ -7,6 +7,7 @@
 //! causal pair (ALGORITHMS.md conventions). Parameter edits go through [`Binding::set_param`] and
 //! are validated against the rule's schema first.
 
+pub mod astro;
 pub mod continual;
 pub mod digits;
 pub mod homeostasis;
@@ -17,6 +18,8 @@ pub mod trace;
 
 use serde::{Deserialize, Serialize};
 
+use astro::Astrocyte as AstroState;
+pub use astro::{AstroStdp, Astrocyte};
 pub use continual::{Hlop, SynapticIntelligence};
 pub use homeostasis::{IntrinsicBinding, IntrinsicRule, SynapticScaling, ThresholdAdaptation};
 pub use params::{ParamSpec, Tunable};
@@ -36,6 +39,8 @@ pub enum PlasticityRule {
     SynapticScaling(SynapticScaling),
     /// Reward-modulated STDP with an eligibility trace.
     RewardStdp(RewardStdp),
+    /// Astrocyte-modulated STDP (NALSM).
+    AstroStdp(AstroStdp),
 }
 
 impl PlasticityRule {
@@ -46,6 +51,7 @@ impl PlasticityRule {
             PlasticityRule::TripletStdp(_) => TripletStdp::RULE,
             PlasticityRule::SynapticScaling(_) => SynapticScaling::RULE,
             PlasticityRule::RewardStdp(_) => RewardStdp::RULE,
+            PlasticityRule::AstroStdp(_) => AstroStdp::RULE,
         }
     }
 
@@ -56,6 +62,7 @@ impl PlasticityRule {
             PlasticityRule::TripletStdp(_) => TripletStdp::schema(),
             PlasticityRule::SynapticScaling(_) => SynapticScaling::schema(),
             PlasticityRule::RewardStdp(_) => RewardStdp::schema(),
+            PlasticityRule::AstroStdp(_) => AstroStdp::schema(),
         }
     }
 
@@ -66,6 +73,7 @@ impl PlasticityRule {
             PlasticityRule::TripletStdp(r) => r.get(name),
             PlasticityRule::SynapticScaling(r) => r.get(name),
             PlasticityRule::RewardStdp(r) => r.get(name),
+            PlasticityRule::AstroStdp(r) => r.get(name),
         }
     }
 
@@ -76,6 +84,7 @@ impl PlasticityRule {
             PlasticityRule::TripletStdp(r) => r.set(name, value),
             PlasticityRule::SynapticScaling(r) => r.set(name, value),
             PlasticityRule::RewardStdp(r) => r.set(name, value),
+            PlasticityRule::AstroStdp(r) => r.set(name, value),
         }
     }
 
@@ -86,6 +95,7 @@ impl PlasticityRule {
             PlasticityRule::TripletStdp(r) => r.validate(),
             PlasticityRule::SynapticScaling(r) => r.validate(),
             PlasticityRule::RewardStdp(r) => r.validate(),
+            PlasticityRule::AstroStdp(r) => r.validate(),
         }
     }
 
@@ -96,6 +106,7 @@ impl PlasticityRule {
             PlasticityRule::TripletStdp(r) => Some(r.w_max),
             PlasticityRule::SynapticScaling(_) => None,
             PlasticityRule::RewardStdp(r) => Some(r.w_max),
+            PlasticityRule::AstroStdp(r) => Some(r.w_max),
         }
     }
 
@@ -106,6 +117,7 @@ impl PlasticityRule {
             PlasticityRule::TripletStdp(_) => (2, 2),
             PlasticityRule::SynapticScaling(_) => (0, 1),
             PlasticityRule::RewardStdp(_) => (1, 1),
+            PlasticityRule::AstroStdp(_) => (1, 1),
         }
     }
 }
@@ -156,6 +168,9 @@ pub struct Binding {
     eligibility: Vec<f32>,
     #[serde(default)]
     dopamine: f64,
+    /// Astrocyte-modulated STDP: the astrocyte signal A.
+    #[serde(default)]
+    astro: f64,
     /// Slots of this projection's synapses grouped by postsynaptic neuron (rebuilt on load).
     #[serde(skip)]
     incoming_start: Vec<u64>,
@@ -178,6 +193,10 @@ impl Binding {
         neurons: usize,
     ) -> Self {
         let (np, nq) = rule.trace_counts();
+        let astro = match &rule {
+            PlasticityRule::AstroStdp(r) => r.b_a,
+            _ => 0.0,
+        };
         Self {
             projection,
             label,
@@ -191,6 +210,7 @@ impl Binding {
             base: Vec::new(),
             eligibility: Vec::new(),
             dopamine: 0.0,
+            astro,
             incoming_start: Vec::new(),
             incoming: Vec::new(),
             decay: Vec::new(),
@@ -255,6 +275,11 @@ impl Binding {
         }
     }
 
+    /// The astrocyte signal A of an astrocyte-modulated rule.
+    pub fn astrocyte(&self) -> f64 {
+        self.astro
+    }
+
     /// The current dopamine level of a reward-modulated rule.
     pub fn dopamine(&self) -> f64 {
         self.dopamine
@@ -289,6 +314,18 @@ pub fn apply(
     grid: u64,
     dt: f64,
 ) {
+    // Astrocyte-modulated rules share one view of the liquid (their targets) and of its input
+    // (their sources that are not also targets).
+    let astro_counts = if bindings.iter().any(|b| matches!(b.rule, PlasticityRule::AstroStdp(_))) {
+        let astro = || bindings.iter().filter(|b| matches!(b.rule, PlasticityRule::AstroStdp(_)));
+        let liquid: Vec<PopulationId> = astro().map(|b| b.target).collect();
+        let inputs: Vec<PopulationId> = astro().map(|b| b.source).filter(|p| !liquid.contains(p)).collect();
+        let l = spikes.iter().filter(|s| liquid.contains(&population[s.index()])).count();
+        let i = spikes.iter().filter(|s| inputs.contains(&population[s.index()])).count();
+        (l, i)
+    } else {
+        (0, 0)
+    };
     for b in bindings.iter_mut() {
         let w_max = b.w_max_engine().unwrap_or(f64::INFINITY);
         let proj = b.projection;
@@ -374,6 +411,34 @@ pub fn apply(
                     }
                 }
                 b.dopamine *= (-dt / r.tau_dopamine).exp();
+            }
+            PlasticityRule::AstroStdp(r) => {
+                let d = decay_tables(&mut b.decay, &[r.tau_trace], dt);
+                let tr = &d[0];
+                let (f, a) = (b.weight_factor, b.astro);
+                let (lo, hi) = (r.w_min.value * f, r.w_max.value * f);
+                for &i in spikes.iter().filter(|i| population[i.index()] == b.source) {
+                    for s in syn.row(i) {
+                        if syn.projection[s] == proj {
+                            let x_post = r.trace_step * b.post[0].at((syn.target[s] >> 1) as usize, grid, tr);
+                            let dw = f * r.on_pre(syn.target[s] & 1 == 1, x_post, a);
+                            syn.weight[s] = (syn.weight[s] as f64 + dw).clamp(lo, hi) as f32;
+                        }
+                    }
+                    b.pre[0].bump(i.index(), grid, tr, false);
+                }
+                for &j in spikes.iter().filter(|j| population[j.index()] == b.target) {
+                    let (a0, z) = (b.incoming_start[j.index()] as usize, b.incoming_start[j.index() + 1] as usize);
+                    for &(s, pre) in &b.incoming[a0..z] {
+                        let x_pre = r.trace_step * b.pre[0].at(pre as usize, grid, tr);
+                        let dw = f * r.on_post(syn.target[s as usize] & 1 == 1, x_pre, a);
+                        syn.weight[s as usize] = (syn.weight[s as usize] as f64 + dw).clamp(lo, hi) as f32;
+                    }
+                    b.post[0].bump(j.index(), grid, tr, false);
+                }
+                let mut astro = AstroState { w_a: r.w_a, b_a: r.b_a, tau_ms: r.tau_astro, a };
+                astro.step(astro_counts.0, astro_counts.1, dt);
+                b.astro = astro.a;
             }
             PlasticityRule::SynapticScaling(r) => {
                 let d = decay_tables(&mut b.decay, &[r.tau_rate], dt);

@@ -102,9 +102,15 @@ pub fn build_network(scene: &SceneFile, seed: Option<u64>) -> Result<Network> {
         check_dist_finite(&proj.weight, &format!("{path}.weight"))?;
         let delay = dist_in(&proj.delay, &[Dim::Time], &format!("{path}.delay"))?;
         check_non_negative(&delay, &format!("{path}.delay"))?;
-        let rule =
-            RowRule::new(&proj.connectivity, ranges[s].clone(), ranges[t].clone(), seed, stream::CONNECT + i as u64)
-                .map_err(|m| Problem::at(format!("{path}.connectivity"), m))?;
+        let rule = RowRule::new(
+            &proj.connectivity,
+            ranges[s].clone(),
+            ranges[t].clone(),
+            &net.neurons.position,
+            seed,
+            stream::CONNECT + i as u64,
+        )
+        .map_err(|m| Problem::at(format!("{path}.connectivity"), m))?;
         let max_delay_steps = max_steps(&delay, dt);
         if max_delay_steps > u16::MAX as f64 {
             return Err(Problem::at(
@@ -159,6 +165,7 @@ pub fn build_network(scene: &SceneFile, seed: Option<u64>) -> Result<Network> {
             &gj.connectivity,
             ranges[s].clone(),
             ranges[t].clone(),
+            &net.neurons.position,
             seed,
             stream::CONNECT + (1 << 16) + i as u64,
         )
@@ -394,6 +401,7 @@ impl RowRule {
         c: &Connectivity,
         src: std::ops::Range<u32>,
         tgt: std::ops::Range<u32>,
+        positions: &[[f32; 3]],
         seed: u64,
         stream: u64,
     ) -> std::result::Result<Self, String> {
@@ -446,6 +454,28 @@ impl RowRule {
                         }
                         edges.push((i, j));
                         made += 1;
+                    }
+                }
+                table(edges, s_len, src.start)
+            }
+            Connectivity::Gaussian { c, lambda, autapses } => {
+                if !(c.is_finite() && (0.0..=1.0).contains(c)) {
+                    return Err(format!("c must be a probability in [0, 1], got {c}"));
+                }
+                if !(lambda.is_finite() && *lambda > 0.0) {
+                    return Err(format!("lambda must be a positive length, got {lambda}"));
+                }
+                let mut edges = Vec::new();
+                for i in 0..s_len {
+                    let pi = positions[(src.start + i) as usize];
+                    let mut rng = CounterRng::new(seed, (src.start + i) as u64, 0, stream);
+                    for j in 0..t_len {
+                        let pj = positions[(tgt.start + j) as usize];
+                        let d2 = (0..3).map(|k| ((pi[k] - pj[k]) as f64).powi(2)).sum::<f64>();
+                        let p = c * (-d2 / (*lambda as f64).powi(2)).exp();
+                        if rng.uniform() < p && !(same && !autapses && i == j) {
+                            edges.push((i, j));
+                        }
                     }
                 }
                 table(edges, s_len, src.start)

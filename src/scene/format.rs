@@ -166,6 +166,17 @@ pub enum Connectivity {
     },
     /// Source i to target i (equal sizes).
     OneToOne,
+    /// Distance-dependent: each pair with probability `c · exp(−(D/λ)²)`, D the distance between
+    /// the two neurons (as in NALSM's and Maass's liquids).
+    Gaussian {
+        /// Probability at distance 0.
+        c: f64,
+        /// Length scale λ (µm, the layouts' unit).
+        lambda: f32,
+        /// Whether a neuron may connect to itself.
+        #[serde(default = "yes")]
+        autapses: bool,
+    },
     /// Explicit (source index, target index) pairs within the two populations; repeats make multapses.
     Pairs(Vec<(u32, u32)>),
 }
