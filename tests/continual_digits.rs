@@ -55,3 +55,28 @@ fn a_broken_data_file_is_reported_with_its_line() {
     assert!(Digits::load(&dir.join("missing.csv.gz")).unwrap_err().contains("missing.csv.gz"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn hlop_projection_keeps_earlier_tasks() {
+    // Plain SGD (16 hidden, lr 0.1), 3 seeds. Measured: without projection 0.994 just learned ->
+    // 0.947 after all tasks (forgetting 0.047); with HLOP 0.973 -> 0.970 (forgetting 0.003, the
+    // earlier tasks' activity lies in the frozen subspaces, so their outputs barely move).
+    use neuroplast::plasticity::digits::{HlopConfig, run_split_digits_hlop};
+    let data = Digits::load(std::path::Path::new("assets/digits.csv.gz")).unwrap();
+    let run = |project: bool| {
+        let (mut just, mut fin) = (0.0, 0.0);
+        for seed in 1..=3 {
+            let cfg = SplitDigitsConfig { lr: 0.1, seed, ..Default::default() };
+            let r = run_split_digits_hlop(&data, &cfg, &HlopConfig { project, ..Default::default() });
+            just += r.mean_just_learned() / 3.0;
+            fin += r.mean_final() / 3.0;
+        }
+        (just, fin)
+    };
+    let (bj, bf) = run(false);
+    let (hj, hf) = run(true);
+    let report = format!("SGD: {bj:.3} -> {bf:.3}; HLOP: {hj:.3} -> {hf:.3}");
+    assert!(bj - bf >= 0.03, "the baseline forgets: {report}");
+    assert!(hj - hf <= 0.01, "HLOP keeps earlier tasks: {report}");
+    assert!(hf > bf, "{report}");
+}

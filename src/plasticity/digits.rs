@@ -265,3 +265,145 @@ pub fn run_split_digits(data: &Digits, cfg: &SplitDigitsConfig) -> SplitDigitsRe
     let final_accuracy = tasks.iter().enumerate().map(|(t, (_, test))| mlp.accuracy(&theta, data, t, test)).collect();
     SplitDigitsResult { just_learned, final_accuracy }
 }
+
+/// Settings of the HLOP variant: lateral subspace neurons added per task for each layer's input.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HlopConfig {
+    /// Subspace rows added per task for the pixel layer (65-d with the bias input).
+    pub rows_input: usize,
+    /// Subspace rows added per task for the hidden layer.
+    pub rows_hidden: usize,
+    /// Hebbian learning rate of the subspace neurons.
+    pub lr: f64,
+    /// Hebbian batches per task.
+    pub iterations: usize,
+    /// Whether weight updates are projected (false: the same SGD without HLOP, the baseline).
+    pub project: bool,
+}
+
+impl Default for HlopConfig {
+    fn default() -> Self {
+        Self { rows_input: 8, rows_hidden: 3, lr: 0.01, iterations: 400, project: true }
+    }
+}
+
+/// Rows orthonormal to each other and to `existing` (Gram–Schmidt on counter-based draws).
+fn fresh_rows(existing: &[Vec<f64>], k: usize, n: usize, seed: u64) -> Vec<Vec<f64>> {
+    let mut all: Vec<Vec<f64>> = existing.to_vec();
+    let mut out = Vec::new();
+    let mut draw = 0u64;
+    while out.len() < k && all.len() < n {
+        let mut r = CounterRng::new(seed, draw, all.len() as u64, 33);
+        draw += 1;
+        let mut v: Vec<f64> = (0..n).map(|_| r.normal()).collect();
+        for u in &all {
+            let d: f64 = v.iter().zip(u).map(|(a, b)| a * b).sum();
+            v.iter_mut().zip(u).for_each(|(a, b)| *a -= d * b);
+        }
+        let norm = v.iter().map(|a| a * a).sum::<f64>().sqrt();
+        if norm > 1e-6 {
+            let row: Vec<f64> = v.iter().map(|a| a / norm).collect();
+            all.push(row.clone());
+            out.push(row);
+        }
+    }
+    out
+}
+
+/// Projects each column-gradient `g` (one per output unit, over an input dimension of `n`)
+/// onto the orthogonal complement of `hlop`'s subspace.
+fn project_columns(hlop: &super::continual::Hlop, g: &mut [Vec<f64>]) {
+    if hlop.h.is_empty() {
+        return;
+    }
+    for col in g.iter_mut() {
+        *col = hlop.project_out(col);
+    }
+}
+
+/// Split digits learnt with plain SGD, the updates of both layers projected out of the subspaces
+/// that HLOP's lateral neurons learnt from earlier tasks' activity (or not, for the baseline).
+pub fn run_split_digits_hlop(data: &Digits, cfg: &SplitDigitsConfig, hcfg: &HlopConfig) -> SplitDigitsResult {
+    use super::continual::Hlop;
+    let hdn = cfg.hidden;
+    let mlp = Mlp { hidden: hdn, shared_head: cfg.shared_head };
+    let mut theta = mlp.init(cfg.seed);
+    let tasks: Vec<(Vec<usize>, Vec<usize>)> = (0..5)
+        .map(|t| {
+            let (mut tr0, te0) = data.split(2 * t as u8);
+            let (tr1, te1) = data.split(2 * t as u8 + 1);
+            tr0.extend(tr1);
+            (tr0, te0.into_iter().chain(te1).collect())
+        })
+        .collect();
+    let (n1, n2) = (PIXELS + 1, hdn + 1);
+    let mut sub1 = Hlop::new(Vec::new(), hcfg.lr, 0.0);
+    let mut sub2 = Hlop::new(Vec::new(), hcfg.lr, 0.0);
+    let (o_b1, o_w2) = (PIXELS * hdn, PIXELS * hdn + hdn);
+    let o_b2 = o_w2 + hdn * 10;
+    let mut h = vec![0.0; hdn];
+    let mut just_learned = Vec::new();
+    for (t, (train, test)) in tasks.iter().enumerate() {
+        let mut order = train.clone();
+        for epoch in 0..cfg.epochs {
+            for i in (1..order.len()).rev() {
+                let j = CounterRng::new(cfg.seed, (t * 1000 + epoch) as u64, i as u64, 32).below(i as u64 + 1) as usize;
+                order.swap(i, j);
+            }
+            for batch in order.chunks(cfg.batch) {
+                let mut grad = vec![0.0; theta.len()];
+                for &i in batch {
+                    let k = (data.labels[i] as usize) - 2 * t;
+                    mlp.backward(&theta, &data.images[i], t, k, &mut grad, &mut h);
+                }
+                if hcfg.project {
+                    // Layer 1: one column per hidden unit over (pixels, bias).
+                    let mut cols: Vec<Vec<f64>> = (0..hdn)
+                        .map(|j| (0..PIXELS).map(|i| grad[i * hdn + j]).chain([grad[o_b1 + j]]).collect())
+                        .collect();
+                    project_columns(&sub1, &mut cols);
+                    for (j, col) in cols.iter().enumerate() {
+                        for i in 0..PIXELS {
+                            grad[i * hdn + j] = col[i];
+                        }
+                        grad[o_b1 + j] = col[PIXELS];
+                    }
+                    // Layer 2: one column per output over (hidden units, bias).
+                    let mut cols: Vec<Vec<f64>> = (0..10)
+                        .map(|c| (0..hdn).map(|j| grad[o_w2 + j * 10 + c]).chain([grad[o_b2 + c]]).collect())
+                        .collect();
+                    project_columns(&sub2, &mut cols);
+                    for (c, col) in cols.iter().enumerate() {
+                        for j in 0..hdn {
+                            grad[o_w2 + j * 10 + c] = col[j];
+                        }
+                        grad[o_b2 + c] = col[hdn];
+                    }
+                }
+                let scale = cfg.lr / batch.len() as f64;
+                theta.iter_mut().zip(&grad).for_each(|(w, g)| *w -= scale * g);
+            }
+        }
+        just_learned.push(mlp.accuracy(&theta, data, t, test));
+        // The lateral neurons learn this task's input and hidden activity (old rows frozen).
+        sub1.consolidate(fresh_rows(&sub1.h, hcfg.rows_input, n1, cfg.seed * 100 + t as u64));
+        sub2.consolidate(fresh_rows(&sub2.h, hcfg.rows_hidden, n2, cfg.seed * 100 + 50 + t as u64));
+        let inputs: Vec<Vec<f64>> =
+            train.iter().map(|&i| data.images[i].iter().copied().chain([1.0]).collect()).collect();
+        let hidden: Vec<Vec<f64>> = train
+            .iter()
+            .map(|&i| {
+                mlp.forward(&theta, &data.images[i], t, &mut h);
+                h.iter().copied().chain([1.0]).collect()
+            })
+            .collect();
+        for it in 0..hcfg.iterations {
+            let a = (it * cfg.batch) % inputs.len();
+            let b = (a + cfg.batch).min(inputs.len());
+            sub1.update(&inputs[a..b]);
+            sub2.update(&hidden[a..b]);
+        }
+    }
+    let final_accuracy = tasks.iter().enumerate().map(|(t, (_, test))| mlp.accuracy(&theta, data, t, test)).collect();
+    SplitDigitsResult { just_learned, final_accuracy }
+}
