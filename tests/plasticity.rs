@@ -286,3 +286,53 @@ fn reward_button_and_bad_rewards() {
     run_to(&mut net, 2000.0);
     assert!(net.synapses.weight[0] > 5.0);
 }
+
+/// Pre fires every 50 ms (20 Hz), post every 100 ms (10 Hz), for `seconds`; one plastic synapse.
+fn regular_pair(rule: &str, seconds: f64) -> Network {
+    let train = |period: f64, offset: f64| {
+        (0..((seconds * 1000.0 - offset) / period) as usize)
+            .map(|k| format!("(0, \"{} ms\")", offset + period * k as f64))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let text = format!(
+        r#"Scene(version: 1, dt: "0.1 ms", populations: [
+            (name: "pre", size: 1, model: LifCurrent(tau_syn_ex: "0.01 ms", t_ref: "0.5 ms")),
+            (name: "post", size: 1, model: LifCurrent(tau_syn_ex: "0.01 ms", t_ref: "0.5 ms")),
+        ], projections: [
+            (source: "pre", target: "post", connectivity: Pairs([(0, 0)]), weight: Constant("5 pA"), plasticity: {rule}),
+        ], inputs: [
+            SpikeTimes(target: "pre", spikes: [{}], weight: "10000000 pA"),
+            SpikeTimes(target: "post", spikes: [{}], weight: "10000000 pA"),
+        ])"#,
+        train(50.0, 10.0),
+        train(100.0, 35.0)
+    );
+    Scene::parse(&text, "rates").unwrap().build(None).unwrap()
+}
+
+#[test]
+fn oja_on_spike_rates_settles_at_its_fixed_point() {
+    // x̂ = 20/10 = 2, ŷ = 10/10 = 1: dŵ/dt = η ŷ (x̂ − ŷ ŵ) -> ŵ* = x̂ / ŷ = 2, i.e. w = 20 pA.
+    let mut net = regular_pair(r#"Oja(eta: "0.3 Hz", tau_rate: "1000 ms", rate_ref: "10 Hz", w_ref: "10 pA")"#, 40.0);
+    run_to(&mut net, 40_000.0);
+    let w = net.synapses.weight[0] as f64;
+    assert!((w / 20.0 - 1.0).abs() < 0.03, "w = {w} pA");
+}
+
+#[test]
+fn bcm_on_spike_rates_slides_its_threshold_to_the_squared_rate() {
+    // ŷ = 1: θ -> ŷ² = 1; while θ < ŷ early on the synapse potentiates, then it stops.
+    let mut net = regular_pair(
+        r#"Bcm(eta: "0.05 Hz", tau_rate: "500 ms", tau_theta: "2000 ms", rate_ref: "10 Hz", w_ref: "10 pA")"#,
+        30.0,
+    );
+    run_to(&mut net, 10_000.0);
+    let w_mid = net.synapses.weight[0] as f64;
+    run_to(&mut net, 30_000.0);
+    let theta = net.plasticity[0].bcm_threshold(1);
+    assert!((theta - 1.0).abs() < 0.05, "theta {theta}");
+    let w_end = net.synapses.weight[0] as f64;
+    assert!(w_mid > 5.5, "potentiated while theta < y: {w_mid}");
+    assert!((w_end - w_mid).abs() < 0.02 * w_mid, "stable once theta = y^2: {w_mid} -> {w_end}");
+}

@@ -23,6 +23,7 @@ pub use astro::{AstroStdp, Astrocyte};
 pub use continual::{Hlop, SynapticIntelligence};
 pub use homeostasis::{IntrinsicBinding, IntrinsicRule, SynapticScaling, ThresholdAdaptation};
 pub use params::{ParamSpec, Tunable};
+pub use rate::{BcmRule, OjaRule};
 pub use stdp::{PairStdp, Pairing, RewardStdp, TripletStdp};
 use trace::{Decay, Trace};
 
@@ -41,6 +42,10 @@ pub enum PlasticityRule {
     RewardStdp(RewardStdp),
     /// Astrocyte-modulated STDP (NALSM).
     AstroStdp(AstroStdp),
+    /// Oja's rule on rate estimates.
+    Oja(OjaRule),
+    /// BCM on rate estimates.
+    Bcm(BcmRule),
 }
 
 impl PlasticityRule {
@@ -52,6 +57,8 @@ impl PlasticityRule {
             PlasticityRule::SynapticScaling(_) => SynapticScaling::RULE,
             PlasticityRule::RewardStdp(_) => RewardStdp::RULE,
             PlasticityRule::AstroStdp(_) => AstroStdp::RULE,
+            PlasticityRule::Oja(_) => OjaRule::RULE,
+            PlasticityRule::Bcm(_) => BcmRule::RULE,
         }
     }
 
@@ -63,6 +70,8 @@ impl PlasticityRule {
             PlasticityRule::SynapticScaling(_) => SynapticScaling::schema(),
             PlasticityRule::RewardStdp(_) => RewardStdp::schema(),
             PlasticityRule::AstroStdp(_) => AstroStdp::schema(),
+            PlasticityRule::Oja(_) => OjaRule::schema(),
+            PlasticityRule::Bcm(_) => BcmRule::schema(),
         }
     }
 
@@ -74,6 +83,8 @@ impl PlasticityRule {
             PlasticityRule::SynapticScaling(r) => r.get(name),
             PlasticityRule::RewardStdp(r) => r.get(name),
             PlasticityRule::AstroStdp(r) => r.get(name),
+            PlasticityRule::Oja(r) => r.get(name),
+            PlasticityRule::Bcm(r) => r.get(name),
         }
     }
 
@@ -85,6 +96,8 @@ impl PlasticityRule {
             PlasticityRule::SynapticScaling(r) => r.set(name, value),
             PlasticityRule::RewardStdp(r) => r.set(name, value),
             PlasticityRule::AstroStdp(r) => r.set(name, value),
+            PlasticityRule::Oja(r) => r.set(name, value),
+            PlasticityRule::Bcm(r) => r.set(name, value),
         }
     }
 
@@ -96,6 +109,8 @@ impl PlasticityRule {
             PlasticityRule::SynapticScaling(r) => r.validate(),
             PlasticityRule::RewardStdp(r) => r.validate(),
             PlasticityRule::AstroStdp(r) => r.validate(),
+            PlasticityRule::Oja(r) => r.validate(),
+            PlasticityRule::Bcm(r) => r.validate(),
         }
     }
 
@@ -107,6 +122,8 @@ impl PlasticityRule {
             PlasticityRule::SynapticScaling(_) => None,
             PlasticityRule::RewardStdp(r) => Some(r.w_max),
             PlasticityRule::AstroStdp(r) => Some(r.w_max),
+            PlasticityRule::Oja(r) => Some(r.w_ref),
+            PlasticityRule::Bcm(r) => Some(r.w_ref),
         }
     }
 
@@ -118,6 +135,7 @@ impl PlasticityRule {
             PlasticityRule::SynapticScaling(_) => (0, 1),
             PlasticityRule::RewardStdp(_) => (1, 1),
             PlasticityRule::AstroStdp(_) => (1, 1),
+            PlasticityRule::Oja(_) | PlasticityRule::Bcm(_) => (1, 1),
         }
     }
 }
@@ -168,6 +186,9 @@ pub struct Binding {
     eligibility: Vec<f32>,
     #[serde(default)]
     dopamine: f64,
+    /// BCM: each postsynaptic neuron's sliding threshold θ.
+    #[serde(default)]
+    theta: Vec<f64>,
     /// Astrocyte-modulated STDP: the astrocyte signal A.
     #[serde(default)]
     astro: f64,
@@ -209,6 +230,7 @@ impl Binding {
             gain: Vec::new(),
             base: Vec::new(),
             eligibility: Vec::new(),
+            theta: Vec::new(),
             dopamine: 0.0,
             astro,
             incoming_start: Vec::new(),
@@ -253,6 +275,9 @@ impl Binding {
             self.base = self.incoming.iter().map(|&(s, _)| syn.weight[s as usize]).collect();
             self.gain = vec![1.0; n];
         }
+        if matches!(self.rule, PlasticityRule::Bcm(_)) && self.theta.len() != n {
+            self.theta = vec![0.0; n];
+        }
         if matches!(self.rule, PlasticityRule::RewardStdp(_)) && self.eligibility.len() != syn.len() {
             self.eligibility = vec![0.0; syn.len()];
         }
@@ -273,6 +298,11 @@ impl Binding {
         if matches!(self.rule, PlasticityRule::RewardStdp(_)) {
             self.dopamine += amount;
         }
+    }
+
+    /// The BCM sliding threshold θ of postsynaptic neuron `j` (0 for other rules).
+    pub fn bcm_threshold(&self, j: usize) -> f64 {
+        self.theta.get(j).copied().unwrap_or(0.0)
     }
 
     /// The astrocyte signal A of an astrocyte-modulated rule.
@@ -439,6 +469,46 @@ pub fn apply(
                 let mut astro = AstroState { w_a: r.w_a, b_a: r.b_a, tau_ms: r.tau_astro, a };
                 astro.step(astro_counts.0, astro_counts.1, dt);
                 b.astro = astro.a;
+            }
+            PlasticityRule::Oja(OjaRule { eta, tau_rate, rate_ref, interval, .. })
+            | PlasticityRule::Bcm(BcmRule { eta, tau_rate, rate_ref, interval, .. }) => {
+                let d = decay_tables(&mut b.decay, &[*tau_rate], dt);
+                let tr = &d[0];
+                for &i in spikes.iter().filter(|i| population[i.index()] == b.source) {
+                    b.pre[0].bump(i.index(), grid, tr, false);
+                }
+                for &j in spikes.iter().filter(|j| population[j.index()] == b.target) {
+                    b.post[0].bump(j.index(), grid, tr, false);
+                }
+                let every = (interval / dt).round().max(1.0) as u64;
+                if grid.is_multiple_of(every) {
+                    // Normalised rates: trace / τ is spikes per ms; × 1000 / r_ref.
+                    let norm = 1000.0 / tau_rate / rate_ref;
+                    let step_s = every as f64 * dt * 1e-3;
+                    let bcm = match &b.rule {
+                        PlasticityRule::Bcm(r) => Some(every as f64 * dt / r.tau_theta),
+                        _ => None,
+                    };
+                    for j in 0..b.incoming_start.len() - 1 {
+                        let (a0, z) = (b.incoming_start[j] as usize, b.incoming_start[j + 1] as usize);
+                        if a0 == z {
+                            continue;
+                        }
+                        let y = b.post[0].at(j, grid, tr) * norm;
+                        if let Some(k) = bcm {
+                            b.theta[j] += k * (y * y - b.theta[j]);
+                        }
+                        for &(s, pre) in &b.incoming[a0..z] {
+                            let x = b.pre[0].at(pre as usize, grid, tr) * norm;
+                            let w = syn.weight[s as usize] as f64 / w_max;
+                            let new = match bcm {
+                                None => w + eta * step_s * y * (x - y * w),
+                                Some(_) => (w + eta * step_s * x * y * (y - b.theta[j])).max(0.0),
+                            };
+                            syn.weight[s as usize] = (new * w_max) as f32;
+                        }
+                    }
+                }
             }
             PlasticityRule::SynapticScaling(r) => {
                 let d = decay_tables(&mut b.decay, &[r.tau_rate], dt);

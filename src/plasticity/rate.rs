@@ -150,3 +150,177 @@ mod tests {
         assert!((sd / mean - 1.0).abs() <= 0.2, "std/mean {}", sd / mean);
     }
 }
+
+/// Oja's rule on the rate estimates of spiking neurons, per projection: with x̂ = r_pre/r_ref,
+/// ŷ = r_post/r_ref and ŵ = w/w_ref, dŵ/dt = η ŷ (x̂ − ŷ ŵ). Rates are spike traces of time
+/// constant `tau_rate`; weights are updated every `interval`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OjaRule {
+    /// Learning rate η.
+    #[serde(with = "crate::sim::units::rate")]
+    pub eta: f64,
+    /// Rate-estimate time constant.
+    #[serde(with = "crate::sim::units::time")]
+    pub tau_rate: f64,
+    /// Rate that counts as 1.
+    #[serde(with = "crate::sim::units::rate")]
+    pub rate_ref: f64,
+    /// Weight that counts as 1 (projection weight unit).
+    pub w_ref: crate::sim::Quantity,
+    /// Update interval.
+    #[serde(with = "crate::sim::units::time")]
+    pub interval: f64,
+}
+
+impl Default for OjaRule {
+    fn default() -> Self {
+        Self {
+            eta: 0.1,
+            tau_rate: 1000.0,
+            rate_ref: 10.0,
+            w_ref: crate::sim::Quantity::new(1.0, crate::sim::Dim::Dimensionless),
+            interval: 1.0,
+        }
+    }
+}
+
+/// BCM on rate estimates, per projection: dŵ/dt = η x̂ ŷ (ŷ − θ), ŵ ≥ 0, τ_θ dθ/dt = ŷ² − θ per
+/// postsynaptic neuron (normalised as in [`OjaRule`]).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BcmRule {
+    /// Learning rate η.
+    #[serde(with = "crate::sim::units::rate")]
+    pub eta: f64,
+    /// Rate-estimate time constant.
+    #[serde(with = "crate::sim::units::time")]
+    pub tau_rate: f64,
+    /// Sliding-threshold time constant (must be faster than learning).
+    #[serde(with = "crate::sim::units::time")]
+    pub tau_theta: f64,
+    /// Rate that counts as 1.
+    #[serde(with = "crate::sim::units::rate")]
+    pub rate_ref: f64,
+    /// Weight that counts as 1 (projection weight unit).
+    pub w_ref: crate::sim::Quantity,
+    /// Update interval.
+    #[serde(with = "crate::sim::units::time")]
+    pub interval: f64,
+}
+
+impl Default for BcmRule {
+    fn default() -> Self {
+        Self {
+            eta: 0.1,
+            tau_rate: 1000.0,
+            tau_theta: 5000.0,
+            rate_ref: 10.0,
+            w_ref: crate::sim::Quantity::new(1.0, crate::sim::Dim::Dimensionless),
+            interval: 1.0,
+        }
+    }
+}
+
+use super::params::{ParamSpec, Tunable, tunable_fields};
+use crate::sim::Dim;
+
+impl OjaRule {
+    tunable_fields!(eta, tau_rate, rate_ref, w_ref, interval);
+}
+
+impl BcmRule {
+    tunable_fields!(eta, tau_rate, tau_theta, rate_ref, w_ref, interval);
+}
+
+const OJA_SCHEMA: &[ParamSpec] = &[
+    ParamSpec { name: "eta", unit: Dim::Rate, min: 0.0, max: 1000.0, default: 0.1, doc: "learning rate" },
+    ParamSpec {
+        name: "tau_rate",
+        unit: Dim::Time,
+        min: 1.0,
+        max: 100_000.0,
+        default: 1000.0,
+        doc: "rate-estimate time constant",
+    },
+    ParamSpec {
+        name: "rate_ref",
+        unit: Dim::Rate,
+        min: 0.01,
+        max: 1000.0,
+        default: 10.0,
+        doc: "rate that counts as 1",
+    },
+    ParamSpec {
+        name: "w_ref",
+        unit: Dim::Dimensionless,
+        min: 1e-12,
+        max: 1e12,
+        default: 1.0,
+        doc: "weight that counts as 1",
+    },
+    ParamSpec { name: "interval", unit: Dim::Time, min: 0.01, max: 1000.0, default: 1.0, doc: "update interval" },
+];
+
+const BCM_SCHEMA: &[ParamSpec] = &[
+    ParamSpec { name: "eta", unit: Dim::Rate, min: 0.0, max: 1000.0, default: 0.1, doc: "learning rate" },
+    ParamSpec {
+        name: "tau_rate",
+        unit: Dim::Time,
+        min: 1.0,
+        max: 100_000.0,
+        default: 1000.0,
+        doc: "rate-estimate time constant",
+    },
+    ParamSpec {
+        name: "tau_theta",
+        unit: Dim::Time,
+        min: 1.0,
+        max: 1_000_000.0,
+        default: 5000.0,
+        doc: "sliding-threshold time constant",
+    },
+    ParamSpec {
+        name: "rate_ref",
+        unit: Dim::Rate,
+        min: 0.01,
+        max: 1000.0,
+        default: 10.0,
+        doc: "rate that counts as 1",
+    },
+    ParamSpec {
+        name: "w_ref",
+        unit: Dim::Dimensionless,
+        min: 1e-12,
+        max: 1e12,
+        default: 1.0,
+        doc: "weight that counts as 1",
+    },
+    ParamSpec { name: "interval", unit: Dim::Time, min: 0.01, max: 1000.0, default: 1.0, doc: "update interval" },
+];
+
+impl Tunable for OjaRule {
+    const RULE: &'static str = "Oja";
+    fn schema() -> &'static [ParamSpec] {
+        OJA_SCHEMA
+    }
+    fn get(&self, name: &str) -> Option<f64> {
+        self.get_field(name)
+    }
+    fn put(&mut self, name: &str, value: f64) -> bool {
+        self.put_field(name, value)
+    }
+}
+
+impl Tunable for BcmRule {
+    const RULE: &'static str = "Bcm";
+    fn schema() -> &'static [ParamSpec] {
+        BCM_SCHEMA
+    }
+    fn get(&self, name: &str) -> Option<f64> {
+        self.get_field(name)
+    }
+    fn put(&mut self, name: &str, value: f64) -> bool {
+        self.put_field(name, value)
+    }
+}
