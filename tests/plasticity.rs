@@ -336,3 +336,19 @@ fn bcm_on_spike_rates_slides_its_threshold_to_the_squared_rate() {
     assert!(w_mid > 5.5, "potentiated while theta < y: {w_mid}");
     assert!((w_end - w_mid).abs() < 0.02 * w_mid, "stable once theta = y^2: {w_mid} -> {w_end}");
 }
+
+#[test]
+fn rule_curves_follow_their_parameters() {
+    use neuroplast::plasticity::PlasticityRule;
+    let mut rule = PlasticityRule::PairStdp(PairStdp { a_plus: 1.0, a_minus: 1.0, ..Default::default() });
+    let c = rule.curve(41);
+    assert_eq!(c.points.len(), 41);
+    let at = |c: &neuroplast::plasticity::Curve, t: f64| c.points.iter().find(|p| (p[0] - t).abs() < 1e-9).unwrap()[1];
+    assert!((at(&c, 10.0) - 0.606531).abs() < 1e-6 && (at(&c, -10.0) + 0.606531).abs() < 1e-6);
+    // Moving a slider moves the curve.
+    rule.set("tau_plus", 10.0).unwrap();
+    assert!((at(&rule.curve(41), 10.0) - (-1.0f64).exp()).abs() < 1e-9);
+    let scaling = PlasticityRule::SynapticScaling(neuroplast::plasticity::SynapticScaling::default());
+    let c = scaling.curve(5);
+    assert!(c.points[0][1] > 1.0 && c.points[4][1] < 1.0, "scales up when silent, down when fast");
+}

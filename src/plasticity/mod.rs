@@ -140,6 +140,88 @@ impl PlasticityRule {
     }
 }
 
+/// A rule's characteristic curve, for the UI to draw beside its sliders.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Curve {
+    /// What the x axis shows.
+    pub x_label: &'static str,
+    /// What the y axis shows.
+    pub y_label: &'static str,
+    /// Points in x order.
+    pub points: Vec<[f64; 2]>,
+}
+
+impl PlasticityRule {
+    /// The rule's curve with its current parameters, sampled at `n` points (at least 2): the
+    /// STDP windows Δw(Δt) at w = w_max/2, the BCM φ(ŷ) at θ = 1, the Oja update against x̂ at
+    /// ŷ = ŵ = 1, the scaling factor against the postsynaptic rate.
+    pub fn curve(&self, n: usize) -> Curve {
+        let n = n.max(2);
+        let span = |a: f64, b: f64| (0..n).map(move |k| a + (b - a) * k as f64 / (n - 1) as f64);
+        let window = |f: &dyn Fn(f64) -> f64| span(-100.0, 100.0).map(|t| [t, f(t)]).collect();
+        let (x_label, y_label, points) = match self {
+            PlasticityRule::PairStdp(r) => {
+                let w = 0.5 * r.w_max.value;
+                ("Δt = t_post − t_pre (ms)", "Δw", window(&|t| r.window(t, w)))
+            }
+            PlasticityRule::TripletStdp(r) => {
+                let wm = r.w_max.value;
+                let f = |t: f64| {
+                    if t > 0.0 {
+                        wm * r.a2_plus * (-t / r.tau_plus).exp()
+                    } else if t < 0.0 {
+                        -wm * r.a2_minus * (t / r.tau_minus).exp()
+                    } else {
+                        0.0
+                    }
+                };
+                ("Δt = t_post − t_pre (ms), isolated pair", "Δw", window(&f))
+            }
+            PlasticityRule::RewardStdp(r) => {
+                let wm = r.w_max.value;
+                let f = |t: f64| {
+                    if t > 0.0 {
+                        wm * r.a_plus * (-t / r.tau_plus).exp()
+                    } else if t < 0.0 {
+                        -wm * r.a_minus * (t / r.tau_minus).exp()
+                    } else {
+                        0.0
+                    }
+                };
+                ("Δt = t_post − t_pre (ms)", "Δ eligibility", window(&f))
+            }
+            PlasticityRule::AstroStdp(r) => {
+                let f = |t: f64| {
+                    let x = r.trace_step * (-t.abs() / r.tau_trace).exp();
+                    if t > 0.0 {
+                        r.on_post(false, x, r.b_a)
+                    } else if t < 0.0 {
+                        r.on_pre(false, x, r.b_a)
+                    } else {
+                        0.0
+                    }
+                };
+                ("Δt = t_post − t_pre (ms), excitatory, A = b_A", "Δw", window(&f))
+            }
+            PlasticityRule::Bcm(_) => (
+                "ŷ (post rate / rate_ref), θ = 1",
+                "φ(ŷ) = ŷ (ŷ − θ)",
+                span(0.0, 2.0).map(|y| [y, y * (y - 1.0)]).collect(),
+            ),
+            PlasticityRule::Oja(r) => (
+                "x̂ (pre rate / rate_ref), ŷ = ŵ = 1",
+                "dŵ/dt (1/s)",
+                span(0.0, 3.0).map(|x| [x, r.eta * (x - 1.0)]).collect(),
+            ),
+            PlasticityRule::SynapticScaling(r) => {
+                let rates = span(0.0, 4.0 * r.target_rate);
+                ("postsynaptic rate (Hz)", "weight factor per interval", rates.map(|q| [q, r.factor(q)]).collect())
+            }
+        };
+        Curve { x_label, y_label, points }
+    }
+}
+
 /// A parameter edit, recorded with the time it took effect.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ParamChange {
