@@ -15,6 +15,7 @@ Goal (issue 3): our whole process at most half of Brian2's loop time, and at mos
 """
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -35,23 +36,7 @@ def build_brian2(n, directory):
     b2.set_device("cpp_standalone", directory=directory, build_on_run=False)
     b2.defaultclock.dt = 0.1 * b2.ms
     b2.seed(1)
-    taum, taue, taui = 20 * b2.ms, 5 * b2.ms, 10 * b2.ms
-    Vt, Vr, El = -50 * b2.mV, -60 * b2.mV, -49 * b2.mV
-    eqs = """
-    dv/dt  = (ge+gi-(v-El))/taum : volt (unless refractory)
-    dge/dt = -ge/taue : volt
-    dgi/dt = -gi/taui : volt
-    """
-    p = 0.02 * 4000 / n
-    ne = n * 4 // 5
-    P = b2.NeuronGroup(n, eqs, threshold="v>Vt", reset="v = Vr", refractory=5 * b2.ms, method="exact")
-    P.v = "Vr + rand() * (Vt - Vr)"
-    we = (60 * 0.27 / 10) * b2.mV
-    wi = (-20 * 4.5 / 10) * b2.mV
-    Ce = b2.Synapses(P, P, on_pre="ge += we")
-    Ci = b2.Synapses(P, P, on_pre="gi += wi")
-    Ce.connect(f"i<{ne}", p=p)
-    Ci.connect(f"i>={ne}", p=p)
+    P = np_common.brian2_cuba(b2, n)
     mon = b2.SpikeMonitor(P)
     b2.run(1 * b2.second)
     b2.device.build(directory=directory, compile=True, run=False, with_output=False)
@@ -70,7 +55,7 @@ def run_ours(exe, n, threads):
     if threads:
         cmd += ["--threads", str(threads)]
     out, wall, rss = np_common.measure_rss(cmd)
-    fields = dict(kv.split(":") for kv in out.strip().strip("{}").replace('"', "").split(","))
+    fields = json.loads(out)
     return wall, rss, float(fields["sim_s"]), int(fields["synapses"]), float(fields["mean_rate_hz"])
 
 

@@ -27,21 +27,7 @@ def brian2_cuba(seed):
     b2.prefs.codegen.target = "numpy"
     b2.seed(seed)
     b2.defaultclock.dt = 0.1 * b2.ms
-    taum, taue, taui = 20 * b2.ms, 5 * b2.ms, 10 * b2.ms
-    Vt, Vr, El = -50 * b2.mV, -60 * b2.mV, -49 * b2.mV
-    eqs = """
-    dv/dt  = (ge+gi-(v-El))/taum : volt (unless refractory)
-    dge/dt = -ge/taue : volt
-    dgi/dt = -gi/taui : volt
-    """
-    P = b2.NeuronGroup(4000, eqs, threshold="v>Vt", reset="v = Vr", refractory=5 * b2.ms, method="exact")
-    P.v = "Vr + rand() * (Vt - Vr)"
-    we = (60 * 0.27 / 10) * b2.mV
-    wi = (-20 * 4.5 / 10) * b2.mV
-    Ce = b2.Synapses(P, P, on_pre="ge += we")
-    Ci = b2.Synapses(P, P, on_pre="gi += wi")
-    Ce.connect("i<3200", p=0.02)
-    Ci.connect("i>=3200", p=0.02)
+    P = np_common.brian2_cuba(b2)
     mon = b2.SpikeMonitor(P)
     b2.run(1 * b2.second)
     return np_common.spike_stats(mon.t / b2.ms, mon.i[:], 4000)

@@ -77,3 +77,27 @@ def read_spike_csv(path):
     if data.size == 0:
         return np.zeros(0), np.zeros(0, dtype=np.int64)
     return data[:, 0], data[:, 1].astype(np.int64)
+
+
+def brian2_cuba(b2, n=4000):
+    """Brian2's examples/CUBA.py network scaled to n neurons (p = 80 / n keeps 80 synapses a
+    neuron); returns the NeuronGroup, its synapses attached to it."""
+    ns = {
+        "taum": 20 * b2.ms, "taue": 5 * b2.ms, "taui": 10 * b2.ms,
+        "Vt": -50 * b2.mV, "Vr": -60 * b2.mV, "El": -49 * b2.mV,
+        "we": (60 * 0.27 / 10) * b2.mV, "wi": (-20 * 4.5 / 10) * b2.mV,
+    }
+    eqs = """
+    dv/dt  = (ge+gi-(v-El))/taum : volt (unless refractory)
+    dge/dt = -ge/taue : volt
+    dgi/dt = -gi/taui : volt
+    """
+    P = b2.NeuronGroup(n, eqs, threshold="v>Vt", reset="v = Vr", refractory=5 * b2.ms, method="exact", namespace=ns)
+    P.v = "Vr + rand() * (Vt - Vr)"
+    p, ne = 0.02 * 4000 / n, n * 4 // 5
+    Ce = b2.Synapses(P, P, on_pre="ge += we", namespace=ns)
+    Ci = b2.Synapses(P, P, on_pre="gi += wi", namespace=ns)
+    Ce.connect(f"i<{ne}", p=p)
+    Ci.connect(f"i>={ne}", p=p)
+    P.contained_objects.extend([Ce, Ci])
+    return P

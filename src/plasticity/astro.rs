@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::params::{ParamSpec, Tunable, tunable_fields};
+use super::params::{ParamSpec, tunable};
 use crate::sim::{Dim, Quantity};
 
 /// The astrocyte: τ_A dA/dt = w_A (L − I) + b_A − A, with L and I the liquid's and the input's
@@ -78,8 +78,6 @@ impl Default for AstroStdp {
 }
 
 impl AstroStdp {
-    tunable_fields!(eta_plus, tau_trace, trace_step, w_a, b_a, tau_astro, w_min, w_max);
-
     /// Weight change when the postsynaptic neuron spikes and meets presynaptic trace `x_pre`.
     pub fn on_post(&self, inhibitory_pre: bool, x_pre: f64, a: f64) -> f64 {
         if inhibitory_pre { -a * x_pre } else { self.eta_plus * x_pre }
@@ -151,38 +149,25 @@ const ASTRO_SCHEMA: &[ParamSpec] = &[
     },
 ];
 
-impl Tunable for AstroStdp {
-    const RULE: &'static str = "AstroStdp";
-    fn schema() -> &'static [ParamSpec] {
-        ASTRO_SCHEMA
+/// AstroStdp's bounds must be ordered.
+fn bounds_ordered(r: &AstroStdp) -> Result<(), crate::sim::ParamError> {
+    if r.w_min.value > r.w_max.value {
+        return Err(crate::sim::ParamError {
+            model: "AstroStdp",
+            param: "w_min",
+            reason: "must not exceed w_max".into(),
+        });
     }
-    fn get(&self, name: &str) -> Option<f64> {
-        self.get_field(name)
-    }
-    fn put(&mut self, name: &str, value: f64) -> bool {
-        self.put_field(name, value)
-    }
-    fn validate(&self) -> Result<(), crate::sim::ParamError> {
-        for spec in Self::schema() {
-            let v = self.get(spec.name).expect("schema entries are readable");
-            if !v.is_finite() || v < spec.min || v > spec.max {
-                return Err(crate::sim::ParamError {
-                    model: Self::RULE,
-                    param: spec.name,
-                    reason: format!("{v} is not a finite number in [{}, {}]", spec.min, spec.max),
-                });
-            }
-        }
-        if self.w_min.value > self.w_max.value {
-            return Err(crate::sim::ParamError {
-                model: Self::RULE,
-                param: "w_min",
-                reason: "must not exceed w_max".into(),
-            });
-        }
-        Ok(())
-    }
+    Ok(())
 }
+
+tunable!(
+    AstroStdp,
+    "AstroStdp",
+    ASTRO_SCHEMA,
+    [eta_plus, tau_trace, trace_step, w_a, b_a, tau_astro, w_min, w_max],
+    related = bounds_ordered
+);
 
 #[cfg(test)]
 mod tests {

@@ -52,6 +52,18 @@ impl Digits {
         Ok(Self { images, labels })
     }
 
+    /// The five two-class tasks (0/1, 2/3, ...), each as (train, test) sample indices.
+    pub fn tasks(&self) -> Vec<(Vec<usize>, Vec<usize>)> {
+        (0..5u8)
+            .map(|t| {
+                let (mut train, test0) = self.split(2 * t);
+                let (train1, test1) = self.split(2 * t + 1);
+                train.extend(train1);
+                (train, test0.into_iter().chain(test1).collect())
+            })
+            .collect()
+    }
+
     /// Indices of a class's samples, split into (train, test): every fifth sample is held out.
     pub fn split(&self, class: u8) -> (Vec<usize>, Vec<usize>) {
         let idx: Vec<usize> = (0..self.labels.len()).filter(|&i| self.labels[i] == class).collect();
@@ -60,6 +72,14 @@ impl Digits {
             if k % 5 == 4 { test.push(i) } else { train.push(i) }
         }
         (train, test)
+    }
+}
+
+/// Fisher–Yates shuffle with counter-based draws keyed by (seed, round).
+fn shuffle(order: &mut [usize], seed: u64, round: u64) {
+    for i in (1..order.len()).rev() {
+        let j = CounterRng::new(seed, round, i as u64, 32).below(i as u64 + 1) as usize;
+        order.swap(i, j);
     }
 }
 
@@ -215,14 +235,7 @@ pub fn run_split_digits(data: &Digits, cfg: &SplitDigitsConfig) -> SplitDigitsRe
     let mlp = Mlp { hidden: cfg.hidden, shared_head: cfg.shared_head };
     let mut theta = mlp.init(cfg.seed);
     let mut si = SynapticIntelligence::new(&theta, cfg.c, cfg.xi);
-    let tasks: Vec<(Vec<usize>, Vec<usize>)> = (0..5)
-        .map(|t| {
-            let (mut tr0, te0) = data.split(2 * t as u8);
-            let (tr1, te1) = data.split(2 * t as u8 + 1);
-            tr0.extend(tr1);
-            (tr0, te0.into_iter().chain(te1).collect())
-        })
-        .collect();
+    let tasks = data.tasks();
     let n = theta.len();
     let mut just_learned = Vec::new();
     let mut h = vec![0.0; cfg.hidden];
@@ -231,11 +244,7 @@ pub fn run_split_digits(data: &Digits, cfg: &SplitDigitsConfig) -> SplitDigitsRe
         let (mut m, mut v, mut step) = (vec![0.0; n], vec![0.0; n], 0i32);
         let mut order = train.clone();
         for epoch in 0..cfg.epochs {
-            // Fisher–Yates with counter-based draws.
-            for i in (1..order.len()).rev() {
-                let j = CounterRng::new(cfg.seed, (t * 1000 + epoch) as u64, i as u64, 32).below(i as u64 + 1) as usize;
-                order.swap(i, j);
-            }
+            shuffle(&mut order, cfg.seed, (t * 1000 + epoch) as u64);
             for batch in order.chunks(cfg.batch) {
                 let mut grad = vec![0.0; n];
                 for &i in batch {
@@ -328,14 +337,7 @@ pub fn run_split_digits_hlop(data: &Digits, cfg: &SplitDigitsConfig, hcfg: &Hlop
     let hdn = cfg.hidden;
     let mlp = Mlp { hidden: hdn, shared_head: cfg.shared_head };
     let mut theta = mlp.init(cfg.seed);
-    let tasks: Vec<(Vec<usize>, Vec<usize>)> = (0..5)
-        .map(|t| {
-            let (mut tr0, te0) = data.split(2 * t as u8);
-            let (tr1, te1) = data.split(2 * t as u8 + 1);
-            tr0.extend(tr1);
-            (tr0, te0.into_iter().chain(te1).collect())
-        })
-        .collect();
+    let tasks = data.tasks();
     let (n1, n2) = (PIXELS + 1, hdn + 1);
     let mut sub1 = Hlop::new(Vec::new(), hcfg.lr, 0.0);
     let mut sub2 = Hlop::new(Vec::new(), hcfg.lr, 0.0);
@@ -346,10 +348,7 @@ pub fn run_split_digits_hlop(data: &Digits, cfg: &SplitDigitsConfig, hcfg: &Hlop
     for (t, (train, test)) in tasks.iter().enumerate() {
         let mut order = train.clone();
         for epoch in 0..cfg.epochs {
-            for i in (1..order.len()).rev() {
-                let j = CounterRng::new(cfg.seed, (t * 1000 + epoch) as u64, i as u64, 32).below(i as u64 + 1) as usize;
-                order.swap(i, j);
-            }
+            shuffle(&mut order, cfg.seed, (t * 1000 + epoch) as u64);
             for batch in order.chunks(cfg.batch) {
                 let mut grad = vec![0.0; theta.len()];
                 for &i in batch {

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::params::{ParamSpec, Tunable, tunable_fields};
+use super::params::{ParamSpec, Tunable, tunable};
 use crate::sim::{Dim, NeuronId, ParamError, PopulationId, Segment};
 
 /// Multiplicative synaptic scaling (Turrigiano 1998; van Rossum, Bi & Turrigiano 2000): every
@@ -55,24 +55,9 @@ const SCALING_SCHEMA: &[ParamSpec] = &[
 ];
 
 impl SynapticScaling {
-    tunable_fields!(target_rate, tau_rate, tau_scale, interval);
-
     /// The factor applied to a neuron's weights at a rescaling, given its rate estimate (Hz).
     pub fn factor(&self, rate_hz: f64) -> f64 {
         1.0 + self.interval / self.tau_scale * (self.target_rate - rate_hz) / self.target_rate
-    }
-}
-
-impl Tunable for SynapticScaling {
-    const RULE: &'static str = "SynapticScaling";
-    fn schema() -> &'static [ParamSpec] {
-        SCALING_SCHEMA
-    }
-    fn get(&self, name: &str) -> Option<f64> {
-        self.get_field(name)
-    }
-    fn put(&mut self, name: &str, value: f64) -> bool {
-        self.put_field(name, value)
     }
 }
 
@@ -106,23 +91,6 @@ const THRESHOLD_SCHEMA: &[ParamSpec] = &[
     },
     ParamSpec { name: "target_rate", unit: Dim::Rate, min: 0.0, max: 500.0, default: 5.0, doc: "target firing rate" },
 ];
-
-impl ThresholdAdaptation {
-    tunable_fields!(eta, target_rate);
-}
-
-impl Tunable for ThresholdAdaptation {
-    const RULE: &'static str = "ThresholdAdaptation";
-    fn schema() -> &'static [ParamSpec] {
-        THRESHOLD_SCHEMA
-    }
-    fn get(&self, name: &str) -> Option<f64> {
-        self.get_field(name)
-    }
-    fn put(&mut self, name: &str, value: f64) -> bool {
-        self.put_field(name, value)
-    }
-}
 
 /// An intrinsic-plasticity rule with its parameters.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -202,3 +170,7 @@ impl IntrinsicBinding {
         }
     }
 }
+
+tunable!(SynapticScaling, "SynapticScaling", SCALING_SCHEMA, [target_rate, tau_rate, tau_scale, interval]);
+
+tunable!(ThresholdAdaptation, "ThresholdAdaptation", THRESHOLD_SCHEMA, [eta, target_rate]);

@@ -48,70 +48,45 @@ pub enum PlasticityRule {
     Bcm(BcmRule),
 }
 
+/// Applies `$body` to the rule inside any [`PlasticityRule`], bound as `$r`.
+macro_rules! each_rule {
+    ($value:expr, $r:ident => $body:expr) => {
+        match $value {
+            PlasticityRule::PairStdp($r) => $body,
+            PlasticityRule::TripletStdp($r) => $body,
+            PlasticityRule::SynapticScaling($r) => $body,
+            PlasticityRule::RewardStdp($r) => $body,
+            PlasticityRule::AstroStdp($r) => $body,
+            PlasticityRule::Oja($r) => $body,
+            PlasticityRule::Bcm($r) => $body,
+        }
+    };
+}
+
 impl PlasticityRule {
     /// The rule's name as written in scene files.
     pub fn name(&self) -> &'static str {
-        match self {
-            PlasticityRule::PairStdp(_) => PairStdp::RULE,
-            PlasticityRule::TripletStdp(_) => TripletStdp::RULE,
-            PlasticityRule::SynapticScaling(_) => SynapticScaling::RULE,
-            PlasticityRule::RewardStdp(_) => RewardStdp::RULE,
-            PlasticityRule::AstroStdp(_) => AstroStdp::RULE,
-            PlasticityRule::Oja(_) => OjaRule::RULE,
-            PlasticityRule::Bcm(_) => BcmRule::RULE,
-        }
+        each_rule!(self, r => r.rule_name())
     }
 
     /// Its tunable parameters.
     pub fn schema(&self) -> &'static [ParamSpec] {
-        match self {
-            PlasticityRule::PairStdp(_) => PairStdp::schema(),
-            PlasticityRule::TripletStdp(_) => TripletStdp::schema(),
-            PlasticityRule::SynapticScaling(_) => SynapticScaling::schema(),
-            PlasticityRule::RewardStdp(_) => RewardStdp::schema(),
-            PlasticityRule::AstroStdp(_) => AstroStdp::schema(),
-            PlasticityRule::Oja(_) => OjaRule::schema(),
-            PlasticityRule::Bcm(_) => BcmRule::schema(),
-        }
+        each_rule!(self, r => r.params())
     }
 
     /// A parameter's value.
     pub fn get(&self, name: &str) -> Option<f64> {
-        match self {
-            PlasticityRule::PairStdp(r) => r.get(name),
-            PlasticityRule::TripletStdp(r) => r.get(name),
-            PlasticityRule::SynapticScaling(r) => r.get(name),
-            PlasticityRule::RewardStdp(r) => r.get(name),
-            PlasticityRule::AstroStdp(r) => r.get(name),
-            PlasticityRule::Oja(r) => r.get(name),
-            PlasticityRule::Bcm(r) => r.get(name),
-        }
+        each_rule!(self, r => r.get(name))
     }
 
     /// Sets a parameter after validating it.
     pub fn set(&mut self, name: &str, value: f64) -> Result<(), ParamError> {
-        match self {
-            PlasticityRule::PairStdp(r) => r.set(name, value),
-            PlasticityRule::TripletStdp(r) => r.set(name, value),
-            PlasticityRule::SynapticScaling(r) => r.set(name, value),
-            PlasticityRule::RewardStdp(r) => r.set(name, value),
-            PlasticityRule::AstroStdp(r) => r.set(name, value),
-            PlasticityRule::Oja(r) => r.set(name, value),
-            PlasticityRule::Bcm(r) => r.set(name, value),
-        }
+        each_rule!(self, r => r.set(name, value))
     }
 
     /// Checks every parameter.
     pub fn validate(&self) -> Result<(), ParamError> {
-        match self {
-            PlasticityRule::PairStdp(r) => r.validate(),
-            PlasticityRule::TripletStdp(r) => r.validate(),
-            PlasticityRule::SynapticScaling(r) => r.validate(),
-            PlasticityRule::RewardStdp(r) => r.validate(),
-            PlasticityRule::AstroStdp(r) => r.validate(),
-            PlasticityRule::Oja(r) => r.validate(),
-            PlasticityRule::Bcm(r) => r.validate(),
-        }
+        each_rule!(self, r => r.validate())
     }
 
     /// The weight bound as written (value and unit), for rules that have one.

@@ -35,13 +35,28 @@ pub trait Tunable {
     /// Writes a parameter without checking it (used by [`Tunable::set`]).
     fn put(&mut self, name: &str, value: f64) -> bool;
 
+    /// The rule's name (for a value; `RULE` for the type).
+    fn rule_name(&self) -> &'static str {
+        Self::RULE
+    }
+
+    /// The rule's parameters (for a value; `schema()` for the type).
+    fn params(&self) -> &'static [ParamSpec] {
+        Self::schema()
+    }
+
+    /// Constraints between parameters (such as a lower bound below an upper one).
+    fn check_related(&self) -> Result<(), ParamError> {
+        Ok(())
+    }
+
     /// Checks every parameter against its schema.
     fn validate(&self) -> Result<(), ParamError> {
         for spec in Self::schema() {
             let v = self.get(spec.name).expect("every schema entry is readable");
             check_value::<Self>(spec, v)?;
         }
-        Ok(())
+        self.check_related()
     }
 
     /// Sets a parameter after checking it is known, finite and in range; on error nothing changes.
@@ -52,7 +67,12 @@ pub trait Tunable {
             reason: format!("{} has no parameter `{name}`", Self::RULE),
         })?;
         check_value::<Self>(spec, value)?;
+        let old = self.get(name).expect("a schema entry is readable");
         self.put(name, value);
+        if let Err(e) = self.check_related() {
+            self.put(name, old);
+            return Err(e);
+        }
         Ok(())
     }
 }
@@ -72,27 +92,37 @@ fn check_value<T: Tunable + ?Sized>(spec: &ParamSpec, v: f64) -> Result<(), Para
     Ok(())
 }
 
-/// Generates `get_field` / `put_field` for the listed numeric fields (`f64`, or a [`Quantity`]
-/// whose value is read and written in its own unit).
+/// Implements [`Tunable`] for a rule: its name, its schema, and reading/writing the listed
+/// numeric fields (`f64`, or a [`Quantity`] read and written in its own unit). An optional
+/// `related = f` names a function checking constraints between parameters.
 ///
 /// [`Quantity`]: crate::sim::Quantity
-macro_rules! tunable_fields {
-    ($($field:ident),* $(,)?) => {
-        fn get_field(&self, name: &str) -> Option<f64> {
-            match name {
-                $(stringify!($field) => Some($crate::plasticity::params::AsValue::value(&self.$field)),)*
-                _ => None,
+macro_rules! tunable {
+    ($ty:ty, $rule:literal, $schema:expr, [$($field:ident),* $(,)?] $(, related = $related:path)?) => {
+        impl $crate::plasticity::params::Tunable for $ty {
+            const RULE: &'static str = $rule;
+            fn schema() -> &'static [$crate::plasticity::params::ParamSpec] {
+                $schema
             }
-        }
-        fn put_field(&mut self, name: &str, value: f64) -> bool {
-            match name {
-                $(stringify!($field) => { $crate::plasticity::params::AsValue::set_value(&mut self.$field, value); true })*
-                _ => false,
+            fn get(&self, name: &str) -> Option<f64> {
+                match name {
+                    $(stringify!($field) => Some($crate::plasticity::params::AsValue::value(&self.$field)),)*
+                    _ => None,
+                }
             }
+            fn put(&mut self, name: &str, value: f64) -> bool {
+                match name {
+                    $(stringify!($field) => { $crate::plasticity::params::AsValue::set_value(&mut self.$field, value); true })*
+                    _ => false,
+                }
+            }
+            $(fn check_related(&self) -> Result<(), $crate::sim::ParamError> {
+                $related(self)
+            })?
         }
     };
 }
-pub(crate) use tunable_fields;
+pub(crate) use tunable;
 
 /// A numeric parameter field: a plain number or a quantity.
 pub trait AsValue {

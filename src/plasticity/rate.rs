@@ -222,16 +222,8 @@ impl Default for BcmRule {
     }
 }
 
-use super::params::{ParamSpec, Tunable, tunable_fields};
+use super::params::{ParamSpec, tunable};
 use crate::sim::Dim;
-
-impl OjaRule {
-    tunable_fields!(eta, tau_rate, rate_ref, w_ref, interval);
-}
-
-impl BcmRule {
-    tunable_fields!(eta, tau_rate, tau_theta, rate_ref, w_ref, interval);
-}
 
 const OJA_SCHEMA: &[ParamSpec] = &[
     ParamSpec { name: "eta", unit: Dim::Rate, min: 0.0, max: 1000.0, default: 0.1, doc: "learning rate" },
@@ -299,28 +291,6 @@ const BCM_SCHEMA: &[ParamSpec] = &[
     ParamSpec { name: "interval", unit: Dim::Time, min: 0.01, max: 1000.0, default: 1.0, doc: "update interval" },
 ];
 
-impl Tunable for OjaRule {
-    const RULE: &'static str = "Oja";
-    fn schema() -> &'static [ParamSpec] {
-        OJA_SCHEMA
-    }
-    fn get(&self, name: &str) -> Option<f64> {
-        self.get_field(name)
-    }
-    fn put(&mut self, name: &str, value: f64) -> bool {
-        self.put_field(name, value)
-    }
-}
+tunable!(OjaRule, "Oja", OJA_SCHEMA, [eta, tau_rate, rate_ref, w_ref, interval]);
 
-impl Tunable for BcmRule {
-    const RULE: &'static str = "Bcm";
-    fn schema() -> &'static [ParamSpec] {
-        BCM_SCHEMA
-    }
-    fn get(&self, name: &str) -> Option<f64> {
-        self.get_field(name)
-    }
-    fn put(&mut self, name: &str, value: f64) -> bool {
-        self.put_field(name, value)
-    }
-}
+tunable!(BcmRule, "Bcm", BCM_SCHEMA, [eta, tau_rate, tau_theta, rate_ref, w_ref, interval]);

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::params::{ParamSpec, Tunable, tunable_fields};
+use super::params::{ParamSpec, tunable};
 use crate::sim::{Dim, Quantity};
 
 /// How spikes pair up: every earlier spike counts (traces add up) or only the nearest (traces
@@ -133,22 +133,7 @@ const PAIR_SCHEMA: &[ParamSpec] = &[
     },
 ];
 
-impl Tunable for PairStdp {
-    const RULE: &'static str = "PairStdp";
-    fn schema() -> &'static [ParamSpec] {
-        PAIR_SCHEMA
-    }
-    fn get(&self, name: &str) -> Option<f64> {
-        self.get_field(name)
-    }
-    fn put(&mut self, name: &str, value: f64) -> bool {
-        self.put_field(name, value)
-    }
-}
-
 impl PairStdp {
-    tunable_fields!(tau_plus, tau_minus, a_plus, a_minus, mu_plus, mu_minus, w_max);
-
     /// Δw for a single pair with lag `dt_ms` = t_post − t_pre at weight `w` (no bounds): the
     /// curve the UI draws.
     pub fn window(&self, dt_ms: f64, w: f64) -> f64 {
@@ -244,8 +229,6 @@ impl Default for TripletStdp {
 }
 
 impl TripletStdp {
-    tunable_fields!(tau_plus, tau_minus, tau_x, tau_y, a2_plus, a3_plus, a2_minus, a3_minus, w_max);
-
     /// Visual cortex, all-to-all, minimal model.
     pub fn visual_cortex_minimal() -> Self {
         Self { a2_plus: 0.0, a3_plus: 6.5e-3, a2_minus: 7.1e-3, a3_minus: 0.0, tau_y: 114.0, ..Self::default() }
@@ -335,19 +318,6 @@ const TRIPLET_SCHEMA: &[ParamSpec] = &[
     },
 ];
 
-impl Tunable for TripletStdp {
-    const RULE: &'static str = "TripletStdp";
-    fn schema() -> &'static [ParamSpec] {
-        TRIPLET_SCHEMA
-    }
-    fn get(&self, name: &str) -> Option<f64> {
-        self.get_field(name)
-    }
-    fn put(&mut self, name: &str, value: f64) -> bool {
-        self.put_field(name, value)
-    }
-}
-
 /// Reward-modulated STDP with an eligibility trace (Izhikevich 2007): pair-STDP changes go into a
 /// per-synapse eligibility `c` (decaying with τ_c) instead of the weight; a dopamine signal `d`
 /// (raised by reward events, decaying with τ_d) turns eligibility into weight change,
@@ -395,20 +365,6 @@ impl Default for RewardStdp {
             w_max: default_w_max(),
         }
     }
-}
-
-impl RewardStdp {
-    tunable_fields!(
-        tau_plus,
-        tau_minus,
-        a_plus,
-        a_minus,
-        tau_eligibility,
-        tau_dopamine,
-        learning_rate,
-        interval,
-        w_max
-    );
 }
 
 const REWARD_SCHEMA: &[ParamSpec] = &[
@@ -479,15 +435,18 @@ const REWARD_SCHEMA: &[ParamSpec] = &[
     },
 ];
 
-impl Tunable for RewardStdp {
-    const RULE: &'static str = "RewardStdp";
-    fn schema() -> &'static [ParamSpec] {
-        REWARD_SCHEMA
-    }
-    fn get(&self, name: &str) -> Option<f64> {
-        self.get_field(name)
-    }
-    fn put(&mut self, name: &str, value: f64) -> bool {
-        self.put_field(name, value)
-    }
-}
+tunable!(PairStdp, "PairStdp", PAIR_SCHEMA, [tau_plus, tau_minus, a_plus, a_minus, mu_plus, mu_minus, w_max]);
+
+tunable!(
+    TripletStdp,
+    "TripletStdp",
+    TRIPLET_SCHEMA,
+    [tau_plus, tau_minus, tau_x, tau_y, a2_plus, a3_plus, a2_minus, a3_minus, w_max]
+);
+
+tunable!(
+    RewardStdp,
+    "RewardStdp",
+    REWARD_SCHEMA,
+    [tau_plus, tau_minus, a_plus, a_minus, tau_eligibility, tau_dopamine, learning_rate, interval, w_max]
+);

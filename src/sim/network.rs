@@ -745,14 +745,7 @@ impl Network {
             .ok_or_else(|| NetworkError::Invalid(format!("there is no plastic projection {binding}")))?;
         let old = b.set_param(name, value)?;
         let target = format!("projection {}", b.label);
-        self.param_changes.push(ParamChange {
-            step: self.step,
-            time_ms: self.time_ms(),
-            target,
-            param: name.to_string(),
-            old,
-            new: value,
-        });
+        self.record_change(target, name, old, value);
         Ok(())
     }
 
@@ -765,6 +758,12 @@ impl Network {
             b.reward(amount);
         }
         Ok(())
+    }
+
+    /// Records an accepted parameter edit with the step it takes effect on.
+    fn record_change(&mut self, target: String, param: &str, old: f64, new: f64) {
+        let (step, time_ms) = (self.step, self.time_ms());
+        self.param_changes.push(ParamChange { step, time_ms, target, param: param.to_string(), old, new });
     }
 
     /// Attaches intrinsic plasticity to a population.
@@ -786,14 +785,7 @@ impl Network {
         let old = ip.rule.get(name).unwrap_or(f64::NAN);
         ip.rule.set(name, value)?;
         let target = format!("population {}", self.populations[ip.population.index()].name);
-        self.param_changes.push(ParamChange {
-            step: self.step,
-            time_ms: self.time_ms(),
-            target,
-            param: name.to_string(),
-            old,
-            new: value,
-        });
+        self.record_change(target, name, old, value);
         Ok(())
     }
 
