@@ -1,9 +1,10 @@
 //! Neuroplast: a laboratory for plastic, growing spiking neural networks.
 //!
-//! The engine (`sim`, `plasticity`, `scene`, `analysis`) never imports Bevy and builds with
+//! The engine (`sim`, `plasticity`, `growth`, `scene`, `analysis`) never imports Bevy and builds with
 //! `--no-default-features`.
 
 pub mod analysis;
+pub mod growth;
 pub mod plasticity;
 pub mod scene;
 pub mod sim;
