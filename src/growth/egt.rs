@@ -58,6 +58,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::approx_constant)] // ALGORITHMS.md's reference values, rounded to 6 digits
     fn worked_example() {
         let q = vec![vec![1.0, 0.0], vec![0.0, 1.0], vec![1.0, 1.0]];
         let v = vec![vec![1.0, 0.0], vec![0.0, 1.0], vec![0.5, 0.5]];
