@@ -28,6 +28,9 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
+/// The counter is global: tests that count take turns.
+static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn allocations_during_steps(scale: u32, threads: usize) -> (usize, usize) {
     let text = std::fs::read_to_string("scenes/cuba.ron")
         .unwrap()
@@ -66,8 +69,31 @@ fn allocations_during_steps(scale: u32, threads: usize) -> (usize, usize) {
     })
 }
 
+/// Allocations during 2000 steps of a shipped scene, after 200 warm-up steps (1 thread).
+fn allocations_in_scene(path: &str) -> usize {
+    let mut net = Scene::load(std::path::Path::new(path)).unwrap().build(None).unwrap();
+    let mut report = StepReport::with_capacity(net.num_neurons());
+    for _ in 0..200 {
+        net.step(&mut report);
+    }
+    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    for _ in 0..2000 {
+        net.step(&mut report);
+    }
+    ALLOCATIONS.load(Ordering::SeqCst) - before
+}
+
+#[test]
+fn plastic_steps_do_not_allocate() {
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    // Pair STDP on CUBA, and the Song scene (Poisson sources drawing their gaps).
+    assert_eq!(allocations_in_scene("scenes/cuba_stdp.ron"), 0);
+    assert_eq!(allocations_in_scene("scenes/stdp_song.ron"), 0);
+}
+
 #[test]
 fn step_does_not_allocate() {
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
     let (serial, spikes) = allocations_during_steps(1, 1);
     assert!(spikes > 0, "the network is active");
     assert_eq!(serial, 0, "allocations in 300 serial steps");

@@ -403,12 +403,12 @@ pub fn apply(
 ) {
     // Astrocyte-modulated rules share one view of the liquid (their targets) and of its input
     // (their sources that are not also targets).
-    let astro_counts = if bindings.iter().any(|b| matches!(b.rule, PlasticityRule::AstroStdp(_))) {
-        let astro = || bindings.iter().filter(|b| matches!(b.rule, PlasticityRule::AstroStdp(_)));
-        let liquid: Vec<PopulationId> = astro().map(|b| b.target).collect();
-        let inputs: Vec<PopulationId> = astro().map(|b| b.source).filter(|p| !liquid.contains(p)).collect();
-        let l = spikes.iter().filter(|s| liquid.contains(&population[s.index()])).count();
-        let i = spikes.iter().filter(|s| inputs.contains(&population[s.index()])).count();
+    let astro = || bindings.iter().filter(|b| matches!(b.rule, PlasticityRule::AstroStdp(_)));
+    let astro_counts = if astro().next().is_some() {
+        let liquid = |p: PopulationId| astro().any(|b| b.target == p);
+        let input = |p: PopulationId| !liquid(p) && astro().any(|b| b.source == p);
+        let l = spikes.iter().filter(|s| liquid(population[s.index()])).count();
+        let i = spikes.iter().filter(|s| input(population[s.index()])).count();
         (l, i)
     } else {
         (0, 0)
