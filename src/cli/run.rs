@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use neuroplast::analysis::{WeightSummary, activity_stats, weight_summary};
+use neuroplast::analysis::{WeightSummary, activity_stats, branching_factor, weight_summary};
 use neuroplast::scene::format::Connectivity;
 use neuroplast::scene::{Scene, snapshot};
 use neuroplast::sim::{Dim, Network, Quantity, SpikeLog, StepReport};
@@ -166,6 +166,19 @@ fn simulate(mut net: Network, label: &str, build: Duration, args: &SimArgs) -> R
     let end_ms = net.time_ms();
     let stats = activity_stats(&log, n, dt, start_ms + args.stats_from, end_ms + 0.5 * dt);
     let realtime = args.duration * 1e-3 / wall.as_secs_f64();
+    // Liquids learning by astrocyte-modulated STDP: the branching factor over their neurons.
+    let liquid = liquid_range(&net);
+    let sigma = liquid.clone().map(|r| {
+        // The statistics window, re-based to start at 0.
+        let from = ((start_ms + args.stats_from) / dt).round() as u64;
+        let mut window = SpikeLog::default();
+        for (&n, &g) in log.neurons.iter().zip(&log.grid).filter(|(_, g)| **g >= from) {
+            window.neurons.push(n);
+            window.grid.push(g - from);
+        }
+        let span = end_ms - start_ms - args.stats_from;
+        (branching_factor(&window, &net.synapses, r, dt, 4.0, 25.0, span), net.plasticity.iter().find_map(astro_level))
+    });
     let rss_mb = peak_rss_mb();
     let populations: Vec<(String, f64)> = net
         .populations
@@ -202,6 +215,9 @@ fn simulate(mut net: Network, label: &str, build: Duration, args: &SimArgs) -> R
                 w.mean_fraction, w.below_10pct, w.above_90pct, w.histogram
             ));
         }
+        if let Some((sigma, a)) = sigma {
+            extra.push_str(&format!(",\"branching_factor\":{sigma:.6},\"astrocyte\":{:.6}", a.unwrap_or(f64::NAN)));
+        }
         println!(
             "{{\"neurons\":{},\"synapses\":{},\"spikes\":{},\"mean_rate_hz\":{:.6},\"mean_cv_isi\":{:.6},\"fraction_active\":{:.6},\"build_s\":{:.6},\"sim_s\":{:.6},\"realtime_factor\":{:.6},\"peak_rss_mb\":{:.1}{extra}}}",
             n,
@@ -236,6 +252,9 @@ fn simulate(mut net: Network, label: &str, build: Duration, args: &SimArgs) -> R
     for (name, rate) in &populations {
         println!("population   {name}: {rate:.3} Hz");
     }
+    if let Some((sigma, a)) = sigma {
+        println!("liquid       branching factor {sigma:.3}, astrocyte A = {:.3}", a.unwrap_or(f64::NAN));
+    }
     for (name, w) in &plastic {
         println!(
             "weights      {name}: mean {:.3} w_max, {:.3} below 0.1 w_max, {:.3} above 0.9 w_max, histogram {:?}",
@@ -246,6 +265,25 @@ fn simulate(mut net: Network, label: &str, build: Duration, args: &SimArgs) -> R
         println!("snapshot     {}", p.display());
     }
     Ok(())
+}
+
+/// The neurons of the populations that astrocyte-modulated rules act on, if they form one range.
+fn liquid_range(net: &Network) -> Option<std::ops::Range<u32>> {
+    let pops: Vec<_> = net
+        .plasticity
+        .iter()
+        .filter(|b| matches!(b.rule, neuroplast::plasticity::PlasticityRule::AstroStdp(_)))
+        .map(|b| b.target)
+        .collect();
+    let segs: Vec<_> = net.segments.iter().filter(|s| pops.contains(&s.population)).collect();
+    let (lo, hi) = (segs.iter().map(|s| s.start).min()?, segs.iter().map(|s| s.end).max()?);
+    let covered: u32 = segs.iter().map(|s| s.end - s.start).sum();
+    (covered == hi - lo).then_some(lo..hi)
+}
+
+/// The astrocyte signal of an astrocyte-modulated binding.
+fn astro_level(b: &neuroplast::plasticity::Binding) -> Option<f64> {
+    matches!(b.rule, neuroplast::plasticity::PlasticityRule::AstroStdp(_)).then(|| b.astrocyte())
 }
 
 /// Peak resident set size of this process (MB), from /proc (0 where unavailable).
