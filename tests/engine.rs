@@ -171,3 +171,29 @@ fn cuba_statistics_match_brian2_acceptance() {
     assert!((4.5..=7.0).contains(&rate), "mean rate {rate} Hz");
     assert!((0.40..=0.60).contains(&cv), "mean CV ISI {cv}");
 }
+
+#[test]
+fn growing_the_delay_ring_mid_run_keeps_pending_input() {
+    // The presynaptic spike of step 138 travels 1 ms (10 steps): it lands at the end of step 148
+    // and is read at the start of step 149. Replacing the synapses with a longer-delay set (the
+    // ring grows from 16 to 128 slots) just before step 149, as structural changes will, must
+    // deliver it on time; the next presynaptic spike (step 297) is outside the window.
+    let run = |regrow: bool| {
+        let mut net = build(&pair_scene("1 ms", "(0, 0)"));
+        let mut report = StepReport::with_capacity(2);
+        for _ in 0..149 {
+            net.step(&mut report);
+        }
+        if regrow {
+            let mut longer = net.synapses.clone();
+            longer.delay[0] = 100;
+            net.set_synapses(longer).unwrap();
+        }
+        for _ in 0..60 {
+            net.step(&mut report);
+        }
+        net.neurons.v[1]
+    };
+    assert!(run(false) > -70.0 + 1e-6);
+    assert_eq!(run(true), run(false));
+}

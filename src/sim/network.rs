@@ -511,9 +511,11 @@ impl Network {
         if ring_len != self.ring_len || self.inbox.len() != inbox_len {
             let mut inbox = vec![0f32; inbox_len];
             let old_n = self.inbox.len() / (2 * self.ring_len);
-            // Keep what is already scheduled, slot by absolute step.
+            // Keep what is already scheduled, slot by absolute step: from the slot the next step
+            // reads first (the end of the previous step) onwards. Ring lengths are powers of two,
+            // so wrapping arithmetic keeps the slot of step 0's "previous step" right too.
             for k in 0..self.ring_len.min(ring_len) * usize::from(old_n > 0 && inbox_len > 0) {
-                let abs = self.step + k as u64;
+                let abs = self.step.wrapping_sub(1).wrapping_add(k as u64);
                 let (src, dst) = ((abs as usize) & (self.ring_len - 1), (abs as usize) & (ring_len - 1));
                 let m = 2 * old_n.min(n);
                 inbox[dst * 2 * n..dst * 2 * n + m].copy_from_slice(&self.inbox[src * 2 * old_n..src * 2 * old_n + m]);
