@@ -4,4 +4,5 @@
 
 pub mod egt;
 pub mod granet;
+pub mod msp;
 pub mod ndp;
