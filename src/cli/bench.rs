@@ -13,7 +13,7 @@ pub struct BenchArgs {
     /// Also run CUBA at 400,000 neurons / 32 M synapses (needs ~2 GB and minutes).
     #[arg(long)]
     pub large: bool,
-    /// Biological time per case.
+    /// Biological time per case (cases with a protocol of their own keep it).
     #[arg(long, default_value = "1s")]
     pub duration: String,
 }
@@ -23,6 +23,8 @@ struct Case {
     scene: &'static str,
     scale: f64,
     threads: Option<usize>,
+    /// Biological time when the case fixes its own (the Song protocol is 100 s).
+    duration: Option<&'static str>,
 }
 
 fn scenes_dir() -> PathBuf {
@@ -33,13 +35,21 @@ fn scenes_dir() -> PathBuf {
 /// Runs the suite and prints a table.
 pub fn bench(args: BenchArgs) -> Result<()> {
     let mut cases = vec![
-        Case { name: "CUBA 4k, 1 thread", scene: "cuba.ron", scale: 1.0, threads: Some(1) },
-        Case { name: "CUBA 4k, 2 threads", scene: "cuba.ron", scale: 1.0, threads: Some(2) },
-        Case { name: "COBA 4k", scene: "coba.ron", scale: 1.0, threads: None },
-        Case { name: "CUBA 40k (p 0.002)", scene: "cuba.ron", scale: 10.0, threads: None },
+        Case { name: "CUBA 4k, 1 thread", scene: "cuba.ron", scale: 1.0, threads: Some(1), duration: None },
+        Case { name: "CUBA 4k, 2 threads", scene: "cuba.ron", scale: 1.0, threads: Some(2), duration: None },
+        Case { name: "COBA 4k", scene: "coba.ron", scale: 1.0, threads: None, duration: None },
+        Case { name: "CUBA 40k (p 0.002)", scene: "cuba.ron", scale: 10.0, threads: None, duration: None },
+        Case { name: "CUBA+STDP 4k", scene: "cuba_stdp.ron", scale: 1.0, threads: None, duration: None },
+        Case { name: "Song 2000, 100 s", scene: "stdp_song.ron", scale: 1.0, threads: None, duration: Some("100s") },
     ];
     if args.large {
-        cases.push(Case { name: "CUBA 400k / 32M syn", scene: "cuba.ron", scale: 100.0, threads: None });
+        cases.push(Case {
+            name: "CUBA 400k / 32M syn",
+            scene: "cuba.ron",
+            scale: 100.0,
+            threads: None,
+            duration: None,
+        });
     }
     let exe = std::env::current_exe().context("locating the neuroplast binary")?;
     let dir = scenes_dir();
@@ -49,9 +59,10 @@ pub fn bench(args: BenchArgs) -> Result<()> {
     );
     for case in cases {
         let mut cmd = Command::new(&exe);
+        let duration = case.duration.unwrap_or(&args.duration);
         cmd.arg("run").arg(dir.join(case.scene)).args([
             "--duration",
-            &args.duration,
+            duration,
             "--json",
             "--scale",
             &case.scale.to_string(),
