@@ -90,63 +90,14 @@ impl AstroStdp {
 }
 
 const ASTRO_SCHEMA: &[ParamSpec] = &[
-    ParamSpec {
-        name: "eta_plus",
-        unit: Dim::Dimensionless,
-        min: 0.0,
-        max: 1e6,
-        default: 0.15,
-        doc: "potentiation rate (weight units)",
-    },
-    ParamSpec { name: "tau_trace", unit: Dim::Time, min: 0.1, max: 1000.0, default: 10.0, doc: "trace time constant" },
-    ParamSpec {
-        name: "trace_step",
-        unit: Dim::Dimensionless,
-        min: 0.0,
-        max: 10.0,
-        default: 0.1,
-        doc: "trace increment per spike",
-    },
-    ParamSpec {
-        name: "w_a",
-        unit: Dim::Dimensionless,
-        min: 0.0,
-        max: 1e6,
-        default: 0.015,
-        doc: "astrocyte coupling (weight units per spike/ms)",
-    },
-    ParamSpec {
-        name: "b_a",
-        unit: Dim::Dimensionless,
-        min: 0.0,
-        max: 1e6,
-        default: 0.15,
-        doc: "astrocyte bias (weight units)",
-    },
-    ParamSpec {
-        name: "tau_astro",
-        unit: Dim::Time,
-        min: 1.0,
-        max: 100_000.0,
-        default: 100.0,
-        doc: "astrocyte time constant",
-    },
-    ParamSpec {
-        name: "w_min",
-        unit: Dim::Dimensionless,
-        min: -1e12,
-        max: 1e12,
-        default: 0.0,
-        doc: "lower weight bound",
-    },
-    ParamSpec {
-        name: "w_max",
-        unit: Dim::Dimensionless,
-        min: -1e12,
-        max: 1e12,
-        default: 3.0,
-        doc: "upper weight bound",
-    },
+    ParamSpec::new("eta_plus", Dim::Dimensionless, 0.0, 1e6, 0.15, "potentiation rate (weight units)"),
+    ParamSpec::new("tau_trace", Dim::Time, 0.1, 1000.0, 10.0, "trace time constant"),
+    ParamSpec::new("trace_step", Dim::Dimensionless, 0.0, 10.0, 0.1, "trace increment per spike"),
+    ParamSpec::new("w_a", Dim::Dimensionless, 0.0, 1e6, 0.015, "astrocyte coupling (weight units per spike/ms)"),
+    ParamSpec::new("b_a", Dim::Dimensionless, 0.0, 1e6, 0.15, "astrocyte bias (weight units)"),
+    ParamSpec::new("tau_astro", Dim::Time, 1.0, 100_000.0, 100.0, "astrocyte time constant"),
+    ParamSpec::new("w_min", Dim::Dimensionless, -1e12, 1e12, 0.0, "lower weight bound"),
+    ParamSpec::new("w_max", Dim::Dimensionless, -1e12, 1e12, 3.0, "upper weight bound"),
 ];
 
 /// AstroStdp's bounds must be ordered.

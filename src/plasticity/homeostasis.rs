@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::params::{ParamSpec, Tunable, tunable};
+use super::params::{ParamSpec, TAU_RATE, Tunable, tunable};
 use crate::sim::{Dim, NeuronId, ParamError, PopulationId, Segment};
 
 /// Multiplicative synaptic scaling (Turrigiano 1998; van Rossum, Bi & Turrigiano 2000): every
@@ -34,24 +34,10 @@ impl Default for SynapticScaling {
 }
 
 const SCALING_SCHEMA: &[ParamSpec] = &[
-    ParamSpec { name: "target_rate", unit: Dim::Rate, min: 0.01, max: 500.0, default: 5.0, doc: "target firing rate" },
-    ParamSpec {
-        name: "tau_rate",
-        unit: Dim::Time,
-        min: 1.0,
-        max: 100_000.0,
-        default: 1000.0,
-        doc: "rate-estimate time constant",
-    },
-    ParamSpec {
-        name: "tau_scale",
-        unit: Dim::Time,
-        min: 1000.0,
-        max: 1_000_000.0,
-        default: 10_000.0,
-        doc: "scaling time constant",
-    },
-    ParamSpec { name: "interval", unit: Dim::Time, min: 0.01, max: 1000.0, default: 1.0, doc: "rescaling interval" },
+    ParamSpec::new("target_rate", Dim::Rate, 0.01, 500.0, 5.0, "target firing rate"),
+    TAU_RATE,
+    ParamSpec::new("tau_scale", Dim::Time, 1000.0, 1_000_000.0, 10_000.0, "scaling time constant"),
+    ParamSpec::new("interval", Dim::Time, 0.01, 1000.0, 1.0, "rescaling interval"),
 ];
 
 impl SynapticScaling {
@@ -81,15 +67,8 @@ impl Default for ThresholdAdaptation {
 }
 
 const THRESHOLD_SCHEMA: &[ParamSpec] = &[
-    ParamSpec {
-        name: "eta",
-        unit: Dim::Voltage,
-        min: 0.0,
-        max: 10.0,
-        default: 0.05,
-        doc: "threshold change per spike",
-    },
-    ParamSpec { name: "target_rate", unit: Dim::Rate, min: 0.0, max: 500.0, default: 5.0, doc: "target firing rate" },
+    ParamSpec::new("eta", Dim::Voltage, 0.0, 10.0, 0.05, "threshold change per spike"),
+    ParamSpec::new("target_rate", Dim::Rate, 0.0, 500.0, 5.0, "target firing rate"),
 ];
 
 /// An intrinsic-plasticity rule with its parameters.

@@ -21,6 +21,28 @@ pub struct ParamSpec {
     pub doc: &'static str,
 }
 
+impl ParamSpec {
+    /// A parameter description (a `const fn`, so schemas are tables of one-liners).
+    pub const fn new(name: &'static str, unit: Dim, min: f64, max: f64, default: f64, doc: &'static str) -> Self {
+        Self { name, unit, min, max, default, doc }
+    }
+}
+
+/// Presynaptic trace time constant of the STDP rules.
+pub const TAU_PLUS: ParamSpec =
+    ParamSpec::new("tau_plus", Dim::Time, 0.1, 1000.0, 20.0, "presynaptic trace time constant");
+/// Postsynaptic trace time constant of the STDP rules.
+pub const TAU_MINUS: ParamSpec =
+    ParamSpec::new("tau_minus", Dim::Time, 0.1, 1000.0, 20.0, "postsynaptic trace time constant");
+/// Upper weight bound (in the projection's weight unit).
+pub const W_MAX: ParamSpec =
+    ParamSpec::new("w_max", Dim::Dimensionless, 1e-12, 1e12, 1.0, "upper weight bound (projection weight unit)");
+/// How often a rule applies its accumulated change.
+pub const INTERVAL: ParamSpec = ParamSpec::new("interval", Dim::Time, 0.01, 1000.0, 1.0, "update interval");
+/// Time constant of a spike-rate estimate.
+pub const TAU_RATE: ParamSpec =
+    ParamSpec::new("tau_rate", Dim::Time, 1.0, 100_000.0, 1000.0, "rate-estimate time constant");
+
 /// A rule whose numeric parameters can be read and written by name.
 pub trait Tunable {
     /// The rule's name as written in scene files.

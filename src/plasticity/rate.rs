@@ -222,73 +222,24 @@ impl Default for BcmRule {
     }
 }
 
-use super::params::{ParamSpec, tunable};
+use super::params::{INTERVAL, ParamSpec, TAU_RATE, tunable};
 use crate::sim::Dim;
 
 const OJA_SCHEMA: &[ParamSpec] = &[
-    ParamSpec { name: "eta", unit: Dim::Rate, min: 0.0, max: 1000.0, default: 0.1, doc: "learning rate" },
-    ParamSpec {
-        name: "tau_rate",
-        unit: Dim::Time,
-        min: 1.0,
-        max: 100_000.0,
-        default: 1000.0,
-        doc: "rate-estimate time constant",
-    },
-    ParamSpec {
-        name: "rate_ref",
-        unit: Dim::Rate,
-        min: 0.01,
-        max: 1000.0,
-        default: 10.0,
-        doc: "rate that counts as 1",
-    },
-    ParamSpec {
-        name: "w_ref",
-        unit: Dim::Dimensionless,
-        min: 1e-12,
-        max: 1e12,
-        default: 1.0,
-        doc: "weight that counts as 1",
-    },
-    ParamSpec { name: "interval", unit: Dim::Time, min: 0.01, max: 1000.0, default: 1.0, doc: "update interval" },
+    ParamSpec::new("eta", Dim::Rate, 0.0, 1000.0, 0.1, "learning rate"),
+    TAU_RATE,
+    ParamSpec::new("rate_ref", Dim::Rate, 0.01, 1000.0, 10.0, "rate that counts as 1"),
+    ParamSpec::new("w_ref", Dim::Dimensionless, 1e-12, 1e12, 1.0, "weight that counts as 1"),
+    INTERVAL,
 ];
 
 const BCM_SCHEMA: &[ParamSpec] = &[
-    ParamSpec { name: "eta", unit: Dim::Rate, min: 0.0, max: 1000.0, default: 0.1, doc: "learning rate" },
-    ParamSpec {
-        name: "tau_rate",
-        unit: Dim::Time,
-        min: 1.0,
-        max: 100_000.0,
-        default: 1000.0,
-        doc: "rate-estimate time constant",
-    },
-    ParamSpec {
-        name: "tau_theta",
-        unit: Dim::Time,
-        min: 1.0,
-        max: 1_000_000.0,
-        default: 5000.0,
-        doc: "sliding-threshold time constant",
-    },
-    ParamSpec {
-        name: "rate_ref",
-        unit: Dim::Rate,
-        min: 0.01,
-        max: 1000.0,
-        default: 10.0,
-        doc: "rate that counts as 1",
-    },
-    ParamSpec {
-        name: "w_ref",
-        unit: Dim::Dimensionless,
-        min: 1e-12,
-        max: 1e12,
-        default: 1.0,
-        doc: "weight that counts as 1",
-    },
-    ParamSpec { name: "interval", unit: Dim::Time, min: 0.01, max: 1000.0, default: 1.0, doc: "update interval" },
+    ParamSpec::new("eta", Dim::Rate, 0.0, 1000.0, 0.1, "learning rate"),
+    TAU_RATE,
+    ParamSpec::new("tau_theta", Dim::Time, 1.0, 1_000_000.0, 5000.0, "sliding-threshold time constant"),
+    ParamSpec::new("rate_ref", Dim::Rate, 0.01, 1000.0, 10.0, "rate that counts as 1"),
+    ParamSpec::new("w_ref", Dim::Dimensionless, 1e-12, 1e12, 1.0, "weight that counts as 1"),
+    INTERVAL,
 ];
 
 tunable!(OjaRule, "Oja", OJA_SCHEMA, [eta, tau_rate, rate_ref, w_ref, interval]);

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::params::{ParamSpec, tunable};
+use super::params::{INTERVAL, ParamSpec, TAU_MINUS, TAU_PLUS, W_MAX, tunable};
 use crate::sim::{Dim, Quantity};
 
 /// How spikes pair up: every earlier spike counts (traces add up) or only the nearest (traces
@@ -75,62 +75,20 @@ impl Default for PairStdp {
 }
 
 const PAIR_SCHEMA: &[ParamSpec] = &[
-    ParamSpec {
-        name: "tau_plus",
-        unit: Dim::Time,
-        min: 0.1,
-        max: 1000.0,
-        default: 20.0,
-        doc: "presynaptic trace time constant",
-    },
-    ParamSpec {
-        name: "tau_minus",
-        unit: Dim::Time,
-        min: 0.1,
-        max: 1000.0,
-        default: 20.0,
-        doc: "postsynaptic trace time constant",
-    },
-    ParamSpec {
-        name: "a_plus",
-        unit: Dim::Dimensionless,
-        min: 0.0,
-        max: 1.0,
-        default: 0.01,
-        doc: "potentiation per pair (fraction of w_max)",
-    },
-    ParamSpec {
-        name: "a_minus",
-        unit: Dim::Dimensionless,
-        min: 0.0,
-        max: 1.0,
-        default: 0.0105,
-        doc: "depression per pair (fraction of w_max)",
-    },
-    ParamSpec {
-        name: "mu_plus",
-        unit: Dim::Dimensionless,
-        min: 0.0,
-        max: 2.0,
-        default: 0.0,
-        doc: "weight dependence of potentiation (0 additive, 1 multiplicative)",
-    },
-    ParamSpec {
-        name: "mu_minus",
-        unit: Dim::Dimensionless,
-        min: 0.0,
-        max: 2.0,
-        default: 0.0,
-        doc: "weight dependence of depression",
-    },
-    ParamSpec {
-        name: "w_max",
-        unit: Dim::Dimensionless,
-        min: 1e-12,
-        max: 1e12,
-        default: 1.0,
-        doc: "upper weight bound (projection weight unit)",
-    },
+    TAU_PLUS,
+    TAU_MINUS,
+    ParamSpec::new("a_plus", Dim::Dimensionless, 0.0, 1.0, 0.01, "potentiation per pair (fraction of w_max)"),
+    ParamSpec::new("a_minus", Dim::Dimensionless, 0.0, 1.0, 0.0105, "depression per pair (fraction of w_max)"),
+    ParamSpec::new(
+        "mu_plus",
+        Dim::Dimensionless,
+        0.0,
+        2.0,
+        0.0,
+        "weight dependence of potentiation (0 additive, 1 multiplicative)",
+    ),
+    ParamSpec::new("mu_minus", Dim::Dimensionless, 0.0, 2.0, 0.0, "weight dependence of depression"),
+    W_MAX,
 ];
 
 impl PairStdp {
@@ -279,43 +237,15 @@ impl TripletStdp {
 }
 
 const TRIPLET_SCHEMA: &[ParamSpec] = &[
-    ParamSpec { name: "tau_plus", unit: Dim::Time, min: 0.1, max: 1000.0, default: 16.8, doc: "r1 time constant" },
-    ParamSpec { name: "tau_minus", unit: Dim::Time, min: 0.1, max: 1000.0, default: 33.7, doc: "o1 time constant" },
-    ParamSpec { name: "tau_x", unit: Dim::Time, min: 0.1, max: 5000.0, default: 101.0, doc: "r2 time constant" },
-    ParamSpec { name: "tau_y", unit: Dim::Time, min: 0.1, max: 5000.0, default: 125.0, doc: "o2 time constant" },
-    ParamSpec {
-        name: "a2_plus",
-        unit: Dim::Dimensionless,
-        min: 0.0,
-        max: 1.0,
-        default: 5e-10,
-        doc: "pair potentiation",
-    },
-    ParamSpec {
-        name: "a3_plus",
-        unit: Dim::Dimensionless,
-        min: 0.0,
-        max: 1.0,
-        default: 6.2e-3,
-        doc: "triplet potentiation",
-    },
-    ParamSpec { name: "a2_minus", unit: Dim::Dimensionless, min: 0.0, max: 1.0, default: 7e-3, doc: "pair depression" },
-    ParamSpec {
-        name: "a3_minus",
-        unit: Dim::Dimensionless,
-        min: 0.0,
-        max: 1.0,
-        default: 2.3e-4,
-        doc: "triplet depression",
-    },
-    ParamSpec {
-        name: "w_max",
-        unit: Dim::Dimensionless,
-        min: 1e-12,
-        max: 1e12,
-        default: 1.0,
-        doc: "weight scale and bound",
-    },
+    ParamSpec::new("tau_plus", Dim::Time, 0.1, 1000.0, 16.8, "r1 time constant"),
+    ParamSpec::new("tau_minus", Dim::Time, 0.1, 1000.0, 33.7, "o1 time constant"),
+    ParamSpec::new("tau_x", Dim::Time, 0.1, 5000.0, 101.0, "r2 time constant"),
+    ParamSpec::new("tau_y", Dim::Time, 0.1, 5000.0, 125.0, "o2 time constant"),
+    ParamSpec::new("a2_plus", Dim::Dimensionless, 0.0, 1.0, 5e-10, "pair potentiation"),
+    ParamSpec::new("a3_plus", Dim::Dimensionless, 0.0, 1.0, 6.2e-3, "triplet potentiation"),
+    ParamSpec::new("a2_minus", Dim::Dimensionless, 0.0, 1.0, 7e-3, "pair depression"),
+    ParamSpec::new("a3_minus", Dim::Dimensionless, 0.0, 1.0, 2.3e-4, "triplet depression"),
+    ParamSpec::new("w_max", Dim::Dimensionless, 1e-12, 1e12, 1.0, "weight scale and bound"),
 ];
 
 /// Reward-modulated STDP with an eligibility trace (Izhikevich 2007): pair-STDP changes go into a
@@ -368,71 +298,15 @@ impl Default for RewardStdp {
 }
 
 const REWARD_SCHEMA: &[ParamSpec] = &[
-    ParamSpec {
-        name: "tau_plus",
-        unit: Dim::Time,
-        min: 0.1,
-        max: 1000.0,
-        default: 20.0,
-        doc: "presynaptic trace time constant",
-    },
-    ParamSpec {
-        name: "tau_minus",
-        unit: Dim::Time,
-        min: 0.1,
-        max: 1000.0,
-        default: 20.0,
-        doc: "postsynaptic trace time constant",
-    },
-    ParamSpec {
-        name: "a_plus",
-        unit: Dim::Dimensionless,
-        min: 0.0,
-        max: 1.0,
-        default: 0.01,
-        doc: "eligibility per causal pair",
-    },
-    ParamSpec {
-        name: "a_minus",
-        unit: Dim::Dimensionless,
-        min: 0.0,
-        max: 1.0,
-        default: 0.0105,
-        doc: "eligibility per anti-causal pair",
-    },
-    ParamSpec {
-        name: "tau_eligibility",
-        unit: Dim::Time,
-        min: 1.0,
-        max: 100_000.0,
-        default: 1000.0,
-        doc: "eligibility time constant",
-    },
-    ParamSpec {
-        name: "tau_dopamine",
-        unit: Dim::Time,
-        min: 1.0,
-        max: 100_000.0,
-        default: 200.0,
-        doc: "dopamine time constant",
-    },
-    ParamSpec {
-        name: "learning_rate",
-        unit: Dim::Rate,
-        min: 0.0,
-        max: 10_000.0,
-        default: 10.0,
-        doc: "weight change per eligibility and dopamine",
-    },
-    ParamSpec { name: "interval", unit: Dim::Time, min: 0.01, max: 1000.0, default: 1.0, doc: "update interval" },
-    ParamSpec {
-        name: "w_max",
-        unit: Dim::Dimensionless,
-        min: 1e-12,
-        max: 1e12,
-        default: 1.0,
-        doc: "upper weight bound (projection weight unit)",
-    },
+    TAU_PLUS,
+    TAU_MINUS,
+    ParamSpec::new("a_plus", Dim::Dimensionless, 0.0, 1.0, 0.01, "eligibility per causal pair"),
+    ParamSpec::new("a_minus", Dim::Dimensionless, 0.0, 1.0, 0.0105, "eligibility per anti-causal pair"),
+    ParamSpec::new("tau_eligibility", Dim::Time, 1.0, 100_000.0, 1000.0, "eligibility time constant"),
+    ParamSpec::new("tau_dopamine", Dim::Time, 1.0, 100_000.0, 200.0, "dopamine time constant"),
+    ParamSpec::new("learning_rate", Dim::Rate, 0.0, 10_000.0, 10.0, "weight change per eligibility and dopamine"),
+    INTERVAL,
+    W_MAX,
 ];
 
 tunable!(PairStdp, "PairStdp", PAIR_SCHEMA, [tau_plus, tau_minus, a_plus, a_minus, mu_plus, mu_minus, w_max]);
