@@ -140,29 +140,13 @@ impl PlasticityRule {
                 ("Δt = t_post − t_pre (ms)", "Δw", window(&|t| r.window(t, w)))
             }
             PlasticityRule::TripletStdp(r) => {
-                let wm = r.w_max.value;
-                let f = |t: f64| {
-                    if t > 0.0 {
-                        wm * r.a2_plus * (-t / r.tau_plus).exp()
-                    } else if t < 0.0 {
-                        -wm * r.a2_minus * (t / r.tau_minus).exp()
-                    } else {
-                        0.0
-                    }
-                };
+                let (plus, minus) = (r.w_max.value * r.a2_plus, r.w_max.value * r.a2_minus);
+                let f = |t: f64| stdp::exponential_window(t, plus, minus, r.tau_plus, r.tau_minus);
                 ("Δt = t_post − t_pre (ms), isolated pair", "Δw", window(&f))
             }
             PlasticityRule::RewardStdp(r) => {
-                let wm = r.w_max.value;
-                let f = |t: f64| {
-                    if t > 0.0 {
-                        wm * r.a_plus * (-t / r.tau_plus).exp()
-                    } else if t < 0.0 {
-                        -wm * r.a_minus * (t / r.tau_minus).exp()
-                    } else {
-                        0.0
-                    }
-                };
+                let (plus, minus) = (r.w_max.value * r.a_plus, r.w_max.value * r.a_minus);
+                let f = |t: f64| stdp::exponential_window(t, plus, minus, r.tau_plus, r.tau_minus);
                 ("Δt = t_post − t_pre (ms)", "Δ eligibility", window(&f))
             }
             PlasticityRule::AstroStdp(r) => {

@@ -97,13 +97,9 @@ impl PairStdp {
     pub fn window(&self, dt_ms: f64, w: f64) -> f64 {
         let w_max = self.w_max.value;
         let u = w / w_max;
-        if dt_ms > 0.0 {
-            w_max * self.a_plus * weight_dependence(1.0 - u, self.mu_plus) * (-dt_ms / self.tau_plus).exp()
-        } else if dt_ms < 0.0 {
-            -w_max * self.a_minus * weight_dependence(u, self.mu_minus) * (dt_ms / self.tau_minus).exp()
-        } else {
-            0.0
-        }
+        let plus = w_max * self.a_plus * weight_dependence(1.0 - u, self.mu_plus);
+        let minus = w_max * self.a_minus * weight_dependence(u, self.mu_minus);
+        exponential_window(dt_ms, plus, minus, self.tau_plus, self.tau_minus)
     }
 
     /// The weight after a presynaptic spike meets postsynaptic trace `y` (`w_max` in engine units).
@@ -123,6 +119,18 @@ impl PairStdp {
     #[inline]
     fn bound(&self, w: f64, w_max: f64) -> f64 {
         if self.clip { w.clamp(0.0, w_max) } else { w }
+    }
+}
+
+/// One isolated pair's change at lag `dt_ms` = t_post − t_pre: `plus·e^{−Δt/τ+}` for Δt > 0,
+/// `−minus·e^{Δt/τ−}` for Δt < 0, nothing at Δt = 0. The window every pair-based rule draws.
+pub fn exponential_window(dt_ms: f64, plus: f64, minus: f64, tau_plus: f64, tau_minus: f64) -> f64 {
+    if dt_ms > 0.0 {
+        plus * (-dt_ms / tau_plus).exp()
+    } else if dt_ms < 0.0 {
+        -minus * (dt_ms / tau_minus).exp()
+    } else {
+        0.0
     }
 }
 
