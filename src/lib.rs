@@ -4,6 +4,7 @@
 //! `--no-default-features`.
 
 pub mod analysis;
+pub mod ctm;
 pub mod growth;
 pub mod plasticity;
 pub mod scene;

@@ -23,6 +23,9 @@ enum Command {
     /// Continual-learning experiments on the shipped data.
     #[command(subcommand)]
     Learn(LearnTask),
+    /// The maze-solving Continuous Thought Machine: evaluation and speed.
+    #[command(subcommand)]
+    Ctm(cli::ctm::CtmCommand),
 }
 
 #[derive(Subcommand)]
@@ -38,6 +41,7 @@ fn main() -> std::process::ExitCode {
         Some(Command::Resume(args)) => cli::run::resume(args),
         Some(Command::Bench(args)) => cli::bench::bench(args),
         Some(Command::Learn(LearnTask::SplitDigits(args))) => cli::learn::learn(args),
+        Some(Command::Ctm(cmd)) => cli::ctm::ctm(cmd),
         None => Err(anyhow::anyhow!(
             "the 3D app is not part of this build yet; run a scene headless with `neuroplast run scenes/cuba.ron` (see --help)"
         )),

@@ -1,5 +1,6 @@
 //! Subcommands of the `neuroplast` binary.
 
 pub mod bench;
+pub mod ctm;
 pub mod learn;
 pub mod run;
