@@ -76,7 +76,7 @@ mod tests {
         }
         let target = sorted.iter().map(|e| e.1 << 1).collect::<Vec<_>>();
         let weight = vec![1.0; sorted.len()];
-        Synapses { row_start, target, weight, delay: Vec::new(), projection: Vec::new() }
+        Synapses { row_start, target, weight, delay: Vec::new(), projection: Vec::new(), id: Vec::new() }
     }
 
     #[test]

@@ -34,6 +34,13 @@ pub struct SimArgs {
     /// Print one JSON object instead of the table (for scripts and `neuroplast bench`).
     #[arg(long)]
     pub json: bool,
+    /// Structural plasticity: write, every `--growth-every`, each growing population's mean
+    /// calcium and rate and each structural synapse kind's count to this CSV file.
+    #[arg(long)]
+    pub growth_log: Option<PathBuf>,
+    /// Interval of the growth log.
+    #[arg(long, default_value = "1s", value_parser = parse_time_ms)]
+    pub growth_every: f64,
 }
 
 /// `neuroplast run SCENE`.
@@ -106,6 +113,67 @@ fn resume_in_pool(args: ResumeArgs) -> Result<()> {
     simulate(net, &label, t0.elapsed(), &args.sim)
 }
 
+/// The growth log: one CSV line per interval with, for each growing population, its mean calcium
+/// and its rate over the interval, and for each structural synapse kind, how many exist.
+struct GrowthLog {
+    out: std::io::BufWriter<std::fs::File>,
+    every: u64,
+    /// (population, neuron count, spikes in the current interval).
+    populations: Vec<(neuroplast::sim::PopulationId, usize, u64)>,
+}
+
+impl GrowthLog {
+    fn create(path: &std::path::Path, net: &Network, every_ms: f64) -> Result<Self> {
+        let msp = net.msp.as_ref().context("--growth-log needs a scene with structural_plasticity")?;
+        let f = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+        let mut out = std::io::BufWriter::new(f);
+        let mut header = String::from("time_s");
+        let mut populations = Vec::new();
+        for p in &msp.populations {
+            let name = &net.populations[p.population.index()].name;
+            header.push_str(&format!(",ca_{name},rate_hz_{name}"));
+            populations.push((p.population, net.population_neurons(p.population).count(), 0));
+        }
+        for m in &msp.synapse_models {
+            header.push_str(&format!(",synapses_{}", m.name));
+        }
+        writeln!(out, "{header}")?;
+        let every = ((every_ms / net.dt_ms()).round() as u64).max(1);
+        Ok(Self { out, every, populations })
+    }
+
+    fn after_step(&mut self, net: &Network, report: &StepReport) -> Result<()> {
+        for id in &report.spikes {
+            let pop = net.neurons.population[id.index()];
+            if let Some(p) = self.populations.iter_mut().find(|p| p.0 == pop) {
+                p.2 += 1;
+            }
+        }
+        if !(report.step + 1).is_multiple_of(self.every) {
+            return Ok(());
+        }
+        let msp = net.msp.as_ref().expect("checked when the log was created");
+        let mut line = format!("{:.3}", report.time_ms * 1e-3);
+        let window_s = self.every as f64 * net.dt_ms() * 1e-3;
+        for (pop, size, spikes) in &mut self.populations {
+            let ca: f64 = net.population_neurons(*pop).map(|i| msp.calcium(i as usize)).sum();
+            line.push_str(&format!(",{:.6},{:.4}", ca / *size as f64, *spikes as f64 / *size as f64 / window_s));
+            *spikes = 0;
+        }
+        for m in &msp.synapse_models {
+            let count = net.synapses.projection.iter().filter(|&&p| p == m.projection).count();
+            line.push_str(&format!(",{count}"));
+        }
+        writeln!(self.out, "{line}")?;
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<()> {
+        self.out.flush()?;
+        Ok(())
+    }
+}
+
 /// Multiplies population sizes by `factor` and divides Bernoulli probabilities by it.
 pub fn scale_scene(scene: &mut Scene, factor: f64) {
     for p in &mut scene.file.populations {
@@ -134,6 +202,10 @@ fn simulate(mut net: Network, label: &str, build: Duration, args: &SimArgs) -> R
         }
         None => None,
     };
+    let mut growth = match &args.growth_log {
+        Some(p) => Some(GrowthLog::create(p, &net, args.growth_every)?),
+        None => None,
+    };
     let bar = ProgressBar::with_draw_target(Some(steps), ProgressDrawTarget::hidden());
     bar.set_style(ProgressStyle::with_template("{bar:40} {percent:>3}% {msg} eta {eta}").expect("valid template"));
     let mut shown = args.json;
@@ -141,6 +213,9 @@ fn simulate(mut net: Network, label: &str, build: Duration, args: &SimArgs) -> R
     for k in 0..steps {
         net.step(&mut report);
         log.record(&report);
+        if let Some(g) = growth.as_mut() {
+            g.after_step(&net, &report)?;
+        }
         if let Some(w) = csv.as_mut() {
             for id in &report.spikes {
                 writeln!(w, "{:.4},{}", report.time_ms, id.0)?;
@@ -159,6 +234,9 @@ fn simulate(mut net: Network, label: &str, build: Duration, args: &SimArgs) -> R
     bar.finish_and_clear();
     if let Some(mut w) = csv {
         w.flush()?;
+    }
+    if let Some(g) = growth {
+        g.finish()?;
     }
     if let Some(p) = &args.save_snapshot {
         snapshot::save(&net, p)?;

@@ -314,13 +314,66 @@ impl Binding {
         self.incoming = incoming;
         if matches!(self.rule, PlasticityRule::SynapticScaling(_)) && self.base.len() != self.incoming.len() {
             self.base = self.incoming.iter().map(|&(s, _)| syn.weight[s as usize]).collect();
-            self.gain = vec![1.0; n];
+            if self.gain.len() != n {
+                self.gain = vec![1.0; n];
+            }
         }
         if matches!(self.rule, PlasticityRule::Bcm(_)) && self.theta.len() != n {
             self.theta = vec![0.0; n];
         }
         if matches!(self.rule, PlasticityRule::RewardStdp(_)) && self.eligibility.len() != syn.len() {
             self.eligibility = vec![0.0; syn.len()];
+        }
+    }
+
+    /// Covers `n` neurons after neurons were added (new ones start with empty traces).
+    pub fn resize_neurons(&mut self, n: usize) {
+        for t in self.pre.iter_mut().chain(self.post.iter_mut()) {
+            t.resize(n);
+        }
+        if !self.gain.is_empty() {
+            self.gain.resize(n, 1.0);
+        }
+        if !self.theta.is_empty() {
+            self.theta.resize(n, 0.0);
+        }
+    }
+
+    /// Carries per-synapse state across a structural edit: `old_to_new` maps each old slot to its
+    /// new one (`u32::MAX` when removed); `syn` is the new CSR. New synapses start with no
+    /// eligibility, and synaptic scaling takes their current weight as already scaled.
+    pub fn remap_slots(&mut self, old_to_new: &[u32], syn: &Synapses) {
+        if !self.eligibility.is_empty() {
+            let mut e = vec![0.0; syn.len()];
+            for (old, &new) in old_to_new.iter().enumerate() {
+                if new != u32::MAX {
+                    e[new as usize] = self.eligibility[old];
+                }
+            }
+            self.eligibility = e;
+        }
+        let base_by_slot = (!self.base.is_empty()).then(|| {
+            let mut b = vec![f32::NAN; syn.len()];
+            for (k, &(s, _)) in self.incoming.iter().enumerate() {
+                let new = old_to_new[s as usize];
+                if new != u32::MAX {
+                    b[new as usize] = self.base[k];
+                }
+            }
+            b
+        });
+        self.base.clear();
+        self.prepare(syn);
+        if let Some(b) = base_by_slot {
+            self.base = self
+                .incoming
+                .iter()
+                .map(|&(s, _)| {
+                    let gain = self.gain.get((syn.target[s as usize] >> 1) as usize).copied().unwrap_or(1.0);
+                    let w = b[s as usize];
+                    if w.is_nan() { (syn.weight[s as usize] as f64 / gain) as f32 } else { w }
+                })
+                .collect();
         }
     }
 

@@ -61,6 +61,11 @@ impl Trace {
         self.state.is_empty()
     }
 
+    /// Covers `n` neurons (new ones start at zero).
+    pub fn resize(&mut self, n: usize) {
+        self.state.resize(n, (0.0, 0));
+    }
+
     /// The value of neuron `i` at step `step`, decayed by `decay`.
     #[inline]
     pub fn at(&self, i: usize, step: u64, decay: &Decay) -> f64 {

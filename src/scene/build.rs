@@ -4,7 +4,8 @@
 use rayon::prelude::*;
 
 use super::error::Problem;
-use super::format::{Connectivity, Dist, InputSpec, Layout, SCENE_VERSION, SceneFile};
+use super::format::{Connectivity, Dist, InputSpec, Layout, SCENE_VERSION, SceneFile, StructuralSpec};
+use crate::growth::msp::{Calcium, ElementSpec, Msp, MspPopulation, MspSynapseModel};
 use crate::plasticity::{Binding, IntrinsicBinding};
 use crate::sim::rng::{CounterRng, stream};
 use crate::sim::{
@@ -143,7 +144,9 @@ pub fn build_network(scene: &SceneFile, seed: Option<u64>) -> Result<Network> {
             receptor: proj.receptor,
         });
     }
-    let with_projection = !bindings.is_empty();
+    // Structural synapse kinds are told apart from the scene's projections by their projection
+    // index, so the column is kept whenever the network grows.
+    let with_projection = !bindings.is_empty() || scene.structural_plasticity.is_some();
     net.set_synapses(generate_synapses(&plans, net.num_neurons(), seed, dt, with_projection))
         .map_err(|e| Problem::at("projections", e.to_string()))?;
     let n = net.num_neurons();
@@ -183,6 +186,10 @@ pub fn build_network(scene: &SceneFile, seed: Option<u64>) -> Result<Network> {
         }
     }
     net.set_gap_junctions(&pairs).map_err(|e| Problem::at("gap_junctions", e.to_string()))?;
+
+    if let Some(sp) = &scene.structural_plasticity {
+        net.msp = Some(structural(sp, scene, &net, dt)?);
+    }
 
     // Inputs.
     for (i, input) in scene.inputs.iter().enumerate() {
@@ -280,6 +287,127 @@ pub fn build_network(scene: &SceneFile, seed: Option<u64>) -> Result<Network> {
     Ok(net)
 }
 
+/// Structural plasticity from its scene section, every value checked with its field path.
+fn structural(sp: &StructuralSpec, scene: &SceneFile, net: &Network, dt: f64) -> Result<Msp> {
+    let path = "structural_plasticity";
+    let interval =
+        sp.update_interval.expect(Dim::Time).map_err(|m| Problem::at(format!("{path}.update_interval"), m))?;
+    if !(interval.is_finite() && interval >= dt) {
+        return Err(Problem::at(
+            format!("{path}.update_interval"),
+            format!("must be a time of at least one step ({dt} ms), got {interval} ms"),
+        ));
+    }
+    let mut names: Vec<String> = Vec::new();
+    let mut populations = Vec::new();
+    for (i, gp) in sp.populations.iter().enumerate() {
+        let p = format!("{path}.populations[{i}]");
+        let pop = scene.populations.iter().position(|q| q.name == gp.population).ok_or_else(|| {
+            Problem::at(format!("{p}.population"), format!("there is no population `{}`", gp.population))
+        })?;
+        if sp.populations[..i].iter().any(|q| q.population == gp.population) {
+            return Err(Problem::at(format!("{p}.population"), format!("`{}` is listed twice", gp.population)));
+        }
+        let tau = gp.calcium.tau.expect(Dim::Time).map_err(|m| Problem::at(format!("{p}.calcium.tau"), m))?;
+        if !(tau.is_finite() && tau > 0.0) {
+            return Err(Problem::at(format!("{p}.calcium.tau"), format!("must be a positive time, got {tau} ms")));
+        }
+        let beta = gp.calcium.beta;
+        if !(beta.is_finite() && beta >= 0.0) {
+            return Err(Problem::at(format!("{p}.calcium.beta"), format!("must be a number >= 0, got {beta}")));
+        }
+        let mut elements = Vec::new();
+        for (k, el) in gp.elements.iter().enumerate() {
+            let q = format!("{p}.elements[{k}]");
+            if gp.elements[..k].iter().any(|e| e.name == el.name) {
+                return Err(Problem::at(format!("{q}.name"), format!("element `{}` is listed twice", el.name)));
+            }
+            el.curve.validate().map_err(|(field, m)| Problem::at(format!("{q}.curve.{field}"), m))?;
+            let nu = el.growth_rate.expect(Dim::Rate).map_err(|m| Problem::at(format!("{q}.growth_rate"), m))?;
+            if !(nu.is_finite() && nu >= 0.0) {
+                return Err(Problem::at(format!("{q}.growth_rate"), format!("must be a rate >= 0, got {nu} Hz")));
+            }
+            if !(el.tau_vacant.is_finite() && (0.0..=1.0).contains(&el.tau_vacant)) {
+                return Err(Problem::at(
+                    format!("{q}.tau_vacant"),
+                    format!("must be a fraction in [0, 1], got {}", el.tau_vacant),
+                ));
+            }
+            let element = match names.iter().position(|n| *n == el.name) {
+                Some(e) => e,
+                None => {
+                    names.push(el.name.clone());
+                    names.len() - 1
+                }
+            };
+            elements.push(ElementSpec {
+                element: element as u16,
+                curve: el.curve,
+                growth_rate: nu * 1e-3,
+                tau_vacant: el.tau_vacant,
+            });
+        }
+        populations.push(MspPopulation {
+            population: PopulationId(pop as u16),
+            calcium: Calcium { tau_ms: tau, beta },
+            elements,
+        });
+    }
+    if scene.projections.len() + sp.synapses.len() >= u16::MAX as usize {
+        return Err(Problem::at(format!("{path}.synapses"), "too many projections and synapse kinds"));
+    }
+    let mut models = Vec::new();
+    for (m, syn) in sp.synapses.iter().enumerate() {
+        let p = format!("{path}.synapses[{m}]");
+        let element = |name: &str, field: &str| -> Result<u16> {
+            names.iter().position(|n| n == name).map(|e| e as u16).ok_or_else(|| {
+                Problem::at(
+                    format!("{p}.{field}"),
+                    format!("no population grows element `{name}` (elements: {})", names.join(", ")),
+                )
+            })
+        };
+        let (pre_element, post_element) =
+            (element(&syn.pre_element, "pre_element")?, element(&syn.post_element, "post_element")?);
+        // Every population with the postsynaptic element must take the weight's unit as is.
+        for gp in sp.populations.iter().filter(|gp| gp.elements.iter().any(|e| e.name == syn.post_element)) {
+            let model = &scene.populations.iter().find(|q| q.name == gp.population).expect("checked above").model;
+            let f = weight_factor(model, model.synapse_kind(), syn.weight.dim)
+                .map_err(|m| Problem::at(format!("{p}.weight"), m))?;
+            if f != 1.0 {
+                return Err(Problem::at(
+                    format!("{p}.weight"),
+                    format!("structural synapses take a current (pA) or a conductance (nS), got {}", syn.weight),
+                ));
+            }
+        }
+        if !syn.weight.value.is_finite() {
+            return Err(Problem::at(format!("{p}.weight"), format!("{} is not a finite number", syn.weight)));
+        }
+        let delay = syn.delay.expect(Dim::Time).map_err(|m| Problem::at(format!("{p}.delay"), m))?;
+        let steps = (delay / dt).round();
+        if !(delay.is_finite() && delay >= 0.0 && steps <= u16::MAX as f64) {
+            return Err(Problem::at(
+                format!("{p}.delay"),
+                format!("must be a time >= 0 of at most {} steps, got {delay} ms", u16::MAX),
+            ));
+        }
+        let name =
+            if syn.name.is_empty() { format!("{}->{}", syn.pre_element, syn.post_element) } else { syn.name.clone() };
+        models.push(MspSynapseModel {
+            name,
+            pre_element,
+            post_element,
+            weight: syn.weight.value as f32,
+            delay_steps: steps as u16,
+            receptor: syn.receptor,
+            projection: (scene.projections.len() + m) as u16,
+        });
+    }
+    let interval_steps = (interval / dt).round() as u64;
+    Ok(Msp::new(interval_steps, names, populations, models, &net.neurons.population))
+}
+
 /// One projection ready for generation.
 struct Plan {
     index: u64,
@@ -357,7 +485,7 @@ fn generate_synapses(plans: &[Plan], n: usize, seed: u64, dt: f64, with_projecti
             }
         }
     });
-    Synapses { row_start: counts, target, weight, delay, projection }
+    Synapses { row_start: counts, target, weight, delay, projection, id: Vec::new() }
 }
 
 /// A connectivity rule that can list the targets (indices within the target population) of any

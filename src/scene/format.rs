@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::growth::msp::GrowthCurve;
 use crate::plasticity::{IntrinsicRule, PlasticityRule};
 use crate::sim::{NeuronModel, Quantity, Receptor};
 
@@ -37,6 +38,10 @@ pub struct SceneFile {
     /// External drive.
     #[serde(default)]
     pub inputs: Vec<InputSpec>,
+    /// Activity-dependent structural plasticity (synapses form and retract to reach target
+    /// calcium levels).
+    #[serde(default)]
+    pub structural_plasticity: Option<StructuralSpec>,
 }
 
 /// A population: a name, a size, a model, where its neurons sit and how they start.
@@ -289,4 +294,101 @@ pub enum InputSpec {
         #[serde(default = "excitatory")]
         receptor: Receptor,
     },
+}
+
+/// Activity-dependent structural plasticity (MSP, Butz & van Ooyen 2013 as in NEST; ALGORITHMS.md
+/// §9): populations grow synaptic elements along growth curves of their calcium, and vacant
+/// elements pair into synapses.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StructuralSpec {
+    /// Time between structural updates (NEST's `structural_plasticity_update_interval`).
+    pub update_interval: Quantity,
+    /// The populations that take part, with their calcium and elements.
+    pub populations: Vec<GrowingPopulationSpec>,
+    /// The kinds of synapse that form, each between a presynaptic and a postsynaptic element.
+    pub synapses: Vec<StructuralSynapseSpec>,
+}
+
+/// One population's calcium trace and synaptic elements.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrowingPopulationSpec {
+    /// The population's name.
+    pub population: String,
+    /// Its calcium trace (NEST's defaults if omitted).
+    #[serde(default)]
+    pub calcium: CalciumSpec,
+    /// The elements its neurons grow.
+    pub elements: Vec<SynapticElementSpec>,
+}
+
+/// dCa/dt = −Ca/τ + β Σ δ(t − t_spike).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalciumSpec {
+    /// Time constant τ_Ca.
+    #[serde(default = "calcium_tau")]
+    pub tau: Quantity,
+    /// Increment per spike β_Ca.
+    #[serde(default = "calcium_beta")]
+    pub beta: f64,
+}
+
+impl Default for CalciumSpec {
+    fn default() -> Self {
+        Self { tau: calcium_tau(), beta: calcium_beta() }
+    }
+}
+
+fn calcium_tau() -> Quantity {
+    Quantity::new(10_000.0, crate::sim::Dim::Time)
+}
+
+fn calcium_beta() -> f64 {
+    0.001
+}
+
+fn tau_vacant() -> f64 {
+    0.1
+}
+
+/// A kind of synaptic element (`Axon_ex`, `Den_ex`, ...) with its growth curve.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SynapticElementSpec {
+    /// Element name, referenced by `synapses`.
+    pub name: String,
+    /// Growth curve: `Gaussian(eta: 0.0, eps: 0.05)`, `Linear(eps: 0.7)`, `Sigmoid(eps: 0.7, psi: 0.1)`.
+    pub curve: GrowthCurve,
+    /// Growth rate ν in elements per unit time, as a rate ("0.1 Hz" is NEST's 0.0001 per ms).
+    pub growth_rate: Quantity,
+    /// Fraction of the vacant elements lost at each update (NEST's `tau_vacant`).
+    #[serde(default = "tau_vacant")]
+    pub tau_vacant: f64,
+}
+
+/// A synapse kind formed by structural plasticity.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StructuralSynapseSpec {
+    /// Label for the UI.
+    #[serde(default)]
+    pub name: String,
+    /// Presynaptic (axonal) element.
+    pub pre_element: String,
+    /// Postsynaptic (dendritic) element.
+    pub post_element: String,
+    /// Weight of each new synapse: a current (pA) or a conductance (nS), matching the targets.
+    pub weight: Quantity,
+    /// Transmission delay.
+    #[serde(default = "zero_time")]
+    pub delay: Quantity,
+    /// Synaptic channel.
+    #[serde(default = "excitatory")]
+    pub receptor: Receptor,
+}
+
+fn zero_time() -> Quantity {
+    Quantity::new(0.0, crate::sim::Dim::Time)
 }

@@ -7,9 +7,13 @@ use serde::{Deserialize, Serialize};
 use super::ids::{NeuronId, PopulationId, SynapseId};
 use super::inputs::{Input, Receptor};
 use super::models::{Kernel, NeuronModel, NeuronSlices, ParamError};
-use super::report::StepReport;
+use super::report::{StepReport, StructuralEvent};
 use super::rng::{CounterRng, stream};
+use crate::growth::msp::Msp;
 use crate::plasticity::{self, Binding, IntrinsicBinding, ParamChange};
+
+mod structure;
+pub use structure::{NO_PROJECTION, NewSynapse, SynapseView};
 
 /// Neurons per parallel work item. Chunk boundaries never depend on the thread count, and spikes
 /// are gathered in chunk order, so results are identical for any number of threads.
@@ -53,6 +57,10 @@ pub struct Neurons {
     pub syn_ex: Vec<f64>,
     /// Inhibitory synaptic current (pA) or conductance (nS).
     pub syn_in: Vec<f64>,
+    /// Excitatory alpha-shaped current (pA) of neurons with alpha synapses (0 for other models).
+    pub psc_ex: Vec<f64>,
+    /// Inhibitory alpha-shaped current (pA) of neurons with alpha synapses (0 for other models).
+    pub psc_in: Vec<f64>,
     /// Adaptation (Izhikevich u, AdEx w).
     pub adapt: Vec<f64>,
     /// Remaining refractory steps.
@@ -86,6 +94,9 @@ pub struct Synapses {
     /// learning rules need it, plain simulation does not).
     #[serde(default)]
     pub projection: Vec<u16>,
+    /// The stable id of each slot; empty while ids and slots coincide (no structural edit yet).
+    #[serde(default)]
+    pub id: Vec<u32>,
 }
 
 impl Synapses {
@@ -127,6 +138,12 @@ impl Synapses {
     pub fn row(&self, pre: NeuronId) -> std::ops::Range<usize> {
         self.row_start[pre.index()] as usize..self.row_start[pre.index() + 1] as usize
     }
+
+    /// The stable id of the synapse in slot `s`.
+    #[inline(always)]
+    pub fn id_at(&self, s: usize) -> SynapseId {
+        SynapseId(if self.id.is_empty() { s as u32 } else { self.id[s] })
+    }
 }
 
 /// Electrical couplings, stored symmetrically in CSR order: I_i = Σ_j g_ij (V_j − V_i).
@@ -162,6 +179,12 @@ pub struct Network {
     pub plasticity: Vec<Binding>,
     /// Intrinsic plasticity attached to populations.
     pub intrinsic: Vec<IntrinsicBinding>,
+    /// Activity-dependent structural plasticity (MSP), if the network grows.
+    pub msp: Option<Msp>,
+    /// The slot of each synapse id (`u32::MAX` once pruned); empty while ids and slots coincide.
+    synapse_slot: Vec<u32>,
+    /// The id the next new synapse gets.
+    next_synapse_id: u32,
     /// Every parameter edit made while running, with its time.
     pub param_changes: Vec<ParamChange>,
     /// Slots in the delay ring (a power of two above the largest delay; 1 and no ring when every
@@ -170,6 +193,9 @@ pub struct Network {
     /// Delayed synaptic input waiting for delivery: `ring_len` slots of interleaved (exc, inh) per
     /// neuron; empty when every delay is 0.
     inbox: Vec<f32>,
+    /// Structural events from edits made between steps, handed to the next step's report.
+    #[serde(skip)]
+    pending_events: Vec<StructuralEvent>,
     #[serde(skip)]
     scratch: Scratch,
 }
@@ -225,6 +251,8 @@ struct Columns {
     v: *mut f64,
     syn_ex: *mut f64,
     syn_in: *mut f64,
+    psc_ex: *mut f64,
+    psc_in: *mut f64,
     adapt: *mut f64,
     refractory: *mut u32,
     inbox: *mut f32,
@@ -255,6 +283,8 @@ impl Columns {
                 v: std::slice::from_raw_parts_mut(self.v.add(a), m),
                 syn_ex: std::slice::from_raw_parts_mut(self.syn_ex.add(a), m),
                 syn_in: std::slice::from_raw_parts_mut(self.syn_in.add(a), m),
+                psc_ex: std::slice::from_raw_parts_mut(self.psc_ex.add(a), m),
+                psc_in: std::slice::from_raw_parts_mut(self.psc_in.add(a), m),
                 adapt: std::slice::from_raw_parts_mut(self.adapt.add(a), m),
                 refractory: std::slice::from_raw_parts_mut(self.refractory.add(a), m),
                 i_ext: i_ext.map(|x| &x[a..b]),
@@ -287,9 +317,13 @@ impl Network {
             inputs: Vec::new(),
             plasticity: Vec::new(),
             intrinsic: Vec::new(),
+            msp: None,
+            synapse_slot: Vec::new(),
+            next_synapse_id: 0,
             param_changes: Vec::new(),
             ring_len: 1,
             inbox: Vec::new(),
+            pending_events: Vec::new(),
             scratch: Scratch::default(),
         })
     }
@@ -324,10 +358,10 @@ impl Network {
         self.synapses.len()
     }
 
-    /// The stable id of the synapse in CSR slot `slot`. Slots and ids coincide until structural
-    /// plasticity reorders synapses, which keeps an id map.
+    /// The stable id of the synapse in CSR slot `slot`. Slots and ids coincide until the first
+    /// structural edit; from then on an id map keeps every id attached to its synapse.
     pub fn synapse_id(&self, slot: usize) -> SynapseId {
-        SynapseId(slot as u32)
+        self.synapses.id_at(slot)
     }
 
     /// Appends a population of `positions.len()` neurons with initial membrane potentials `v0`
@@ -356,6 +390,8 @@ impl Network {
             nn.v.push(v);
             nn.syn_ex.push(ex);
             nn.syn_in.push(inh);
+            nn.psc_ex.push(0.0);
+            nn.psc_in.push(0.0);
             nn.refractory.push(0);
             nn.last_spike.push(u64::MAX);
             nn.population.push(pid);
@@ -367,9 +403,11 @@ impl Network {
         self.segments.push(Segment { start: start as u32, end: end as u32, population: pid });
         let kernel = model.kernel(self.dt_ms);
         self.populations.push(Population { name: name.to_string(), model, kernel, size: n as u32 });
-        // Extend the (still empty) synapse rows.
+        // Extend the synapse rows (the new neurons have none yet), and the per-neuron state of
+        // the rules.
         let last = *self.synapses.row_start.last().unwrap_or(&0);
         self.synapses.row_start.resize(end + 1, last);
+        self.resize_neuron_state(end);
         self.prepare();
         Ok(start as u32..end as u32)
     }
@@ -390,6 +428,22 @@ impl Network {
         }
         if let Some(w) = s.weight.iter().find(|w| !w.is_finite()) {
             return Err(NetworkError::Invalid(format!("synaptic weight {w} is not finite")));
+        }
+        if !optional_ok(s.id.len()) {
+            return Err(NetworkError::Invalid("synapse id column differs in length".into()));
+        }
+        self.synapse_slot.clear();
+        self.next_synapse_id = s.len() as u32;
+        if !s.id.is_empty() {
+            let top = s.id.iter().copied().max().map_or(0, |m| m as usize + 1);
+            self.synapse_slot = vec![u32::MAX; top];
+            for (slot, &id) in s.id.iter().enumerate() {
+                if self.synapse_slot[id as usize] != u32::MAX {
+                    return Err(NetworkError::Invalid(format!("synapse id {id} is used twice")));
+                }
+                self.synapse_slot[id as usize] = slot as u32;
+            }
+            self.next_synapse_id = top as u32;
         }
         self.synapses = synapses;
         self.prepare();
@@ -572,6 +626,12 @@ impl Network {
             self.prepare();
         }
         let step = self.step;
+        report.events.clear();
+        report.events.append(&mut self.pending_events);
+        // 0. Structural plasticity at its interval, before the neuron update (NEST's order).
+        if self.msp.as_ref().is_some_and(|m| step.is_multiple_of(m.interval_steps)) {
+            self.update_structure(report);
+        }
         let n = self.num_neurons();
 
         // 1. Injected current (event-driven: only when an input starts or stops) and gap junctions.
@@ -601,6 +661,8 @@ impl Network {
             v: nn.v.as_mut_ptr(),
             syn_ex: nn.syn_ex.as_mut_ptr(),
             syn_in: nn.syn_in.as_mut_ptr(),
+            psc_ex: nn.psc_ex.as_mut_ptr(),
+            psc_in: nn.psc_in.as_mut_ptr(),
             adapt: nn.adapt.as_mut_ptr(),
             refractory: nn.refractory.as_mut_ptr(),
             inbox: if self.ring_len > 1 {
@@ -722,6 +784,10 @@ impl Network {
         }
         for ip in &self.intrinsic {
             ip.apply(&mut self.neurons.theta, &self.segments, &self.neurons.population, &report.spikes, self.dt_ms);
+        }
+        // 7. Calcium and synaptic elements of structural plasticity follow the activity.
+        if let Some(m) = &mut self.msp {
+            m.after_step(&self.segments, &report.spikes, self.dt_ms);
         }
 
         self.step += 1;

@@ -1,6 +1,50 @@
 //! What one step produced, and a log of spikes kept across steps.
 
-use super::ids::NeuronId;
+use super::ids::{NeuronId, SynapseId};
+use super::inputs::Receptor;
+
+/// A change of the network's structure, reported in the step it happened in so a viewer can
+/// animate it. Ids are stable: a pruned synapse's id is never given to another synapse.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum StructuralEvent {
+    /// A neuron was added (by neurogenesis: `parent` is the neuron it divided from).
+    NeuronBorn {
+        /// The new neuron.
+        id: NeuronId,
+        /// The neuron it came from, if any.
+        parent: Option<NeuronId>,
+    },
+    /// A chemical synapse was created.
+    SynapseFormed {
+        /// The new synapse.
+        id: SynapseId,
+        /// Presynaptic neuron.
+        pre: NeuronId,
+        /// Postsynaptic neuron.
+        post: NeuronId,
+        /// Its receptor (excitatory or inhibitory).
+        kind: Receptor,
+    },
+    /// A chemical synapse was removed.
+    SynapsePruned {
+        /// The removed synapse.
+        id: SynapseId,
+    },
+    /// A long-range attention edge was created between two neurons.
+    AttentionEdgeFormed {
+        /// The edge's id.
+        id: u32,
+        /// One end.
+        a: NeuronId,
+        /// The other end.
+        b: NeuronId,
+    },
+    /// An attention edge decayed away.
+    AttentionEdgeDecayed {
+        /// The edge's id.
+        id: u32,
+    },
+}
 
 /// The reusable per-step output of [`super::Network::step`]: cleared, never reallocated, each step.
 #[derive(Clone, Debug, Default)]
@@ -11,12 +55,14 @@ pub struct StepReport {
     pub time_ms: f64,
     /// Neurons that spiked during the step, in ascending id order.
     pub spikes: Vec<NeuronId>,
+    /// Structural changes made during the step (and by edits since the previous step), in order.
+    pub events: Vec<StructuralEvent>,
 }
 
 impl StepReport {
     /// A report with room for `neurons` spikes, so that filling it never allocates.
     pub fn with_capacity(neurons: usize) -> Self {
-        Self { step: 0, time_ms: 0.0, spikes: Vec::with_capacity(neurons) }
+        Self { step: 0, time_ms: 0.0, spikes: Vec::with_capacity(neurons), events: Vec::new() }
     }
 }
 

@@ -1,0 +1,339 @@
+//! Structural change in the engine: stable synapse ids across insertion and removal, structural
+//! events, snapshots that hold the structure, thread-count bit-identity with growth on, and MSP
+//! (ALGORITHMS.md §9) driving calcium to its targets with exact element bookkeeping.
+
+use neuroplast::scene::{Scene, snapshot};
+use neuroplast::sim::{
+    Network, NeuronId, NewSynapse, PopulationId, Receptor, SpikeLog, StepReport, StructuralEvent, SynapseId,
+};
+
+fn run(net: &mut Network, steps: u64) -> (SpikeLog, Vec<StructuralEvent>) {
+    let mut report = StepReport::with_capacity(net.num_neurons());
+    let (mut log, mut events) = (SpikeLog::default(), Vec::new());
+    net.run(steps, &mut report, |r| {
+        log.record(r);
+        events.extend_from_slice(&r.events);
+    });
+    (log, events)
+}
+
+/// A small static E/I network (CUBA at 1/20 of its size) with delays and an STDP projection, so
+/// edits must carry delays, projection indices and per-synapse rule state.
+fn static_net() -> Network {
+    let text = std::fs::read_to_string("scenes/cuba.ron")
+        .unwrap()
+        .replace("size: 3200", "size: 160")
+        .replace("size: 800", "size: 40")
+        .replace("p: 0.02", "p: 0.2")
+        .replace(
+            r#"weight: Constant("-9 mV"),"#,
+            r#"weight: Constant("-9 mV"), delay: Uniform(low: "0.5 ms", high: "2 ms"),"#,
+        );
+    Scene::parse(&text, "cuba-small").unwrap().build(Some(3)).unwrap()
+}
+
+/// A growing network: `n_e` + `n_i` LIF neurons driven by Poisson input, no synapses at first,
+/// MSP with linear growth curves (elements grow from calcium 0, so synapses appear within
+/// `interval`s) at the given calcium time constant and growth rate.
+fn msp_scene(n_e: u32, n_i: u32, tau_ca: &str, beta: f64, nu_hz: f64, interval: &str) -> String {
+    format!(
+        r#"Scene(
+    version: 1,
+    dt: "0.1 ms",
+    seed: 5,
+    populations: [
+        (name: "E", size: {n_e}, model: LifCurrent(psc: Alpha), layout: Box(center: (0.0, 0.0, 0.0), size: (500.0, 500.0, 500.0))),
+        (name: "I", size: {n_i}, model: LifCurrent(psc: Alpha), layout: Box(center: (600.0, 0.0, 0.0), size: (200.0, 500.0, 500.0))),
+    ],
+    inputs: [
+        Poisson(target: "E", sources: 1, rate: "10 kHz", weight: "6.2 pA"),
+        Poisson(target: "I", sources: 1, rate: "10 kHz", weight: "6.2 pA"),
+    ],
+    structural_plasticity: (
+        update_interval: "{interval}",
+        populations: [
+            (population: "E", calcium: (tau: "{tau_ca}", beta: {beta}), elements: [
+                (name: "Den_ex", curve: Gaussian(eta: 0.0, eps: 0.05), growth_rate: "{nu_hz} Hz"),
+                (name: "Den_in", curve: Gaussian(eta: 0.0, eps: 0.05), growth_rate: "{nu_hz} Hz"),
+                (name: "Axon_ex", curve: Gaussian(eta: 0.0, eps: 0.05), growth_rate: "{nu_hz} Hz"),
+            ]),
+            (population: "I", calcium: (tau: "{tau_ca}", beta: {beta}), elements: [
+                (name: "Den_ex", curve: Gaussian(eta: 0.0, eps: 0.2), growth_rate: "{nu_i} Hz"),
+                (name: "Den_in", curve: Gaussian(eta: 0.0, eps: 0.2), growth_rate: "{nu_hz} Hz"),
+                (name: "Axon_in", curve: Gaussian(eta: 0.0, eps: 0.2), growth_rate: "{nu_hz} Hz"),
+            ]),
+        ],
+        synapses: [
+            (name: "ex", pre_element: "Axon_ex", post_element: "Den_ex", weight: "585 pA", delay: "1 ms", receptor: Excitatory),
+            (name: "in", pre_element: "Axon_in", post_element: "Den_in", weight: "-585 pA", delay: "1 ms", receptor: Inhibitory),
+        ],
+    ),
+)"#,
+        nu_i = 4.0 * nu_hz
+    )
+}
+
+fn build(text: &str) -> Network {
+    Scene::parse(text, "test").unwrap().build(None).unwrap()
+}
+
+#[test]
+fn synapse_ids_survive_insertion_and_removal() {
+    let mut net = static_net();
+    assert!(!net.synapses.delay.is_empty() && net.num_synapses() > 1000);
+    let before: Vec<_> = net.synapse_views().collect();
+    run(&mut net, 50);
+    // Remove every 7th synapse, then add three multapses between the same pair and one more.
+    let gone: Vec<SynapseId> = before.iter().step_by(7).map(|s| s.id).collect();
+    net.remove_synapses(&gone).unwrap();
+    let pair = (NeuronId(5), NeuronId(170));
+    let new: Vec<NewSynapse> =
+        [(pair.0, pair.1, 30.0), (pair.0, pair.1, 31.0), (pair.0, pair.1, 32.0), (NeuronId(199), NeuronId(0), -40.0)]
+            .iter()
+            .map(|&(pre, post, w)| NewSynapse {
+                pre,
+                post,
+                receptor: if w < 0.0 { Receptor::Inhibitory } else { Receptor::Excitatory },
+                weight: w,
+                delay_steps: 7,
+                projection: neuroplast::sim::network::NO_PROJECTION,
+            })
+            .collect();
+    let ids = net.add_synapses(&new).unwrap();
+    let first = before.len() as u32;
+    assert_eq!(ids, (first..first + 4).map(SynapseId).collect::<Vec<_>>());
+    assert_eq!(net.num_synapses(), before.len() - gone.len() + 4);
+    // Survivors keep id, ends, weight and delay; removed ids are gone; new ids are what was asked.
+    for s in &before {
+        match net.synapse(s.id) {
+            Some(now) if !gone.contains(&s.id) => {
+                assert_eq!(
+                    (now.pre, now.post, now.receptor, now.delay_steps),
+                    (s.pre, s.post, s.receptor, s.delay_steps)
+                );
+            }
+            None if gone.contains(&s.id) => {}
+            other => panic!("synapse {:?}: {other:?}", s.id),
+        }
+    }
+    for (id, a) in ids.iter().zip(&new) {
+        let v = net.synapse(*id).unwrap();
+        assert_eq!((v.pre, v.post, v.weight, v.delay_steps), (a.pre, a.post, a.weight, 7));
+    }
+    // The multapses are three distinct synapses; removing one leaves the other two.
+    net.remove_synapses(&ids[1..2]).unwrap();
+    assert!(net.synapse(ids[1]).is_none());
+    assert_eq!(net.synapse(ids[0]).unwrap().weight, 30.0);
+    assert_eq!(net.synapse(ids[2]).unwrap().weight, 32.0);
+    let count = net.synapse_views().filter(|v| (v.pre, v.post) == pair && v.weight >= 30.0).count();
+    assert_eq!(count, 2);
+    assert!(net.remove_synapses(&ids[1..2]).is_err(), "a removed id cannot be removed again");
+    // Every slot's id maps back to that slot, and ids are never handed out twice.
+    for (slot, v) in net.synapse_views().enumerate() {
+        assert_eq!(net.synapse_slot(v.id), Some(slot));
+    }
+    assert_eq!(net.next_synapse_id(), SynapseId(first + 4));
+    // The STDP rule follows its synapses: the network keeps running and learning.
+    let (log, _) = run(&mut net, 500);
+    assert!(!log.is_empty());
+}
+
+#[test]
+fn edits_and_new_neurons_deliver_exact_events_in_the_next_report() {
+    let mut net = static_net();
+    run(&mut net, 10);
+    let victim = net.synapse_id(3);
+    net.remove_synapses(&[victim]).unwrap();
+    let born = net.add_neurons(PopulationId(0), &[([1.0, 2.0, 3.0], Some(NeuronId(4))), ([0.0; 3], None)]).unwrap();
+    assert_eq!(born, 200..202);
+    let syn = NewSynapse {
+        pre: NeuronId(200),
+        post: NeuronId(201),
+        receptor: Receptor::Excitatory,
+        weight: 10.0,
+        delay_steps: 0,
+        projection: neuroplast::sim::network::NO_PROJECTION,
+    };
+    let id = net.add_synapses(&[syn]).unwrap()[0];
+    let mut report = StepReport::with_capacity(net.num_neurons());
+    net.step(&mut report);
+    assert_eq!(
+        report.events,
+        vec![
+            StructuralEvent::SynapsePruned { id: victim },
+            StructuralEvent::NeuronBorn { id: NeuronId(200), parent: Some(NeuronId(4)) },
+            StructuralEvent::NeuronBorn { id: NeuronId(201), parent: None },
+            StructuralEvent::SynapseFormed { id, pre: NeuronId(200), post: NeuronId(201), kind: Receptor::Excitatory },
+        ]
+    );
+    net.step(&mut report);
+    assert!(report.events.is_empty(), "events are reported once");
+    assert_eq!(net.num_neurons(), 202);
+    assert_eq!(net.neurons.position[200], [1.0, 2.0, 3.0]);
+    assert_eq!(net.populations[0].size, 162);
+    assert_eq!(net.population_neurons(PopulationId(0)).count(), 162);
+    run(&mut net, 200);
+}
+
+/// For every neuron, bound elements equal the synapses of each structural kind it takes part in,
+/// and each event matches a real change of the synapse set.
+fn check_bookkeeping(net: &Network) {
+    let msp = net.msp.as_ref().unwrap();
+    let n = net.num_neurons();
+    for m in &msp.synapse_models {
+        let (mut out, mut inc) = (vec![0i32; n], vec![0i32; n]);
+        for v in net.synapse_views() {
+            if net.synapses.projection[net.synapse_slot(v.id).unwrap()] == m.projection {
+                out[v.pre.index()] += 1;
+                inc[v.post.index()] += 1;
+            }
+        }
+        for i in 0..n {
+            assert_eq!(msp.element(i, m.pre_element as usize).1, out[i], "neuron {i} {}", m.name);
+            assert_eq!(msp.element(i, m.post_element as usize).1, inc[i], "neuron {i} {}", m.name);
+        }
+    }
+}
+
+#[test]
+fn msp_events_match_the_synapse_set_and_elements_match_synapses() {
+    let mut net = build(&msp_scene(160, 40, "1 s", 0.01, 5.0, "20 ms"));
+    let (mut alive, mut formed, mut pruned) = (std::collections::BTreeSet::new(), 0, 0);
+    let mut report = StepReport::with_capacity(net.num_neurons());
+    for _ in 0..30 {
+        for _ in 0..1000 {
+            net.step(&mut report);
+            for e in &report.events {
+                match *e {
+                    StructuralEvent::SynapseFormed { id, pre, post, .. } => {
+                        let v = net.synapse(id).expect("a formed synapse exists");
+                        assert_eq!((v.pre, v.post), (pre, post));
+                        assert!(alive.insert(id));
+                        formed += 1;
+                    }
+                    StructuralEvent::SynapsePruned { id } => {
+                        assert!(net.synapse(id).is_none());
+                        assert!(alive.remove(&id));
+                        pruned += 1;
+                    }
+                    other => panic!("unexpected {other:?}"),
+                }
+            }
+        }
+        check_bookkeeping(&net);
+        assert_eq!(alive.len(), net.num_synapses());
+    }
+    assert!(formed > 500 && pruned > 0, "formed {formed}, pruned {pruned}");
+}
+
+#[test]
+fn resumed_growing_run_is_bit_identical() {
+    let text = msp_scene(160, 40, "1 s", 0.01, 5.0, "20 ms");
+    let mut whole = build(&text);
+    run(&mut whole, 20_000);
+    let (tail_whole, ev_whole) = run(&mut whole, 5_000);
+
+    let mut half = build(&text);
+    run(&mut half, 20_000);
+    assert!(half.num_synapses() > 100, "structure grew before the snapshot");
+    let mut resumed = snapshot::decode(&snapshot::encode(&half), "mem").unwrap();
+    drop(half);
+    let (tail_resumed, ev_resumed) = run(&mut resumed, 5_000);
+    assert!(!ev_whole.is_empty());
+    assert_eq!(ev_resumed, ev_whole);
+    assert_eq!(tail_resumed, tail_whole);
+    assert_eq!(resumed, whole);
+}
+
+#[test]
+fn growing_network_is_bit_identical_for_one_and_two_threads() {
+    // Above the parallel threshold, so two threads really split the neuron update.
+    let text = msp_scene(16_000, 4_000, "100 ms", 0.1, 200.0, "5 ms");
+    let run_with = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| {
+            let mut net = build(&text);
+            let out = run(&mut net, 1_500);
+            (out, net)
+        })
+    };
+    let ((log1, ev1), net1) = run_with(1);
+    let ((log2, ev2), net2) = run_with(2);
+    assert!(ev1.len() > 1000 && log1.len() > 1000, "{} events, {} spikes", ev1.len(), log1.len());
+    assert_eq!(ev1, ev2);
+    assert_eq!(log1, log2);
+    assert_eq!(net1, net2);
+}
+
+/// MSP on a 10× faster clock (τ_Ca 1 s with β 0.01 keeps the targets at 5 and 20 Hz; growth
+/// rates ×10, update every 10 ms): the NEST example's network settles on both calcium targets.
+#[test]
+fn msp_calcium_reaches_its_targets() {
+    let mut net = build(&msp_scene(800, 200, "1 s", 0.01, 1.0, "10 ms"));
+    let msp_pops: Vec<Vec<u32>> = (0..2).map(|p| net.population_neurons(PopulationId(p)).collect()).collect();
+    let mut report = StepReport::with_capacity(net.num_neurons());
+    let (mut sum, mut samples) = ([0.0f64; 2], 0);
+    for k in 0..300_000u64 {
+        net.step(&mut report);
+        if k >= 200_000 && k % 1000 == 999 {
+            let msp = net.msp.as_ref().unwrap();
+            for (p, ids) in msp_pops.iter().enumerate() {
+                sum[p] += ids.iter().map(|&i| msp.calcium(i as usize)).sum::<f64>() / ids.len() as f64;
+            }
+            samples += 1;
+        }
+    }
+    let (ca_e, ca_i) = (sum[0] / samples as f64, sum[1] / samples as f64);
+    assert!((ca_e - 0.05).abs() < 0.005, "Ca_E {ca_e}");
+    assert!((ca_i - 0.2).abs() < 0.02, "Ca_I {ca_i}");
+    check_bookkeeping(&net);
+}
+
+/// Where a broken growing scene's error points: (line, field, message).
+fn scene_error(text: &str) -> (usize, String, String) {
+    let err = match Scene::parse(text, "broken.ron") {
+        Err(e) => e,
+        Ok(scene) => scene.build(None).expect_err("the scene should be refused"),
+    };
+    let at = err.located().expect("a located error").clone();
+    assert!(err.to_string().starts_with(&format!("broken.ron:{}:{}: ", at.line, at.column)), "{err}");
+    (at.line, at.field, at.message)
+}
+
+#[test]
+fn bad_structural_plasticity_values_name_file_line_and_field() {
+    let good = msp_scene(8, 2, "10 s", 0.001, 0.1, "100 ms");
+    build(&good);
+    let line_of = |needle: &str| good.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    // eps below eta on the second element of I.
+    let text = good.replacen(
+        "Gaussian(eta: 0.0, eps: 0.2), growth_rate: \"0.1 Hz\"",
+        "Gaussian(eta: 0.3, eps: 0.2), growth_rate: \"0.1 Hz\"",
+        1,
+    );
+    let (line, field, msg) = scene_error(&text);
+    assert_eq!(field, "structural_plasticity.populations[1].elements[1].curve.eps", "{msg}");
+    assert_eq!(line, line_of("(name: \"Den_in\", curve: Gaussian(eta: 0.0, eps: 0.2)"));
+    assert!(msg.contains("above eta"), "{msg}");
+    // A growth rate that is not a rate.
+    let text = good.replacen("growth_rate: \"0.1 Hz\"", "growth_rate: \"0.1 ms\"", 1);
+    let (_, field, msg) = scene_error(&text);
+    assert_eq!(field, "structural_plasticity.populations[0].elements[0].growth_rate", "{msg}");
+    // A synapse kind between elements nobody grows.
+    let text = good.replace("pre_element: \"Axon_in\"", "pre_element: \"Axon_xx\"");
+    let (line, field, msg) = scene_error(&text);
+    assert_eq!(field, "structural_plasticity.synapses[1].pre_element", "{msg}");
+    assert_eq!(line, line_of("(name: \"in\", pre_element:"));
+    assert!(msg.contains("Axon_xx"), "{msg}");
+    // NaN calcium increment, a population that does not exist, a typo in a field name.
+    let (_, field, _) = scene_error(&good.replacen("beta: 0.001", "beta: NaN", 1));
+    assert_eq!(field, "structural_plasticity.populations[0].calcium.beta");
+    let (_, field, _) = scene_error(&good.replacen("(population: \"I\"", "(population: \"X\"", 1));
+    assert_eq!(field, "structural_plasticity.populations[1].population");
+    let (_, _, msg) =
+        scene_error(&good.replacen("tau_vacant", "tau_vacnt", 1).replacen("update_interval", "update_intervall", 1));
+    assert!(msg.contains("update_intervall"), "{msg}");
+    // A voltage-jump weight cannot be a structural synapse's weight.
+    let (_, field, _) = scene_error(&good.replacen("weight: \"585 pA\"", "weight: \"1 mV\"", 1));
+    assert_eq!(field, "structural_plasticity.synapses[0].weight");
+}
