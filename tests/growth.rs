@@ -337,3 +337,71 @@ fn bad_structural_plasticity_values_name_file_line_and_field() {
     let (_, field, _) = scene_error(&good.replacen("weight: \"585 pA\"", "weight: \"1 mV\"", 1));
     assert_eq!(field, "structural_plasticity.synapses[0].weight");
 }
+
+/// GraNet on E→E: 300 neurons, 30 of them driven hard (co-active), weights of varied magnitude.
+fn pruned_scene() -> String {
+    let group: Vec<String> = (0..30).map(|i| i.to_string()).collect();
+    format!(
+        r#"Scene(
+    version: 1,
+    dt: "0.1 ms",
+    seed: 9,
+    populations: [(name: "E", size: 300, model: LifCurrent(tau_m: "20 ms"))],
+    projections: [
+        (name: "EE", source: "E", target: "E", connectivity: Bernoulli(p: 0.1),
+         weight: Uniform(low: "0.01 mV", high: "0.3 mV"), delay: Constant("1 ms"),
+         pruning: (interval: "50 ms", start: "100 ms", end: "1 s", final_density: 0.05,
+                   death_rate: 0.3, death_rate_min: 0.01, regrow_weight: "0.2 mV", trace_tau: "50 ms")),
+    ],
+    inputs: [
+        Poisson(target: "E", neurons: [{}], sources: 50, rate: "100 Hz", weight: "2 mV"),
+        Poisson(target: "E", sources: 10, rate: "10 Hz", weight: "1 mV"),
+    ],
+)"#,
+        group.join(", ")
+    )
+}
+
+#[test]
+fn pruning_follows_the_cubic_schedule_and_regrows_between_coactive_neurons() {
+    use neuroplast::growth::granet::density;
+    let mut net = build(&pruned_scene());
+    let count = |net: &Network| net.synapses.projection.iter().filter(|&&p| p == 0).count();
+    let capacity = 300.0 * 300.0;
+    let d_init = count(&net) as f64 / capacity;
+    let (start, end) = (1000.0, 10_000.0);
+    let mut report = StepReport::with_capacity(net.num_neurons());
+    let (mut rounds, mut first_round_checked) = (0, false);
+    for _ in 0..12_000 {
+        let before = count(&net);
+        net.step(&mut report);
+        if report.events.is_empty() {
+            continue;
+        }
+        rounds += 1;
+        let step = report.step as f64;
+        let want = (density(step, start, end, d_init, 0.05) * capacity).round();
+        let got = count(&net) as f64;
+        assert!((got - want).abs() <= 0.01 * want, "step {step}: {got} synapses, schedule {want}");
+        let formed: Vec<(NeuronId, NeuronId)> = report
+            .events
+            .iter()
+            .filter_map(|e| match *e {
+                StructuralEvent::SynapseFormed { pre, post, .. } => Some((pre, post)),
+                _ => None,
+            })
+            .collect();
+        let pruned = report.events.iter().filter(|e| matches!(e, StructuralEvent::SynapsePruned { .. })).count();
+        assert_eq!(before + formed.len() - pruned, count(&net));
+        assert!(formed.iter().all(|(a, b)| a != b), "no autapses regrown");
+        if !first_round_checked && step >= start {
+            // The most co-active unconnected pairs come first: all inside the driven group.
+            let inside = formed.iter().take(300).filter(|(a, b)| a.0 < 30 && b.0 < 30).count();
+            assert_eq!(inside, formed.len().min(300), "regrown pairs outside the co-active group");
+            first_round_checked = true;
+        }
+    }
+    assert_eq!(rounds, 19, "a round every 50 ms from 100 ms to 1 s");
+    let final_nnz = count(&net) as f64;
+    assert!((final_nnz - 0.05 * capacity).abs() <= 0.01 * 0.05 * capacity, "{final_nnz} synapses at the end");
+}

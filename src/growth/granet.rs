@@ -1,5 +1,21 @@
 //! Pruning with neuroregeneration (GraNet, Liu et al. 2021): a cubic density schedule, a cosine
 //! death rate, and prune/regrow rounds that keep the number of active synapses fixed.
+//!
+//! [`Pruning`] applies them to one projection of a spiking network inside `Network::step`: every
+//! interval between `start` and `end` it prunes the smallest |w| down to the scheduled density,
+//! then removes a cosine-annealed fraction more and regrows as many synapses where the activity
+//! correlation proxy x_i·y_j (presynaptic trace × postsynaptic trace, ALGORITHMS.md §11's local
+//! "gradient") is largest among the unconnected pairs. The candidates are never enumerated densely:
+//! the score is a rank-one product, so its top-k pairs come out of a heap over the two trace lists
+//! sorted in descending order (O((N + k) log N) per round instead of O(N_pre · N_post)).
+
+use std::collections::{BinaryHeap, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use crate::plasticity::trace::{Decay, Trace};
+use crate::sim::network::NewSynapse;
+use crate::sim::{NeuronId, PopulationId, Receptor, Segment, Synapses};
 
 /// The target density at pruning step `k` between `k0` and `kf`:
 /// d_final + (d_init − d_final)(1 − (k − k0)/(kf − k0))³.
@@ -39,6 +55,219 @@ pub fn prune_and_regrow(
         weights[i] = 0.0;
     }
     (removed, regrown)
+}
+
+/// GraNet pruning and regrowth on one projection.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Pruning {
+    /// The projection's index (the value its synapses carry in `Synapses::projection`).
+    pub projection: u16,
+    /// Presynaptic population.
+    pub source: PopulationId,
+    /// Postsynaptic population.
+    pub target: PopulationId,
+    /// Steps between rounds.
+    pub interval_steps: u64,
+    /// First round (step).
+    pub start_step: u64,
+    /// Last round (step); the density reaches `final_density` there.
+    pub end_step: u64,
+    /// Density (synapses / (|source| · |target|)) at the end.
+    pub final_density: f64,
+    /// Death rate r0 at the start (fraction of the synapses replaced per round).
+    pub death_rate: f64,
+    /// Death rate r_min at the end.
+    pub death_rate_min: f64,
+    /// Weight of a regrown synapse (engine units).
+    pub regrow_weight: f32,
+    /// Delay of a regrown synapse (steps).
+    pub delay_steps: u16,
+    /// Receptor of the projection.
+    pub receptor: Receptor,
+    /// Time constant of the activity traces (steps).
+    pub trace_tau_steps: f64,
+    /// Density at the first round (measured then); NaN before.
+    initial_density: f64,
+    /// Activity trace per neuron.
+    trace: Trace,
+    #[serde(skip)]
+    decay: Decay,
+}
+
+impl Pruning {
+    /// A rule with empty traces for `neurons` neurons.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        projection: u16,
+        source: PopulationId,
+        target: PopulationId,
+        interval_steps: u64,
+        start_step: u64,
+        end_step: u64,
+        final_density: f64,
+        death_rate: (f64, f64),
+        regrow: (f32, u16, Receptor),
+        trace_tau_steps: f64,
+        neurons: usize,
+    ) -> Self {
+        Self {
+            projection,
+            source,
+            target,
+            interval_steps: interval_steps.max(1),
+            start_step,
+            end_step: end_step.max(start_step),
+            final_density,
+            death_rate: death_rate.0,
+            death_rate_min: death_rate.1,
+            regrow_weight: regrow.0,
+            delay_steps: regrow.1,
+            receptor: regrow.2,
+            trace_tau_steps,
+            initial_density: f64::NAN,
+            trace: Trace::new(neurons),
+            decay: Decay::default(),
+        }
+    }
+
+    /// Covers `n` neurons.
+    pub fn resize(&mut self, n: usize) {
+        self.trace.resize(n);
+    }
+
+    /// Whether a round is due at `step`.
+    pub fn due(&self, step: u64) -> bool {
+        step >= self.start_step && step <= self.end_step && (step - self.start_step).is_multiple_of(self.interval_steps)
+    }
+
+    /// The density scheduled for a round at `step` (needs the initial density, known from the
+    /// first round on).
+    pub fn scheduled_density(&self, step: u64) -> f64 {
+        density(step as f64, self.start_step as f64, self.end_step as f64, self.initial_density, self.final_density)
+    }
+
+    /// Builds the decay table when the time constant changed (or after a load).
+    fn ensure_decay(&mut self) {
+        if self.decay.tau_steps() != self.trace_tau_steps {
+            self.decay = Decay::new(self.trace_tau_steps);
+        }
+    }
+
+    /// After a step: the spikes (at grid time `grid`) of the source and target neurons bump their
+    /// traces.
+    pub fn after_step(&mut self, spikes: &[NeuronId], population: &[PopulationId], grid: u64) {
+        self.ensure_decay();
+        let (source, target) = (self.source, self.target);
+        for &id in spikes {
+            let p = population[id.index()];
+            if p == source || p == target {
+                self.trace.bump(id.index(), grid, &self.decay, false);
+            }
+        }
+    }
+
+    /// One round at `step`: the slots to remove and the synapses to add. `segments` give the two
+    /// populations' neurons.
+    pub fn plan(&mut self, syn: &Synapses, segments: &[Segment], step: u64) -> (Vec<u32>, Vec<NewSynapse>) {
+        self.ensure_decay();
+        let proj = self.projection;
+        let members = |p: PopulationId| -> Vec<u32> {
+            segments.iter().filter(|s| s.population == p).flat_map(|s| s.start..s.end).collect()
+        };
+        let (sources, targets) = (members(self.source), members(self.target));
+        let capacity = (sources.len() * targets.len()) as f64;
+        // This projection's synapses, smallest |w| first (ties by slot).
+        let mut live: Vec<u32> =
+            (0..syn.len()).filter(|&s| syn.projection.get(s) == Some(&proj)).map(|s| s as u32).collect();
+        if self.initial_density.is_nan() {
+            self.initial_density = live.len() as f64 / capacity.max(1.0);
+        }
+        live.sort_by(|&a, &b| syn.weight[a as usize].abs().total_cmp(&syn.weight[b as usize].abs()).then(a.cmp(&b)));
+        let target_nnz = ((self.scheduled_density(step) * capacity).round() as usize).min(live.len());
+        let pruned = live.len() - target_nnz;
+        let t = (step - self.start_step) as f64;
+        let span = (self.end_step - self.start_step).max(1) as f64;
+        let rate = death_rate(t, span, self.death_rate, self.death_rate_min);
+        let replaced = ((rate * target_nnz as f64).ceil() as usize).min(target_nnz);
+        let remove: Vec<u32> = live[..pruned + replaced].to_vec();
+        // The connected pairs that stay, by presynaptic neuron (rows touched by the search only).
+        let mut gone = vec![false; syn.len()];
+        for &s in &remove {
+            gone[s as usize] = true;
+        }
+        let mut rows: HashMap<u32, Vec<u32>> = HashMap::new();
+        let mut connected = |pre: u32, post: u32| -> bool {
+            let row = rows.entry(pre).or_insert_with(|| {
+                let mut r: Vec<u32> = syn
+                    .row(NeuronId(pre))
+                    .filter(|&s| !gone[s] && syn.projection.get(s) == Some(&proj))
+                    .map(|s| syn.post(s).0)
+                    .collect();
+                r.sort_unstable();
+                r
+            });
+            row.binary_search(&post).is_ok()
+        };
+        // Regrowth: the `replaced` unconnected pairs of largest x_pre · y_post, found by a heap
+        // over both lists sorted by trace (descending; ties by id).
+        let (trace, decay) = (&self.trace, &self.decay);
+        let by_trace = |ids: Vec<u32>| -> Vec<(f64, u32)> {
+            let mut v: Vec<(f64, u32)> = ids.into_iter().map(|i| (trace.at(i as usize, step, decay), i)).collect();
+            v.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            v
+        };
+        let (xs, ys) = (by_trace(sources), by_trace(targets));
+        let mut add = Vec::with_capacity(replaced);
+        let mut heap = BinaryHeap::new();
+        if !xs.is_empty() && !ys.is_empty() {
+            heap.push(Candidate { score: xs[0].0 * ys[0].0, a: 0, b: 0 });
+        }
+        while add.len() < replaced {
+            let Some(Candidate { a, b, .. }) = heap.pop() else { break };
+            // Enumerates every (a, b) once: right along the row, and down from the first column.
+            if b + 1 < ys.len() {
+                heap.push(Candidate { score: xs[a].0 * ys[b + 1].0, a, b: b + 1 });
+            }
+            if b == 0 && a + 1 < xs.len() {
+                heap.push(Candidate { score: xs[a + 1].0 * ys[0].0, a: a + 1, b: 0 });
+            }
+            let (pre, post) = (xs[a].1, ys[b].1);
+            if pre == post || connected(pre, post) {
+                continue;
+            }
+            add.push(NewSynapse {
+                pre: NeuronId(pre),
+                post: NeuronId(post),
+                receptor: self.receptor,
+                weight: self.regrow_weight,
+                delay_steps: self.delay_steps,
+                projection: proj,
+            });
+        }
+        (remove, add)
+    }
+}
+
+/// A candidate pair in the sorted trace lists, ordered by score, then by position (earlier first).
+#[derive(PartialEq)]
+struct Candidate {
+    score: f64,
+    a: usize,
+    b: usize,
+}
+
+impl Eq for Candidate {}
+
+impl PartialOrd for Candidate {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Candidate {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.score.total_cmp(&other.score).then((other.a, other.b).cmp(&(self.a, self.b)))
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use rayon::prelude::*;
 
 use super::error::Problem;
 use super::format::{Connectivity, Dist, InputSpec, Layout, SCENE_VERSION, SceneFile, StructuralSpec};
+use crate::growth::granet::Pruning;
 use crate::growth::msp::{Calcium, ElementSpec, Msp, MspPopulation, MspSynapseModel};
 use crate::plasticity::{Binding, IntrinsicBinding};
 use crate::sim::rng::{CounterRng, stream};
@@ -92,6 +93,7 @@ pub fn build_network(scene: &SceneFile, seed: Option<u64>) -> Result<Network> {
     }
     let mut plans = Vec::new();
     let mut bindings = Vec::new();
+    let mut prunings = Vec::new();
     for (i, proj) in scene.projections.iter().enumerate() {
         let path = format!("projections[{i}]");
         let s = find(&proj.source, format!("{path}.source"))?;
@@ -133,6 +135,9 @@ pub fn build_network(scene: &SceneFile, seed: Option<u64>) -> Result<Network> {
                 if proj.name.is_empty() { format!("{}->{}", proj.source, proj.target) } else { proj.name.clone() };
             bindings.push((i as u16, label, PopulationId(s as u16), PopulationId(t as u16), f, rule.clone()));
         }
+        if let Some(spec) = &proj.pruning {
+            prunings.push(pruning(spec, &path, i, (s, t), (wdim, factor), &delay, proj.receptor, dt)?);
+        }
         plans.push(Plan {
             index: i as u64,
             source: ranges[s].clone(),
@@ -146,10 +151,14 @@ pub fn build_network(scene: &SceneFile, seed: Option<u64>) -> Result<Network> {
     }
     // Structural synapse kinds are told apart from the scene's projections by their projection
     // index, so the column is kept whenever the network grows.
-    let with_projection = !bindings.is_empty() || scene.structural_plasticity.is_some();
+    let with_projection = !bindings.is_empty() || !prunings.is_empty() || scene.structural_plasticity.is_some();
     net.set_synapses(generate_synapses(&plans, net.num_neurons(), seed, dt, with_projection))
         .map_err(|e| Problem::at("projections", e.to_string()))?;
     let n = net.num_neurons();
+    net.pruning = prunings;
+    for p in &mut net.pruning {
+        p.resize(n);
+    }
     for (projection, label, source, target, factor, rule) in bindings {
         let b = Binding::new(projection, label, source, target, factor, rule, n);
         net.add_plasticity(b)
@@ -285,6 +294,88 @@ pub fn build_network(scene: &SceneFile, seed: Option<u64>) -> Result<Network> {
         net.add_input(built).map_err(|e| Problem::at(&path, e.to_string()))?;
     }
     Ok(net)
+}
+
+/// GraNet pruning of projection `index` (populations `pops`, weights of dimension and factor
+/// `weight`) from its scene section.
+#[allow(clippy::too_many_arguments)]
+fn pruning(
+    spec: &super::format::PruningSpec,
+    path: &str,
+    index: usize,
+    pops: (usize, usize),
+    weight: (Dim, f64),
+    delay: &Dist,
+    receptor: Receptor,
+    dt: f64,
+) -> Result<Pruning> {
+    let p = format!("{path}.pruning");
+    let time = |q: &Quantity, field: &str| -> Result<f64> {
+        let t = q.expect(Dim::Time).map_err(|m| Problem::at(format!("{p}.{field}"), m))?;
+        if !(t.is_finite() && t >= 0.0) {
+            return Err(Problem::at(format!("{p}.{field}"), format!("must be a time >= 0, got {t} ms")));
+        }
+        Ok(t)
+    };
+    let (interval, start, end, tau) = (
+        time(&spec.interval, "interval")?,
+        time(&spec.start, "start")?,
+        time(&spec.end, "end")?,
+        time(&spec.trace_tau, "trace_tau")?,
+    );
+    if interval < dt {
+        return Err(Problem::at(format!("{p}.interval"), format!("must be at least one step ({dt} ms)")));
+    }
+    if end <= start {
+        return Err(Problem::at(format!("{p}.end"), format!("must come after start ({start} ms), got {end} ms")));
+    }
+    if tau <= 0.0 {
+        return Err(Problem::at(format!("{p}.trace_tau"), "must be a positive time"));
+    }
+    let fraction = |v: f64, field: &str| -> Result<f64> {
+        if v.is_finite() && (0.0..=1.0).contains(&v) {
+            Ok(v)
+        } else {
+            Err(Problem::at(format!("{p}.{field}"), format!("must be a fraction in [0, 1], got {v}")))
+        }
+    };
+    let d_final = fraction(spec.final_density, "final_density")?;
+    let (r0, r_min) = (fraction(spec.death_rate, "death_rate")?, fraction(spec.death_rate_min, "death_rate_min")?);
+    if r_min > r0 {
+        return Err(Problem::at(
+            format!("{p}.death_rate_min"),
+            format!("must not exceed death_rate ({r0}), got {r_min}"),
+        ));
+    }
+    let w = match &spec.regrow_weight {
+        None => 0.0,
+        Some(q) if q.dim == weight.0 && q.value.is_finite() => q.value * weight.1,
+        Some(q) => {
+            return Err(Problem::at(
+                format!("{p}.regrow_weight"),
+                format!("must be a finite number in the unit of the projection's weight, got {q}"),
+            ));
+        }
+    };
+    let typical_delay = match delay {
+        Dist::Constant(q) => q.value,
+        Dist::Uniform { low, high } => 0.5 * (low.value + high.value),
+        Dist::Normal { mean, .. } => mean.value.max(0.0),
+    };
+    let steps = |t: f64| (t / dt).round() as u64;
+    Ok(Pruning::new(
+        index as u16,
+        PopulationId(pops.0 as u16),
+        PopulationId(pops.1 as u16),
+        steps(interval),
+        steps(start),
+        steps(end),
+        d_final,
+        (r0, r_min),
+        (w as f32, (typical_delay / dt).round().min(u16::MAX as f64) as u16, receptor),
+        tau / dt,
+        0,
+    ))
 }
 
 /// Structural plasticity from its scene section, every value checked with its field path.

@@ -223,6 +223,56 @@ pub struct ProjectionSpec {
     /// Learning rule acting on these synapses (`w_max` in the same unit as `weight`).
     #[serde(default)]
     pub plasticity: Option<PlasticityRule>,
+    /// Pruning with regrowth (GraNet) of these synapses.
+    #[serde(default)]
+    pub pruning: Option<PruningSpec>,
+}
+
+/// GraNet on a projection (ALGORITHMS.md §11): every `interval` from `start` to `end`, magnitude
+/// pruning to the cubic density schedule (from the initial density to `final_density`), then a
+/// cosine-annealed fraction (`death_rate` → `death_rate_min`) of the weakest synapses is replaced
+/// by new ones between the most co-active unconnected pairs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PruningSpec {
+    /// Time between rounds.
+    #[serde(default = "hundred_ms")]
+    pub interval: Quantity,
+    /// First round.
+    #[serde(default = "zero_time")]
+    pub start: Quantity,
+    /// Last round, where the density reaches `final_density`.
+    pub end: Quantity,
+    /// Synapses / (source size × target size) at the end.
+    pub final_density: f64,
+    /// Fraction replaced per round at the start (GraNet's r0).
+    #[serde(default = "death_rate")]
+    pub death_rate: f64,
+    /// Fraction replaced per round at the end (r_min).
+    #[serde(default = "death_rate_min")]
+    pub death_rate_min: f64,
+    /// Weight of a regrown synapse, in the unit of `weight` (0 if omitted, as in GraNet).
+    #[serde(default)]
+    pub regrow_weight: Option<Quantity>,
+    /// Time constant of the activity traces whose product scores candidate pairs.
+    #[serde(default = "twenty_ms")]
+    pub trace_tau: Quantity,
+}
+
+fn hundred_ms() -> Quantity {
+    Quantity::new(100.0, crate::sim::Dim::Time)
+}
+
+fn twenty_ms() -> Quantity {
+    Quantity::new(20.0, crate::sim::Dim::Time)
+}
+
+fn death_rate() -> f64 {
+    0.5
+}
+
+fn death_rate_min() -> f64 {
+    0.005
 }
 
 /// Electrical couplings from one population to another.

@@ -9,6 +9,7 @@ use super::inputs::{Input, Receptor};
 use super::models::{Kernel, NeuronModel, NeuronSlices, ParamError};
 use super::report::{StepReport, StructuralEvent};
 use super::rng::{CounterRng, stream};
+use crate::growth::granet::Pruning;
 use crate::growth::msp::Msp;
 use crate::plasticity::{self, Binding, IntrinsicBinding, ParamChange};
 
@@ -181,6 +182,8 @@ pub struct Network {
     pub intrinsic: Vec<IntrinsicBinding>,
     /// Activity-dependent structural plasticity (MSP), if the network grows.
     pub msp: Option<Msp>,
+    /// Pruning with regrowth (GraNet) on projections.
+    pub pruning: Vec<Pruning>,
     /// The slot of each synapse id (`u32::MAX` once pruned); empty while ids and slots coincide.
     synapse_slot: Vec<u32>,
     /// The id the next new synapse gets.
@@ -318,6 +321,7 @@ impl Network {
             plasticity: Vec::new(),
             intrinsic: Vec::new(),
             msp: None,
+            pruning: Vec::new(),
             synapse_slot: Vec::new(),
             next_synapse_id: 0,
             param_changes: Vec::new(),
@@ -632,6 +636,9 @@ impl Network {
         if self.msp.as_ref().is_some_and(|m| step.is_multiple_of(m.interval_steps)) {
             self.update_structure(report);
         }
+        if self.pruning.iter().any(|p| p.due(step)) {
+            self.prune_and_regrow(report);
+        }
         let n = self.num_neurons();
 
         // 1. Injected current (event-driven: only when an input starts or stops) and gap junctions.
@@ -788,6 +795,9 @@ impl Network {
         // 7. Calcium and synaptic elements of structural plasticity follow the activity.
         if let Some(m) = &mut self.msp {
             m.after_step(&self.segments, &report.spikes, self.dt_ms);
+        }
+        for p in &mut self.pruning {
+            p.after_step(&report.spikes, &self.neurons.population, step + 1);
         }
 
         self.step += 1;

@@ -200,6 +200,22 @@ impl Network {
         if let Some(m) = &mut self.msp {
             m.resize(&self.neurons.population);
         }
+        for p in &mut self.pruning {
+            p.resize(n);
+        }
+    }
+
+    /// GraNet's rounds due at this step, one batch of edits per pruned projection.
+    pub(super) fn prune_and_regrow(&mut self, report: &mut StepReport) {
+        for k in 0..self.pruning.len() {
+            if !self.pruning[k].due(self.step) {
+                continue;
+            }
+            let (remove, add) = self.pruning[k].plan(&self.synapses, &self.segments, self.step);
+            if !remove.is_empty() || !add.is_empty() {
+                self.restructure(&remove, &add, &mut report.events);
+            }
+        }
     }
 
     /// Structural plasticity's update (at its interval, at the start of a step): synaptic elements
