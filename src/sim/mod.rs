@@ -10,7 +10,9 @@ pub mod units;
 
 pub use ids::{NeuronId, PopulationId, SynapseId};
 pub use inputs::{CurrentInput, Input, PoissonInput, Receptor, RewardInput, SpikeListInput};
-pub use models::{AdEx, Izhikevich, Kernel, LifConductance, LifCurrent, NeuronModel, ParamError, PscShape, SynapseKind};
+pub use models::{
+    AdEx, Izhikevich, Kernel, LifConductance, LifCurrent, NeuronModel, ParamError, PscShape, SynapseKind,
+};
 pub use network::{GapJunctions, Network, NetworkError, NewSynapse, Population, Segment, SynapseView, Synapses};
 pub use report::{SpikeLog, StepReport, StructuralEvent};
 pub use units::{Dim, Quantity};
