@@ -96,7 +96,7 @@ impl Maze {
     pub fn from_ascii(text: &str) -> Result<Maze, String> {
         let rows: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
         let size = rows.len();
-        if size < 3 || size % 2 == 0 || rows.iter().any(|r| r.chars().count() != size) {
+        if size < 3 || size.is_multiple_of(2) || rows.iter().any(|r| r.chars().count() != size) {
             return Err(format!("need an odd square of at least 3 rows, got {size} rows"));
         }
         let (mut open, mut start, mut goal) = (Vec::with_capacity(size * size), None, None);

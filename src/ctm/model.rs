@@ -59,6 +59,9 @@ pub struct CtmModel {
     action_factor: Vec<f32>,
     out_w: Vec<f32>,
     out_b: Vec<f32>,
+    /// LayerNorm (weight, bias) on S_action and S_out, when the config asks for it.
+    sync_action_ln: Option<(Vec<f32>, Vec<f32>)>,
+    sync_out_ln: Option<(Vec<f32>, Vec<f32>)>,
 }
 
 fn transpose_per_neuron(w: &[f32], a: usize, b: usize, d: usize) -> Vec<f32> {
@@ -111,6 +114,12 @@ impl CtmModel {
         let scalar = |name: &str| f.f32(name, &[1]).map(|v| v[0]);
         let out_decay = f.f32("decay_out", &[cfg.n_sync_out])?;
         let action_decay = f.f32("decay_action", &[cfg.n_sync_action])?;
+        let ln = |name: &str, n: usize| -> Result<Option<(Vec<f32>, Vec<f32>)>, CtmError> {
+            if !cfg.sync_layernorm {
+                return Ok(None);
+            }
+            Ok(Some((f.f32(&format!("{name}.weight"), &[n])?, f.f32(&format!("{name}.bias"), &[n])?)))
+        };
         let factor = |r: &[f32]| r.iter().map(|r| (-r.clamp(0.0, 15.0)).exp()).collect::<Vec<f32>>();
         Ok(Self {
             convs,
@@ -145,6 +154,8 @@ impl CtmModel {
             action_decay,
             out_w: f.f32("out_proj.weight", &[cfg.route_len * cfg.n_classes, cfg.n_sync_out])?,
             out_b: f.f32("out_proj.bias", &[cfg.route_len * cfg.n_classes])?,
+            sync_action_ln: ln("sync_action_ln", cfg.n_sync_action)?,
+            sync_out_ln: ln("sync_out_ln", cfg.n_sync_out)?,
             cfg,
         })
     }
@@ -208,6 +219,10 @@ impl CtmModel {
             .iter()
             .map(|v| v.len())
             .sum::<usize>()
+            + [&self.sync_action_ln, &self.sync_out_ln]
+                .iter()
+                .map(|l| l.as_ref().map_or(0, |(w, b)| w.len() + b.len()))
+                .sum::<usize>()
             + 2
     }
 
@@ -290,6 +305,7 @@ pub struct Thinker {
     alpha_o: Vec<f32>,
     beta_o: Vec<f32>,
     s_act: Vec<f32>,
+    sync_scratch: Vec<f32>,
     q0: Vec<f32>,
     q: Vec<f32>,
     attn: Vec<f32>,
@@ -330,6 +346,7 @@ impl Thinker {
             alpha_o: vec![0.0; c.n_sync_out],
             beta_o: vec![0.0; c.n_sync_out],
             s_act: vec![0.0; c.n_sync_action],
+            sync_scratch: vec![0.0; c.n_sync_action.max(c.n_sync_out)],
             q0: vec![0.0; di],
             q: vec![0.0; di],
             attn: vec![0.0; c.heads * n],
@@ -449,7 +466,8 @@ impl Thinker {
         for (s, (a, b)) in self.s_act.iter_mut().zip(self.alpha_a.iter().zip(&self.beta_a)) {
             *s = a / b.sqrt();
         }
-        linear(&m.q_proj_w, &m.q_proj_b, &self.s_act, &mut self.q0);
+        let s_act = normed(&m.sync_action_ln, &self.s_act, &mut self.sync_scratch, c.ln_eps);
+        linear(&m.q_proj_w, &m.q_proj_b, s_act, &mut self.q0);
         linear(&m.in_w[..di * di], &m.in_b[..di], &self.q0, &mut self.q);
         // 3. Cross-attention, one query token, per head.
         let scale = 1.0 / (dh as f32).sqrt();
@@ -522,7 +540,8 @@ impl Thinker {
             self.beta_o[k] = r * self.beta_o[k] + 1.0;
             self.s_out[k] = self.alpha_o[k] / self.beta_o[k].sqrt();
         }
-        linear(&m.out_w, &m.out_b, &self.s_out, &mut self.logits);
+        let s_out = normed(&m.sync_out_ln, &self.s_out, &mut self.sync_scratch, c.ln_eps);
+        linear(&m.out_w, &m.out_b, s_out, &mut self.logits);
         // 8. Certainty: 1 − mean normalised entropy over the route steps.
         let ln_c = (N_CLASSES as f32).ln();
         let mut total = 0.0;
@@ -617,6 +636,19 @@ impl Thinker {
     /// The tokens fed to attention (featuriser output + positional embedding), tokens × channels.
     pub fn features(&self) -> &[f32] {
         &self.tokens
+    }
+}
+
+/// `x`, or LayerNorm(x) written into `scratch` when `ln` is set.
+fn normed<'a>(ln: &Option<(Vec<f32>, Vec<f32>)>, x: &'a [f32], scratch: &'a mut [f32], eps: f32) -> &'a [f32] {
+    match ln {
+        None => x,
+        Some((w, b)) => {
+            let s = &mut scratch[..x.len()];
+            s.copy_from_slice(x);
+            layer_norm(s, w, b, eps);
+            s
+        }
     }
 }
 

@@ -93,6 +93,10 @@ pub struct CtmConfig {
     pub n_classes: usize,
     /// LayerNorm epsilon.
     pub ln_eps: f32,
+    /// LayerNorm on the sync vectors before the query and output projections (a deviation from
+    /// the paper that lets a model this small learn; absent in older configs = false).
+    #[serde(default)]
+    pub sync_layernorm: bool,
 }
 
 impl CtmConfig {
@@ -100,10 +104,10 @@ impl CtmConfig {
     pub fn from_json(text: &str) -> Result<Self, CtmError> {
         let c: CtmConfig = serde_json::from_str(text).map_err(|e| CtmError::Config(e.to_string()))?;
         let bad = |m: String| Err(CtmError::Config(m));
-        if c.canvas < 3 || c.canvas % 2 == 0 {
+        if c.canvas < 3 || c.canvas.is_multiple_of(2) {
             return bad(format!("canvas must be odd and at least 3, got {}", c.canvas));
         }
-        if c.heads == 0 || c.d_input % c.heads != 0 {
+        if c.heads == 0 || !c.d_input.is_multiple_of(c.heads) {
             return bad(format!("d_input {} is not a multiple of heads {}", c.d_input, c.heads));
         }
         if c.n_classes != 5 {

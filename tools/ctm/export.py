@@ -25,6 +25,7 @@ GOLDEN = [(5, 1), (5, 2), (5, 3), (4, 4), (3, 5), (7, 6), (9, 7), (9, 8)]
 def golden_mazes(canvas, k):
     out = []
     for n, seed in GOLDEN:
+        n = n if n <= (canvas - 1) // 2 else 5  # sizes the canvas cannot hold become 5×5
         rng = np.random.default_rng([seed, 424242])
         grid, start, goal, route = mz.sample(n, rng)
         full = np.zeros((canvas, canvas), dtype=np.uint8)

@@ -6,14 +6,17 @@ vectors exported by `export.py` check that.
 Per forward: featuriser (3×3 convs, stride 1, then the features at the cell centres as tokens) +
 learned per-token positional embedding (a documented deviation: the paper uses none) -> kv = LayerNorm(Linear(features)),
 then K and V of the attention projected once. Per tick t = 1..T:
-  S_act = action sync of z^0..z^{t-1};  q = q_proj(S_act)
+  S_act = action sync of z^0..z^{t-1};  q = q_proj(LN(S_act))
   o = MultiheadAttention(q, K, V) (one query token; weights kept per head)
   a = LayerNorm(GLU(Linear(cat(o, z^{t-1}))))                      synapse, depth 1
   A = [A[:, 1:], a]                                                 pre-activation history (M)
   z = GLU((W2_d · GLU((W1_d · A_d + b1_d) / τ1) + b2_d) / τ2)       per-neuron deep NLM
-  S_out = out sync of z^0..z^t;  y = out_proj(S_out) -> (k, 5);  C = 1 - mean_s H(y_s)/ln 5
+  S_out = out sync of z^0..z^t;  y = out_proj(LN(S_out)) -> (k, 5);  C = 1 - mean_s H(y_s)/ln 5
 Sync over pairs (i, j) with learnable decay r ∈ [0, 15]: α ← e^{-r} α + z_i z_j, β ← e^{-r} β + 1,
 S = α / sqrt(β), both seeded with z^0.
+The LayerNorms on the two sync vectors (config `sync_layernorm`) are a deviation from the paper:
+at this size the raw sync values are ~1e-3 at init, so the query is tiny, attention stays uniform
+and the output ignores the input for thousands of steps; normalising them fixes that.
 """
 
 import math
@@ -42,6 +45,7 @@ def default_config(**over):
         n_classes=5,
         ln_eps=1e-5,
         pair_seed=0,
+        sync_layernorm=True,  # LayerNorm on S_action / S_out before q_proj / out_proj (deviation)
     )
     cfg.update(over)
     return cfg
@@ -99,6 +103,11 @@ class CTM(nn.Module):
             self.register_buffer(f"pairs_{name}_j", torch.randint(0, D, (n,), generator=g, dtype=torch.int32))
             setattr(self, f"decay_{name}", nn.Parameter(torch.zeros(n)))
         self.out_proj = nn.Linear(cfg["n_sync_out"], cfg["route_len"] * cfg["n_classes"])
+        if cfg.get("sync_layernorm", False):
+            self.sync_action_ln = nn.LayerNorm(cfg["n_sync_action"], eps=cfg["ln_eps"])
+            self.sync_out_ln = nn.LayerNorm(cfg["n_sync_out"], eps=cfg["ln_eps"])
+        else:
+            self.sync_action_ln = self.sync_out_ln = nn.Identity()
 
     def features(self, x):
         """Tokens (B, N, C) from the input image (B, 3, P, P): the conv features at the cell
@@ -136,7 +145,7 @@ class CTM(nn.Module):
         scale = 1.0 / math.sqrt(dh)
         for _ in range(cfg["ticks"]):
             s_act = alpha_a / torch.sqrt(beta_a)
-            q = F.linear(self.q_proj(s_act), wq, bq).view(B, H, 1, dh)
+            q = F.linear(self.q_proj(self.sync_action_ln(s_act)), wq, bq).view(B, H, 1, dh)
             att = torch.softmax((q @ K) * scale, dim=-1)  # B, H, 1, N
             o = (att @ V).reshape(B, di)
             o = self.attn_out(o)
@@ -148,7 +157,7 @@ class CTM(nn.Module):
             alpha_o = eo * alpha_o + z[:, oi] * z[:, oj]
             beta_o = eo * beta_o + 1
             s_out = alpha_o / torch.sqrt(beta_o)
-            y = self.out_proj(s_out).view(B, cfg["route_len"], cfg["n_classes"])
+            y = self.out_proj(self.sync_out_ln(s_out)).view(B, cfg["route_len"], cfg["n_classes"])
             logp = F.log_softmax(y, dim=-1)
             ent = -(logp.exp() * logp).sum(-1) / math.log(cfg["n_classes"])
             logits_all.append(y)
