@@ -15,6 +15,34 @@ use safetensors::SafeTensors;
 
 const DIR: &str = "assets/ctm";
 
+/// Counts allocations made by the current thread (tests run in parallel threads).
+struct Counting;
+
+thread_local! {
+    static ALLOCS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        unsafe { std::alloc::System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations() -> usize {
+    ALLOCS.with(|c| c.get())
+}
+
 fn model() -> Arc<CtmModel> {
     Arc::new(CtmModel::load(Path::new(DIR)).expect("assets/ctm loads"))
 }
@@ -114,6 +142,29 @@ fn stepping_a_thinker_equals_the_whole_run_and_reset_restarts() {
     }
     assert_eq!(t, m.config().ticks);
     assert!(!th.step(), "no tick beyond T");
+}
+
+#[test]
+fn thinker_reset_and_ticks_allocate_nothing() {
+    let m = model();
+    let maze = Maze::generate(5, 9, 0);
+    let input = maze.render(m.config().canvas);
+    let mut th = Thinker::new(m.clone());
+    let mut route = vec![0u8; m.config().route_len];
+    let before = allocations();
+    for _ in 0..3 {
+        th.reset(&input);
+        while th.step() {
+            th.route_into(&mut route);
+        }
+        th.reset_maze(&maze);
+        th.step();
+    }
+    assert_eq!(allocations() - before, 0, "allocations in reset + {} ticks", 3 * (m.config().ticks + 1));
+    // The counter works: a whole run records every tick into new vectors.
+    let before = allocations();
+    let _run = m.run(&input);
+    assert!(allocations() > before);
 }
 
 /// Cells reachable from the start cell, and open pixels, checked against a tree.
