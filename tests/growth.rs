@@ -405,3 +405,70 @@ fn pruning_follows_the_cubic_schedule_and_regrows_between_coactive_neurons() {
     let final_nnz = count(&net) as f64;
     assert!((final_nnz - 0.05 * capacity).abs() <= 0.01 * 0.05 * capacity, "{final_nnz} synapses at the end");
 }
+
+/// Two far-apart groups (A, B) driven by the same Poisson sources, a third (C) by other sources.
+fn attention_scene() -> String {
+    let group = |name: &str, x: f32, y: f32| {
+        format!(
+            r#"(name: "{name}", size: 40, model: LifCurrent(tau_m: "20 ms"), layout: Box(center: ({x}, {y}, 0.0), size: (100.0, 100.0, 100.0)))"#
+        )
+    };
+    format!(
+        r#"Scene(
+    version: 1,
+    dt: "0.1 ms",
+    seed: 4,
+    populations: [
+        (name: "in1", size: 20, model: PoissonSource(rate: "20 Hz")),
+        (name: "in2", size: 20, model: PoissonSource(rate: "20 Hz")),
+        {}, {}, {},
+    ],
+    projections: [
+        (source: "in1", target: "A", connectivity: AllToAll(), weight: Constant("40 mV")),
+        (source: "in1", target: "B", connectivity: AllToAll(), weight: Constant("40 mV")),
+        (source: "in2", target: "C", connectivity: AllToAll(), weight: Constant("40 mV")),
+    ],
+    inputs: [
+        Poisson(target: "A", sources: 10, rate: "10 Hz", weight: "5 mV"),
+        Poisson(target: "B", sources: 10, rate: "10 Hz", weight: "5 mV"),
+        Poisson(target: "C", sources: 10, rate: "10 Hz", weight: "5 mV"),
+    ],
+    attention_edges: (populations: ["A", "B", "C"], interval: "100 ms", min_distance: "500 um", top_k: 100, weight: "20 pA"),
+)"#,
+        group("A", -1000.0, 0.0),
+        group("B", 1000.0, 0.0),
+        group("C", 0.0, 1000.0)
+    )
+}
+
+#[test]
+fn attention_edges_join_far_groups_that_share_input_and_not_unrelated_ones() {
+    let mut net = build(&attention_scene());
+    let (log, events) = run(&mut net, 20_000);
+    let pops = net.neurons.population.clone();
+    let group = |i: u32| ["in1", "in2", "A", "B", "C"][pops[i as usize].index()];
+    // C is as active as A and B: it is left out for its timing, not its silence.
+    let rate = |g: &str| log.neurons.iter().filter(|&&i| group(i) == g).count() as f64 / 40.0 / 2.0;
+    let (ra, rc) = (rate("A"), rate("C"));
+    assert!(rc > 0.5 * ra && ra > 5.0, "rates A {ra} Hz, C {rc} Hz");
+    let att = net.attention.as_ref().unwrap();
+    let edges = att.edges();
+    assert!(edges.len() >= 50, "{} edges", edges.len());
+    for e in edges {
+        let pair = (group(e.from), group(e.to));
+        assert!(matches!(pair, ("A", "B") | ("B", "A")), "edge between {pair:?}");
+        assert!(e.attention > 0.0 && e.strength > 0.0 && e.strength <= 1.0);
+    }
+    let formed = events.iter().filter(|e| matches!(e, StructuralEvent::AttentionEdgeFormed { .. })).count();
+    let decayed = events.iter().filter(|e| matches!(e, StructuralEvent::AttentionEdgeDecayed { .. })).count();
+    assert_eq!(formed - decayed, edges.len());
+    // Edges are ordered by id and every live id was announced.
+    for e in edges {
+        assert!(events.iter().any(|x| matches!(x, StructuralEvent::AttentionEdgeFormed { id, .. } if *id == e.id)));
+    }
+    // Bit-identical after a snapshot round trip.
+    let mut copy = snapshot::decode(&snapshot::encode(&net), "mem").unwrap();
+    let (a, ea) = run(&mut net, 3_000);
+    let (b, eb) = run(&mut copy, 3_000);
+    assert_eq!((a, ea), (b, eb));
+}

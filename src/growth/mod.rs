@@ -2,6 +2,7 @@
 //! with regrowth (GraNet) and long-range attention edges (EGT attention). The network-level
 //! growth systems that emit structural events build on these.
 
+pub mod attention;
 pub mod egt;
 pub mod granet;
 pub mod msp;

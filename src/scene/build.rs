@@ -5,6 +5,7 @@ use rayon::prelude::*;
 
 use super::error::Problem;
 use super::format::{Connectivity, Dist, InputSpec, Layout, SCENE_VERSION, SceneFile, StructuralSpec};
+use crate::growth::attention::{AttentionEdges, AttentionParams};
 use crate::growth::granet::Pruning;
 use crate::growth::msp::{Calcium, ElementSpec, Msp, MspPopulation, MspSynapseModel};
 use crate::plasticity::{Binding, IntrinsicBinding};
@@ -199,6 +200,9 @@ pub fn build_network(scene: &SceneFile, seed: Option<u64>) -> Result<Network> {
     if let Some(sp) = &scene.structural_plasticity {
         net.msp = Some(structural(sp, scene, &net, dt)?);
     }
+    if let Some(a) = &scene.attention_edges {
+        net.attention = Some(attention(a, scene, &net, dt)?);
+    }
 
     // Inputs.
     for (i, input) in scene.inputs.iter().enumerate() {
@@ -376,6 +380,79 @@ fn pruning(
         tau / dt,
         0,
     ))
+}
+
+/// Attention edges from their scene section.
+fn attention(a: &super::format::AttentionSpec, scene: &SceneFile, net: &Network, dt: f64) -> Result<AttentionEdges> {
+    let p = "attention_edges";
+    let mut populations = Vec::new();
+    for (k, name) in a.populations.iter().enumerate() {
+        let i =
+            scene.populations.iter().position(|q| q.name == *name).ok_or_else(|| {
+                Problem::at(format!("{p}.populations[{k}]"), format!("there is no population `{name}`"))
+            })?;
+        let model = &scene.populations[i].model;
+        let f = weight_factor(model, model.synapse_kind(), a.weight.dim)
+            .map_err(|m| Problem::at(format!("{p}.weight"), m))?;
+        if f != 1.0 {
+            return Err(Problem::at(
+                format!("{p}.weight"),
+                format!("must be a current (pA) or a conductance (nS), got {}", a.weight),
+            ));
+        }
+        populations.push(PopulationId(i as u16));
+    }
+    if populations.is_empty() {
+        return Err(Problem::at(format!("{p}.populations"), "name at least one population"));
+    }
+    let steps = |q: &Quantity, field: &str| -> Result<u64> {
+        let t = q.expect(Dim::Time).map_err(|m| Problem::at(format!("{p}.{field}"), m))?;
+        if !(t.is_finite() && t >= dt) {
+            return Err(Problem::at(
+                format!("{p}.{field}"),
+                format!("must be a time of at least one step ({dt} ms), got {t} ms"),
+            ));
+        }
+        Ok((t / dt).round() as u64)
+    };
+    let (interval_steps, bin_steps) = (steps(&a.interval, "interval")?, steps(&a.bin, "bin")?);
+    let min_distance = a.min_distance.expect(Dim::Length).map_err(|m| Problem::at(format!("{p}.min_distance"), m))?;
+    let checks: [(&str, f64, bool); 8] = [
+        ("min_distance", min_distance, min_distance >= 0.0),
+        ("weight", a.weight.value, true),
+        ("sharpness", a.sharpness, a.sharpness > 0.0),
+        ("reinforce", a.reinforce, a.reinforce > 0.0 && a.reinforce <= 1.0),
+        ("decay", a.decay, (0.0..=1.0).contains(&a.decay)),
+        ("min_strength", a.min_strength, (0.0..=1.0).contains(&a.min_strength)),
+        ("bins", a.bins as f64, (3..=1024).contains(&a.bins)),
+        ("bits", a.bits as f64, (1..=32).contains(&a.bits)),
+    ];
+    for (field, v, ok) in checks {
+        if !v.is_finite() || !ok {
+            return Err(Problem::at(format!("{p}.{field}"), format!("{v} is out of range")));
+        }
+    }
+    if a.tables == 0 {
+        return Err(Problem::at(format!("{p}.tables"), "needs at least one hash table"));
+    }
+    let params = AttentionParams {
+        populations,
+        interval_steps,
+        bin_steps,
+        bins: a.bins as usize,
+        min_distance: min_distance as f32,
+        top_k: a.top_k as usize,
+        sharpness: a.sharpness,
+        weight: a.weight.value as f32,
+        reinforce: a.reinforce,
+        decay: a.decay,
+        min_strength: a.min_strength,
+        tables: a.tables as usize,
+        bits: a.bits as usize,
+        bucket_cap: a.bucket_cap as usize,
+        samples: a.samples as usize,
+    };
+    Ok(AttentionEdges::new(params, &net.neurons.population))
 }
 
 /// Structural plasticity from its scene section, every value checked with its field path.

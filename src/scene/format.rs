@@ -42,6 +42,89 @@ pub struct SceneFile {
     /// calcium levels).
     #[serde(default)]
     pub structural_plasticity: Option<StructuralSpec>,
+    /// Long-range attention edges between far-apart neurons that fire together.
+    #[serde(default)]
+    pub attention_edges: Option<AttentionSpec>,
+}
+
+/// Long-range attention edges (ALGORITHMS.md §12 as the app uses it): embeddings from recent
+/// activity, one EGT attention head over candidate pairs from a locality-sensitive hash, the top-k
+/// far-apart pairs become edges that carry current, strengthen with use and decay when unused.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttentionSpec {
+    /// Populations whose neurons take part.
+    pub populations: Vec<String>,
+    /// Time between updates.
+    #[serde(default = "hundred_ms")]
+    pub interval: Quantity,
+    /// Width of an activity bin of the embeddings.
+    #[serde(default = "five_ms")]
+    pub bin: Quantity,
+    /// Bins per embedding (its dimension is one less: the bin being filled is left out).
+    #[serde(default = "twenty_one")]
+    pub bins: u32,
+    /// Pairs closer than this never get an edge.
+    pub min_distance: Quantity,
+    /// Pairs selected per update.
+    pub top_k: u32,
+    /// Scale of the activity correlation in the attention logits.
+    #[serde(default = "four")]
+    pub sharpness: f64,
+    /// Current (pA, or nS for conductance-based targets) at attention × strength = 1.
+    pub weight: Quantity,
+    /// Strength gained when re-selected (and a new edge's strength).
+    #[serde(default = "three_tenths")]
+    pub reinforce: f64,
+    /// Fraction of strength lost at an update without selection.
+    #[serde(default = "one_fifth")]
+    pub decay: f64,
+    /// Edges weaker than this are removed.
+    #[serde(default = "five_hundredths")]
+    pub min_strength: f64,
+    /// Hash tables of the candidate index.
+    #[serde(default = "four_u")]
+    pub tables: u32,
+    /// Hyperplanes per hash table.
+    #[serde(default = "six_u")]
+    pub bits: u32,
+    /// Most neighbours compared per bucket and table.
+    #[serde(default = "sixty_four")]
+    pub bucket_cap: u32,
+    /// Random partners sampled for each softmax denominator.
+    #[serde(default = "sixteen")]
+    pub samples: u32,
+}
+
+fn five_ms() -> Quantity {
+    Quantity::new(5.0, crate::sim::Dim::Time)
+}
+fn twenty_one() -> u32 {
+    21
+}
+fn four() -> f64 {
+    4.0
+}
+fn three_tenths() -> f64 {
+    0.3
+}
+fn one_fifth() -> f64 {
+    0.2
+}
+fn five_hundredths() -> f64 {
+    0.05
+}
+fn four_u() -> u32 {
+    4
+}
+fn six_u() -> u32 {
+    6
+}
+fn sixty_four() -> u32 {
+    64
+}
+fn sixteen() -> u32 {
+    16
 }
 
 /// A population: a name, a size, a model, where its neurons sit and how they start.

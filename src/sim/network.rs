@@ -9,6 +9,7 @@ use super::inputs::{Input, Receptor};
 use super::models::{Kernel, NeuronModel, NeuronSlices, ParamError};
 use super::report::{StepReport, StructuralEvent};
 use super::rng::{CounterRng, stream};
+use crate::growth::attention::AttentionEdges;
 use crate::growth::granet::Pruning;
 use crate::growth::msp::Msp;
 use crate::plasticity::{self, Binding, IntrinsicBinding, ParamChange};
@@ -184,6 +185,8 @@ pub struct Network {
     pub msp: Option<Msp>,
     /// Pruning with regrowth (GraNet) on projections.
     pub pruning: Vec<Pruning>,
+    /// Long-range attention edges, if the network grows them.
+    pub attention: Option<AttentionEdges>,
     /// The slot of each synapse id (`u32::MAX` once pruned); empty while ids and slots coincide.
     synapse_slot: Vec<u32>,
     /// The id the next new synapse gets.
@@ -322,6 +325,7 @@ impl Network {
             intrinsic: Vec::new(),
             msp: None,
             pruning: Vec::new(),
+            attention: None,
             synapse_slot: Vec::new(),
             next_synapse_id: 0,
             param_changes: Vec::new(),
@@ -639,6 +643,9 @@ impl Network {
         if self.pruning.iter().any(|p| p.due(step)) {
             self.prune_and_regrow(report);
         }
+        if let Some(a) = self.attention.as_mut().filter(|a| a.due(step)) {
+            a.update(&self.neurons.position, self.seed, step, &mut report.events);
+        }
         let n = self.num_neurons();
 
         // 1. Injected current (event-driven: only when an input starts or stops) and gap junctions.
@@ -777,6 +784,11 @@ impl Network {
             }
         }
 
+        // Attention edges carry current from their spiking sources, like synapses without delay.
+        if let Some(a) = &mut self.attention {
+            a.deliver(&report.spikes, &mut self.neurons.syn_ex);
+        }
+
         // 6. Learning rules see this step's spikes (after transmission with the old weights, as in
         //    Brian2's on_pre ordering).
         if !self.plasticity.is_empty() {
@@ -798,6 +810,9 @@ impl Network {
         }
         for p in &mut self.pruning {
             p.after_step(&report.spikes, &self.neurons.population, step + 1);
+        }
+        if let Some(a) = &mut self.attention {
+            a.after_step(&report.spikes, step + 1);
         }
 
         self.step += 1;

@@ -22,6 +22,8 @@ pub mod stream {
     pub const POISSON_INPUT: u64 = 5 << 20;
     /// Structural plasticity (MSP): deletions and pairings, plus the synapse model's index.
     pub const MSP: u64 = 6 << 20;
+    /// Attention edges: hash-table hyperplanes and softmax samples.
+    pub const ATTENTION: u64 = 7 << 20;
 }
 
 /// SplitMix64's output function: a bijective, well-avalanching 64-bit mixer.

@@ -203,6 +203,9 @@ impl Network {
         for p in &mut self.pruning {
             p.resize(n);
         }
+        if let Some(a) = &mut self.attention {
+            a.resize(&self.neurons.population);
+        }
     }
 
     /// GraNet's rounds due at this step, one batch of edits per pruned projection.
