@@ -133,6 +133,13 @@ fn stepping_a_thinker_equals_the_whole_run_and_reset_restarts() {
     let mut t = 0;
     while th.step() {
         assert_eq!(th.logits(), &run.logits[t * k * 5..(t + 1) * k * 5], "tick {t}");
+        assert_eq!(th.logits(), run.logits_at(t));
+        assert_eq!(th.attention(), run.attention_at(t));
+        assert_eq!(th.attention_head(1), &run.attention_at(t)[m.config().tokens()..2 * m.config().tokens()]);
+        assert_eq!(th.pre_activation(), run.pre_at(t));
+        assert_eq!(th.post_activation(), run.post_at(t));
+        assert_eq!(th.sync_out(), run.sync_out_at(t));
+        assert_eq!(th.sync_action(), run.sync_action_at(t));
         assert_eq!(th.certainty(), run.certainty[t]);
         th.route_into(&mut route);
         assert_eq!(route, run.route_at(t));

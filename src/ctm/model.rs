@@ -719,6 +719,7 @@ pub struct CtmRun {
     /// Action synchronisation, ticks × n_sync_action.
     pub sync_action: Vec<f32>,
     route_len: usize,
+    widths: [usize; 4],
 }
 
 impl CtmRun {
@@ -734,6 +735,7 @@ impl CtmRun {
             sync_out: Vec::with_capacity(t * c.n_sync_out),
             sync_action: Vec::with_capacity(t * c.n_sync_action),
             route_len: c.route_len,
+            widths: [c.heads * c.tokens(), c.d_model, c.n_sync_out, c.n_sync_action],
         }
     }
 
@@ -747,6 +749,42 @@ impl CtmRun {
         self.post.extend_from_slice(th.post_activation());
         self.sync_out.extend_from_slice(th.sync_out());
         self.sync_action.extend_from_slice(th.sync_action());
+    }
+
+    /// Logits of tick `t` (0-based), route_len × 5.
+    pub fn logits_at(&self, t: usize) -> &[f32] {
+        let w = self.route_len * N_CLASSES;
+        &self.logits[t * w..(t + 1) * w]
+    }
+
+    /// Attention of tick `t`, heads × tokens.
+    pub fn attention_at(&self, t: usize) -> &[f32] {
+        let w = self.widths[0];
+        &self.attention[t * w..(t + 1) * w]
+    }
+
+    /// Pre-activations of tick `t` (D).
+    pub fn pre_at(&self, t: usize) -> &[f32] {
+        let w = self.widths[1];
+        &self.pre[t * w..(t + 1) * w]
+    }
+
+    /// Post-activations of tick `t` (D).
+    pub fn post_at(&self, t: usize) -> &[f32] {
+        let w = self.widths[1];
+        &self.post[t * w..(t + 1) * w]
+    }
+
+    /// Output synchronisation of tick `t`.
+    pub fn sync_out_at(&self, t: usize) -> &[f32] {
+        let w = self.widths[2];
+        &self.sync_out[t * w..(t + 1) * w]
+    }
+
+    /// Action synchronisation used at tick `t`.
+    pub fn sync_action_at(&self, t: usize) -> &[f32] {
+        let w = self.widths[3];
+        &self.sync_action[t * w..(t + 1) * w]
     }
 
     /// The most certain tick (0-based; the first on ties, like argmax).
@@ -764,7 +802,7 @@ impl CtmRun {
     pub fn route_at(&self, t: usize) -> Vec<u8> {
         let k = self.route_len;
         let mut out = vec![0; k];
-        argmax_route(&self.logits[t * k * N_CLASSES..(t + 1) * k * N_CLASSES], &mut out);
+        argmax_route(self.logits_at(t), &mut out);
         out
     }
 
