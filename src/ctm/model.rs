@@ -11,6 +11,9 @@ use std::sync::Arc;
 use super::maze::{Maze, N_CLASSES};
 use super::weights::{CtmConfig, CtmError, TensorFile, read};
 
+/// A LayerNorm's affine parameters (weight, bias).
+type NormAffine = (Vec<f32>, Vec<f32>);
+
 /// A 3×3, stride-1, zero-padded convolution with bias (weights `[out][in][3][3]`).
 #[derive(Clone, Debug)]
 struct Conv {
@@ -60,8 +63,8 @@ pub struct CtmModel {
     out_w: Vec<f32>,
     out_b: Vec<f32>,
     /// LayerNorm (weight, bias) on S_action and S_out, when the config asks for it.
-    sync_action_ln: Option<(Vec<f32>, Vec<f32>)>,
-    sync_out_ln: Option<(Vec<f32>, Vec<f32>)>,
+    sync_action_ln: Option<NormAffine>,
+    sync_out_ln: Option<NormAffine>,
 }
 
 fn transpose_per_neuron(w: &[f32], a: usize, b: usize, d: usize) -> Vec<f32> {
@@ -114,7 +117,7 @@ impl CtmModel {
         let scalar = |name: &str| f.f32(name, &[1]).map(|v| v[0]);
         let out_decay = f.f32("decay_out", &[cfg.n_sync_out])?;
         let action_decay = f.f32("decay_action", &[cfg.n_sync_action])?;
-        let ln = |name: &str, n: usize| -> Result<Option<(Vec<f32>, Vec<f32>)>, CtmError> {
+        let ln = |name: &str, n: usize| -> Result<Option<NormAffine>, CtmError> {
             if !cfg.sync_layernorm {
                 return Ok(None);
             }
@@ -640,7 +643,7 @@ impl Thinker {
 }
 
 /// `x`, or LayerNorm(x) written into `scratch` when `ln` is set.
-fn normed<'a>(ln: &Option<(Vec<f32>, Vec<f32>)>, x: &'a [f32], scratch: &'a mut [f32], eps: f32) -> &'a [f32] {
+fn normed<'a>(ln: &Option<NormAffine>, x: &'a [f32], scratch: &'a mut [f32], eps: f32) -> &'a [f32] {
     match ln {
         None => x,
         Some((w, b)) => {
