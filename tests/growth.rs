@@ -407,7 +407,7 @@ fn pruning_follows_the_cubic_schedule_and_regrows_between_coactive_neurons() {
 }
 
 /// Two far-apart groups (A, B) driven by the same Poisson sources, a third (C) by other sources.
-fn attention_scene() -> String {
+fn attention_scene(seed: u64) -> String {
     let group = |name: &str, x: f32, y: f32| {
         format!(
             r#"(name: "{name}", size: 40, model: LifCurrent(tau_m: "20 ms"), layout: Box(center: ({x}, {y}, 0.0), size: (100.0, 100.0, 100.0)))"#
@@ -417,7 +417,7 @@ fn attention_scene() -> String {
         r#"Scene(
     version: 1,
     dt: "0.1 ms",
-    seed: 4,
+    seed: {seed},
     populations: [
         (name: "in1", size: 20, model: PoissonSource(rate: "20 Hz")),
         (name: "in2", size: 20, model: PoissonSource(rate: "20 Hz")),
@@ -443,7 +443,13 @@ fn attention_scene() -> String {
 
 #[test]
 fn attention_edges_join_far_groups_that_share_input_and_not_unrelated_ones() {
-    let mut net = build(&attention_scene());
+    for seed in [4, 5, 6] {
+        attention_case(seed);
+    }
+}
+
+fn attention_case(seed: u64) {
+    let mut net = build(&attention_scene(seed));
     let (log, events) = run(&mut net, 20_000);
     let pops = net.neurons.population.clone();
     let group = |i: u32| ["in1", "in2", "A", "B", "C"][pops[i as usize].index()];

@@ -10,12 +10,21 @@ use clap::Args;
 /// `neuroplast bench` options.
 #[derive(Args)]
 pub struct BenchArgs {
+    /// `growth`: the structural-change benchmark instead of the suite.
+    #[arg(value_parser = ["growth"])]
+    pub which: Option<String>,
     /// Also run CUBA at 400,000 neurons / 32 M synapses (needs ~2 GB and minutes).
     #[arg(long)]
     pub large: bool,
     /// Biological time per case (cases with a protocol of their own keep it).
     #[arg(long, default_value = "1s")]
     pub duration: String,
+    /// Growth benchmark: number of neurons (synapses: 100 per neuron).
+    #[arg(long, default_value_t = 100_000)]
+    pub growth_neurons: u32,
+    /// Growth benchmark: worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
 }
 
 struct Case {
@@ -32,8 +41,15 @@ fn scenes_dir() -> PathBuf {
     if local.join("cuba.ron").exists() { local } else { PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenes") }
 }
 
-/// Runs the suite and prints a table.
+/// Runs the suite (or the growth benchmark) and prints a table.
 pub fn bench(args: BenchArgs) -> Result<()> {
+    if args.which.as_deref() == Some("growth") {
+        let secs = neuroplast::sim::Quantity::parse(&args.duration)
+            .and_then(|q| q.expect(neuroplast::sim::Dim::Time))
+            .map_err(anyhow::Error::msg)?
+            * 1e-3;
+        return bench_growth(secs, args.growth_neurons, args.threads);
+    }
     let mut cases = vec![
         Case { name: "CUBA 4k, 1 thread", scene: "cuba.ron", scale: 1.0, threads: Some(1), duration: None },
         Case { name: "CUBA 4k, 2 threads", scene: "cuba.ron", scale: 1.0, threads: Some(2), duration: None },
@@ -96,4 +112,109 @@ pub fn bench(args: BenchArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The growth benchmark's network: CUBA (80 % E, 20 % I, 100 synapses per neuron) with GraNet
+/// pruning and regrowth on E→E and attention edges over E, both every 100 ms of biological time.
+fn growth_scene(neurons: u32, duration_s: f64) -> String {
+    let (ne, ni) = (neurons * 4 / 5, neurons - neurons * 4 / 5);
+    let p = 100.0 / neurons as f64;
+    let side = 10.0 * (neurons as f64).cbrt();
+    format!(
+        r#"Scene(
+    version: 1, dt: "0.1 ms", seed: 1,
+    populations: [
+        (name: "E", size: {ne}, model: LifCurrent(c_m: "250 pF", tau_m: "20 ms", e_l: "-49 mV", v_th: "-50 mV", v_reset: "-60 mV", t_ref: "5 ms", tau_syn_ex: "5 ms", tau_syn_in: "10 ms"),
+         layout: Box(center: (0.0, 0.0, 0.0), size: ({side}, {side}, {side})), init: (v: Uniform(low: "-60 mV", high: "-50 mV"))),
+        (name: "I", size: {ni}, model: LifCurrent(c_m: "250 pF", tau_m: "20 ms", e_l: "-49 mV", v_th: "-50 mV", v_reset: "-60 mV", t_ref: "5 ms", tau_syn_ex: "5 ms", tau_syn_in: "10 ms"),
+         layout: Box(center: (0.0, 0.0, 0.0), size: ({side}, {side}, {side})), init: (v: Uniform(low: "-60 mV", high: "-50 mV"))),
+    ],
+    projections: [
+        (name: "E->E", source: "E", target: "E", connectivity: Bernoulli(p: {p}), weight: Constant("1.62 mV"),
+         pruning: (interval: "100 ms", end: "{end} s", final_density: {d_final}, death_rate: 0.02, death_rate_min: 0.005,
+                   regrow_weight: "1.62 mV", trace_tau: "20 ms")),
+        (source: "E", target: "I", connectivity: Bernoulli(p: {p}), weight: Constant("1.62 mV")),
+        (source: "I", target: "E", connectivity: Bernoulli(p: {p}), weight: Constant("-9 mV"), receptor: Inhibitory),
+        (source: "I", target: "I", connectivity: Bernoulli(p: {p}), weight: Constant("-9 mV"), receptor: Inhibitory),
+    ],
+    attention_edges: (populations: ["E"], interval: "100 ms", min_distance: "{far} um", top_k: 1000, weight: "20 pA"),
+)"#,
+        end = duration_s.max(0.2),
+        d_final = 0.9 * p,
+        far = side / 3.0,
+    )
+}
+
+/// Resident and peak resident memory (MB) of this process.
+fn rss_mb() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |k: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(k))
+            .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// `neuroplast bench growth`: the structural step's cost per biological second and its share of
+/// the total, and memory at the start and the end of the run.
+fn bench_growth(duration_s: f64, neurons: u32, threads: Option<usize>) -> Result<()> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        builder = builder.num_threads(n);
+    }
+    let pool = builder.build().context("starting the thread pool")?;
+    pool.install(|| -> Result<()> {
+        let t0 = std::time::Instant::now();
+        let mut net = neuroplast::scene::Scene::parse(&growth_scene(neurons, duration_s), "bench growth")?.build(None)?;
+        let build_s = t0.elapsed().as_secs_f64();
+        let steps_per_s = (1000.0 / net.dt_ms()).round() as u64;
+        let seconds = duration_s.ceil().max(1.0) as u64;
+        let mut report = neuroplast::sim::StepReport::with_capacity(net.num_neurons());
+        println!(
+            "growth benchmark: {} neurons, {} synapses, {} threads, built in {build_s:.2} s; pruning+regrowth on E->E and attention edges over E every 100 ms",
+            net.num_neurons(),
+            net.num_synapses(),
+            rayon::current_num_threads()
+        );
+        println!(
+            "{:>6} {:>10} {:>9} {:>10} {:>8} {:>8} {:>9} {:>8} {:>8}",
+            "bio s", "synapses", "att.edges", "events", "wall s", "struct s", "struct %", "RSS MB", "peak MB"
+        );
+        let (mut wall_all, mut struct_all) = (0.0, 0.0);
+        let mut first_rss = None;
+        for sec in 1..=seconds {
+            let (w0, s0) = (std::time::Instant::now(), net.structural_time_s());
+            let mut events = 0usize;
+            let mut spikes = 0usize;
+            for _ in 0..steps_per_s {
+                net.step(&mut report);
+                events += report.events.len();
+                spikes += report.spikes.len();
+            }
+            let (wall, st) = (w0.elapsed().as_secs_f64(), net.structural_time_s() - s0);
+            wall_all += wall;
+            struct_all += st;
+            let (rss, peak) = rss_mb();
+            first_rss.get_or_insert(rss);
+            println!(
+                "{sec:>6} {:>10} {:>9} {events:>10} {wall:>8.3} {st:>8.3} {:>8.1}% {rss:>8.1} {peak:>8.1}   ({:.2} Hz)",
+                net.num_synapses(),
+                net.attention.as_ref().map_or(0, |a| a.edges().len()),
+                100.0 * st / wall,
+                spikes as f64 / net.num_neurons() as f64,
+            );
+        }
+        let (rss, peak) = rss_mb();
+        println!(
+            "per biological second: {:.3} s wall, of which {:.3} s structural ({:.1} %); RSS {:.1} MB after 1 s, {rss:.1} MB at the end, peak {peak:.1} MB",
+            wall_all / seconds as f64,
+            struct_all / seconds as f64,
+            100.0 * struct_all / wall_all,
+            first_rss.unwrap_or(0.0),
+        );
+        Ok(())
+    })
 }

@@ -5,14 +5,17 @@
 //! trains. Every `interval_steps` one attention head in the EGT form (ALGORITHMS.md §12, with
 //! W_Q = W_K = I and no layer norm: nothing here is trained) scores pairs farther apart than
 //! `min_distance`: Ĥ_ij = clip(sharpness · q_i·k_j, −5, 5) + e_ij, where the edge channel e_ij is
-//! the running Ĥ of an existing edge, and A_ij = softmax_j(Ĥ_ij). The `top_k` pairs of largest A
+//! the running Ĥ of an existing edge, A_ij = softmax_j(Ĥ_ij) ⊙ σ(G_ij) with the gate
+//! G_ij = gate_gain (Ĥ_ij − gate_threshold) (a softmax row sums to 1 even when no partner is
+//! correlated; the gate closes on those). The `top_k` pairs of largest A
 //! become edges j → i that carry current `weight · strength · A_ij` when j fires; an edge that is
 //! selected again strengthens, one that is not decays and is removed below `min_strength`.
 //!
 //! Sub-quadratic: no N × N matrix is formed. Candidate pairs come from a locality-sensitive index
 //! (SimHash: `tables` tables of `bits` random hyperplanes; correlated embeddings share a bucket with
 //! high probability, uncorrelated ones rarely), at most `bucket_cap` neighbours per bucket and
-//! table, so the cost per update is O(N · tables · (bits · bins + bucket_cap · bins) + N log N).
+//! table, and each neuron passes at most its 8 best pairs on to the global top-k, so the cost per
+//! update is O(N · tables · (bits · bins + bucket_cap · bins) + N log N).
 //! The softmax denominator adds the pairs outside the candidate set as a Monte-Carlo estimate from
 //! `samples` random partners (keyed by the counter-based RNG), so A keeps its meaning without the
 //! full row.
@@ -38,7 +41,7 @@ pub struct AttentionEdge {
     pub attention: f64,
     /// Strength in (0, 1]: grows when re-selected, decays otherwise.
     pub strength: f64,
-    /// Edge channel: the running logit Ĥ of the pair.
+    /// Edge channel: the running content logit of the pair, added to its Ĥ as the edge bias.
     pub channel: f64,
 }
 
@@ -75,6 +78,10 @@ pub struct AttentionParams {
     pub bucket_cap: usize,
     /// Random partners sampled for the softmax denominator.
     pub samples: usize,
+    /// Logit Ĥ at which the gate is half open.
+    pub gate_threshold: f64,
+    /// Steepness of the gate.
+    pub gate_gain: f64,
 }
 
 /// Long-range attention edges over a network's neurons, with their state.
@@ -220,73 +227,104 @@ impl AttentionEdges {
         };
         let existing: HashMap<(u32, u32), usize> =
             self.edges.iter().enumerate().map(|(k, e)| ((e.to, e.from), k)).collect();
-        let logit = |a: usize, b: usize| {
-            let channel = existing.get(&(ids[a], ids[b])).map_or(0.0, |&k| self.edges[k].channel);
-            (p.sharpness * dot(a, b)).clamp(-5.0, 5.0) + channel
-        };
-        // 2. Candidates: pairs sharing a SimHash bucket in some table, at most `bucket_cap`
-        //    neighbours apart in the bucket's sorted order.
-        let mut pairs: Vec<(u32, u32)> = Vec::new();
-        let mut sig: Vec<(u64, u32)> = Vec::with_capacity(m);
+        // 2. The hash tables: each neuron's signature per table, neurons sorted by signature.
+        let mut sorted: Vec<Vec<(u64, u32)>> = Vec::with_capacity(p.tables);
+        let mut pos: Vec<Vec<u32>> = Vec::with_capacity(p.tables);
         for t in 0..p.tables {
             let planes: Vec<f64> = (0..p.bits * d)
                 .map(|c| CounterRng::new(seed, t as u64, c as u64, stream::ATTENTION).normal())
                 .collect();
-            sig.clear();
-            for a in 0..m {
-                let mut s = 0u64;
-                for b in 0..p.bits {
-                    let h: f64 = planes[b * d..(b + 1) * d].iter().zip(x(a)).map(|(u, v)| u * v).sum();
-                    s |= u64::from(h > 0.0) << b;
-                }
-                sig.push((s, a as u32));
-            }
-            sig.sort_unstable();
-            for (k, &(s, a)) in sig.iter().enumerate() {
-                for &(s2, b) in sig[k + 1..].iter().take(p.bucket_cap).take_while(|e| e.0 == s) {
-                    debug_assert_eq!(s, s2);
-                    if far(a as usize, b as usize) {
-                        pairs.push((a, b));
-                        pairs.push((b, a));
+            let mut sig: Vec<(u64, u32)> = (0..m)
+                .map(|a| {
+                    let mut s = 0u64;
+                    for b in 0..p.bits {
+                        let h: f64 = planes[b * d..(b + 1) * d].iter().zip(x(a)).map(|(u, v)| u * v).sum();
+                        s |= u64::from(h > 0.0) << b;
                     }
-                }
+                    (s, a as u32)
+                })
+                .collect();
+            sig.sort_unstable();
+            let mut at = vec![0u32; m];
+            for (k, &(_, a)) in sig.iter().enumerate() {
+                at[a as usize] = k as u32;
             }
+            sorted.push(sig);
+            pos.push(at);
         }
-        // Existing edges stay candidates, so they can be re-selected.
+        // Existing edges by receiving neuron, so they stay candidates and can be re-selected.
         let slot_of: HashMap<u32, u32> = ids.iter().enumerate().map(|(a, &i)| (i, a as u32)).collect();
+        let mut partners: Vec<Vec<(u32, f64)>> = vec![Vec::new(); m];
         for e in &self.edges {
             if let (Some(&a), Some(&b)) = (slot_of.get(&e.to), slot_of.get(&e.from)) {
-                pairs.push((a, b));
+                partners[a as usize].push((b, e.channel));
             }
         }
-        pairs.sort_unstable();
-        pairs.dedup();
-        // 3. Attention per query row: softmax over the candidates plus a sampled estimate of the
-        //    rest of the row.
-        let mut scored: Vec<(f64, f64, u32, u32)> = Vec::with_capacity(pairs.len());
-        let mut k = 0;
-        while k < pairs.len() {
-            let a = pairs[k].0 as usize;
-            let end = k + pairs[k..].iter().take_while(|q| q.0 as usize == a).count();
-            let logits: Vec<f64> = pairs[k..end].iter().map(|q| logit(a, q.1 as usize)).collect();
+        // 3. Per query neuron: candidates from its buckets (at most `bucket_cap` neighbours in
+        //    each table's sorted order), attention over them with the rest of the row estimated
+        //    from sampled partners; its best few go on to the global selection.
+        let per_row = p.top_k.clamp(1, 8);
+        let half = p.bucket_cap.div_ceil(2);
+        let mut scored: Vec<(f64, f64, u32, u32)> = Vec::new();
+        let (mut cand, mut row_scores): (Vec<u32>, Vec<(f64, f64, u32)>) = (Vec::new(), Vec::new());
+        for a in 0..m {
+            cand.clear();
+            for t in 0..p.tables {
+                let (list, k) = (&sorted[t], pos[t][a] as usize);
+                let s = list[k].0;
+                let lo = k.saturating_sub(half);
+                let hi = (k + half + 1).min(m);
+                cand.extend(list[lo..hi].iter().filter(|e| e.0 == s && e.1 as usize != a).map(|e| e.1));
+            }
+            cand.extend(partners[a].iter().map(|e| e.0));
+            cand.sort_unstable();
+            cand.dedup();
+            cand.retain(|&b| far(a, b as usize));
+            if cand.is_empty() {
+                continue;
+            }
+            row_scores.clear();
+            row_scores.extend(cand.iter().map(|&b| {
+                // Ĥ = content logit + edge bias (the channel of an existing edge).
+                let content = (p.sharpness * dot(a, b as usize)).clamp(-5.0, 5.0);
+                let channel = partners[a].iter().find(|e| e.0 == b).map_or(0.0, |e| e.1);
+                ((content + channel).exp(), content, b)
+            }));
+            // The rest of the row (far partners outside the candidates), from sampled partners.
             let mut rng = CounterRng::new(seed, step, ids[a] as u64, stream::ATTENTION + 1);
             let mut rest = 0.0;
-            if m > 1 && p.samples > 0 {
-                for _ in 0..p.samples {
-                    let b = rng.below(m as u64) as usize;
-                    rest += (p.sharpness * dot(a, b)).clamp(-5.0, 5.0).exp();
+            let (mut sum, mut far_n) = (0.0, 0usize);
+            for _ in 0..p.samples {
+                let b = rng.below(m as u64) as usize;
+                if b != a && far(a, b) {
+                    sum += (p.sharpness * dot(a, b)).clamp(-5.0, 5.0).exp();
+                    far_n += 1;
                 }
-                rest *= (m - 1).saturating_sub(end - k) as f64 / p.samples as f64;
             }
-            let z: f64 = logits.iter().map(|h| h.exp()).sum::<f64>() + rest;
-            for (q, h) in pairs[k..end].iter().zip(&logits) {
-                scored.push((h.exp() / z, *h, ids[a], ids[q.1 as usize]));
+            if far_n > 0 {
+                let eligible = (m - 1) as f64 * far_n as f64 / p.samples as f64;
+                rest = (eligible - cand.len() as f64).max(0.0) * sum / far_n as f64;
             }
-            k = end;
+            let z: f64 = row_scores.iter().map(|r| r.0).sum::<f64>() + rest;
+            // Gated attention A ⊙ σ(G), the gate G = gain (content logit − threshold) closing on
+            // pairs whose activity is not correlated now (a softmax row sums to 1 even when no
+            // partner is). The edge channel then follows the content logit (bounded by the clip).
+            for r in row_scores.iter_mut() {
+                r.0 = r.0 / z / (1.0 + (-p.gate_gain * (r.1 - p.gate_threshold)).exp());
+            }
+            row_scores.sort_by(|u, v| v.0.total_cmp(&u.0).then(u.2.cmp(&v.2)));
+            for &(g, h, b) in row_scores.iter().take(per_row) {
+                scored.push((g, h, ids[a], ids[b as usize]));
+            }
         }
         // 4. The top-k pairs by attention (ties by ids) are selected.
-        scored.sort_by(|u, v| v.0.total_cmp(&u.0).then((u.2, u.3).cmp(&(v.2, v.3))));
+        let order =
+            |u: &(f64, f64, u32, u32), v: &(f64, f64, u32, u32)| v.0.total_cmp(&u.0).then((u.2, u.3).cmp(&(v.2, v.3)));
+        if scored.len() > p.top_k && p.top_k > 0 {
+            scored.select_nth_unstable_by(p.top_k - 1, order);
+        }
         scored.truncate(p.top_k);
+        scored.sort_by(order);
         let mut selected = vec![false; self.edges.len()];
         for &(att, h, to, from) in &scored {
             match existing.get(&(to, from)) {

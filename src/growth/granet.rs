@@ -9,7 +9,7 @@
 //! the score is a rank-one product, so its top-k pairs come out of a heap over the two trace lists
 //! sorted in descending order (O((N + k) log N) per round instead of O(N_pre · N_post)).
 
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 
 use serde::{Deserialize, Serialize};
 
@@ -182,22 +182,30 @@ impl Pruning {
         if self.initial_density.is_nan() {
             self.initial_density = live.len() as f64 / capacity.max(1.0);
         }
-        live.sort_by(|&a, &b| syn.weight[a as usize].abs().total_cmp(&syn.weight[b as usize].abs()).then(a.cmp(&b)));
         let target_nnz = ((self.scheduled_density(step) * capacity).round() as usize).min(live.len());
         let pruned = live.len() - target_nnz;
         let t = (step - self.start_step) as f64;
         let span = (self.end_step - self.start_step).max(1) as f64;
         let rate = death_rate(t, span, self.death_rate, self.death_rate_min);
         let replaced = ((rate * target_nnz as f64).ceil() as usize).min(target_nnz);
-        let remove: Vec<u32> = live[..pruned + replaced].to_vec();
+        // The k weakest (ties by slot): a selection, then a sort of those only.
+        let weakest =
+            |a: &u32, b: &u32| syn.weight[*a as usize].abs().total_cmp(&syn.weight[*b as usize].abs()).then(a.cmp(b));
+        let k = pruned + replaced;
+        if k > 0 && k < live.len() {
+            live.select_nth_unstable_by(k - 1, weakest);
+        }
+        live.truncate(k);
+        live.sort_by(weakest);
+        let remove = live;
         // The connected pairs that stay, by presynaptic neuron (rows touched by the search only).
         let mut gone = vec![false; syn.len()];
         for &s in &remove {
             gone[s as usize] = true;
         }
-        let mut rows: HashMap<u32, Vec<u32>> = HashMap::new();
+        let mut rows: Vec<Option<Vec<u32>>> = vec![None; syn.row_start.len() - 1];
         let mut connected = |pre: u32, post: u32| -> bool {
-            let row = rows.entry(pre).or_insert_with(|| {
+            let row = rows[pre as usize].get_or_insert_with(|| {
                 let mut r: Vec<u32> = syn
                     .row(NeuronId(pre))
                     .filter(|&s| !gone[s] && syn.projection.get(s) == Some(&proj))

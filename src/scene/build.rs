@@ -417,7 +417,9 @@ fn attention(a: &super::format::AttentionSpec, scene: &SceneFile, net: &Network,
     };
     let (interval_steps, bin_steps) = (steps(&a.interval, "interval")?, steps(&a.bin, "bin")?);
     let min_distance = a.min_distance.expect(Dim::Length).map_err(|m| Problem::at(format!("{p}.min_distance"), m))?;
-    let checks: [(&str, f64, bool); 8] = [
+    let checks: [(&str, f64, bool); 10] = [
+        ("gate_threshold", a.gate_threshold, true),
+        ("gate_gain", a.gate_gain, a.gate_gain >= 0.0),
         ("min_distance", min_distance, min_distance >= 0.0),
         ("weight", a.weight.value, true),
         ("sharpness", a.sharpness, a.sharpness > 0.0),
@@ -451,6 +453,8 @@ fn attention(a: &super::format::AttentionSpec, scene: &SceneFile, net: &Network,
         bits: a.bits as usize,
         bucket_cap: a.bucket_cap as usize,
         samples: a.samples as usize,
+        gate_threshold: a.gate_threshold,
+        gate_gain: a.gate_gain,
     };
     Ok(AttentionEdges::new(params, &net.neurons.population))
 }

@@ -86,14 +86,24 @@ pub struct AttentionSpec {
     #[serde(default = "four_u")]
     pub tables: u32,
     /// Hyperplanes per hash table.
-    #[serde(default = "six_u")]
+    #[serde(default = "eight_u")]
     pub bits: u32,
     /// Most neighbours compared per bucket and table.
-    #[serde(default = "sixty_four")]
+    #[serde(default = "thirty_two")]
     pub bucket_cap: u32,
     /// Random partners sampled for each softmax denominator.
     #[serde(default = "sixteen")]
     pub samples: u32,
+    /// Logit at which the attention gate is half open (sharpness × correlation).
+    #[serde(default = "two")]
+    pub gate_threshold: f64,
+    /// Steepness of the gate.
+    #[serde(default = "four")]
+    pub gate_gain: f64,
+}
+
+fn two() -> f64 {
+    2.0
 }
 
 fn five_ms() -> Quantity {
@@ -117,11 +127,11 @@ fn five_hundredths() -> f64 {
 fn four_u() -> u32 {
     4
 }
-fn six_u() -> u32 {
-    6
+fn eight_u() -> u32 {
+    8
 }
-fn sixty_four() -> u32 {
-    64
+fn thirty_two() -> u32 {
+    32
 }
 fn sixteen() -> u32 {
     16

@@ -229,6 +229,8 @@ struct Scratch {
     gap_each_step: bool,
     /// Whether `i_ext` reflects the inputs active at the current step.
     i_ext_valid: bool,
+    /// Wall time spent in structural updates (MSP, pruning, attention) so far (ns).
+    structural_ns: u64,
 }
 
 impl PartialEq for Scratch {
@@ -354,6 +356,12 @@ impl Network {
     /// Biological time reached (ms).
     pub fn time_ms(&self) -> f64 {
         self.step as f64 * self.dt_ms
+    }
+
+    /// Wall-clock seconds this process has spent in structural updates (MSP, pruning with
+    /// regrowth, attention edges) of this network; not saved in snapshots.
+    pub fn structural_time_s(&self) -> f64 {
+        self.scratch.structural_ns as f64 * 1e-9
     }
 
     /// Number of neurons.
@@ -636,15 +644,22 @@ impl Network {
         let step = self.step;
         report.events.clear();
         report.events.append(&mut self.pending_events);
-        // 0. Structural plasticity at its interval, before the neuron update (NEST's order).
-        if self.msp.as_ref().is_some_and(|m| step.is_multiple_of(m.interval_steps)) {
-            self.update_structure(report);
-        }
-        if self.pruning.iter().any(|p| p.due(step)) {
-            self.prune_and_regrow(report);
-        }
-        if let Some(a) = self.attention.as_mut().filter(|a| a.due(step)) {
-            a.update(&self.neurons.position, self.seed, step, &mut report.events);
+        // 0. Structural change at its intervals, before the neuron update (NEST's order).
+        let msp_due = self.msp.as_ref().is_some_and(|m| step.is_multiple_of(m.interval_steps));
+        let pruning_due = self.pruning.iter().any(|p| p.due(step));
+        let attention_due = self.attention.as_ref().is_some_and(|a| a.due(step));
+        if msp_due || pruning_due || attention_due {
+            let t0 = std::time::Instant::now();
+            if msp_due {
+                self.update_structure(report);
+            }
+            if pruning_due {
+                self.prune_and_regrow(report);
+            }
+            if let Some(a) = self.attention.as_mut().filter(|_| attention_due) {
+                a.update(&self.neurons.position, self.seed, step, &mut report.events);
+            }
+            self.scratch.structural_ns += t0.elapsed().as_nanos() as u64;
         }
         let n = self.num_neurons();
 
