@@ -4,6 +4,8 @@
 //! `--no-default-features`.
 
 pub mod analysis;
+#[cfg(feature = "app")]
+pub mod app;
 pub mod ctm;
 pub mod growth;
 pub mod plasticity;

@@ -6,10 +6,12 @@ use clap::{Parser, Subcommand};
 
 /// A laboratory for plastic, growing spiking neural networks.
 #[derive(Parser)]
-#[command(name = "neuroplast", version, about)]
+#[command(name = "neuroplast", version, about, args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    #[command(flatten)]
+    open: cli::open::OpenArgs,
 }
 
 #[derive(Subcommand)]
@@ -42,9 +44,7 @@ fn main() -> std::process::ExitCode {
         Some(Command::Bench(args)) => cli::bench::bench(args),
         Some(Command::Learn(LearnTask::SplitDigits(args))) => cli::learn::learn(args),
         Some(Command::Ctm(cmd)) => cli::ctm::ctm(cmd),
-        None => Err(anyhow::anyhow!(
-            "the 3D app is not part of this build yet; run a scene headless with `neuroplast run scenes/cuba.ron` (see --help)"
-        )),
+        None => cli::open::open(cli.open),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

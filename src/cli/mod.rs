@@ -3,4 +3,5 @@
 pub mod bench;
 pub mod ctm;
 pub mod learn;
+pub mod open;
 pub mod run;

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 /// Where each field path's value starts in a RON text (1-based line and column).
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct PathIndex {
     starts: HashMap<String, (usize, usize)>,
     ordered: Vec<((usize, usize), String)>,

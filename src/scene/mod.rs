@@ -16,7 +16,7 @@ use error::Problem;
 use locate::PathIndex;
 
 /// A parsed scene with what is needed to point errors at its text.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Scene {
     /// The scene's content.
     pub file: SceneFile,

@@ -1,0 +1,148 @@
+//! Screenshots: F12 saves a PNG named with the scene and the biological time; `--screenshot`
+//! renders a given number of frames, saves one, writes where each neuron landed on screen (for
+//! pixel tests) and exits.
+
+use std::path::{Path, PathBuf};
+
+use bevy::prelude::*;
+use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured, save_to_disk};
+use bevy::window::PrimaryWindow;
+use bevy_egui::input::EguiWantsInput;
+
+use super::AppOptions;
+use super::camera::OrbitCamera;
+use super::sim::{Selection, Sim, SimRequest, Toast, Transport};
+
+/// Present when the app should exit once its `--screenshot` is written.
+#[derive(Resource, Clone, Copy, Debug)]
+pub struct ExitAfterCapture;
+
+/// Frames rendered so far, and whether the scripted screenshot was requested.
+#[derive(Resource, Default, Debug)]
+pub struct CaptureState {
+    /// Frames seen.
+    pub frames: u32,
+    /// Whether the scripted screenshot has been requested.
+    pub requested: bool,
+    /// When the first frame ran, and how long after the process started.
+    pub first_frame: Option<std::time::Instant>,
+}
+
+/// F12 screenshots and the scripted capture.
+pub struct CapturePlugin;
+
+impl Plugin for CapturePlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<CaptureState>()
+            .add_systems(Startup, warm_up)
+            .add_systems(Update, (screenshot_key, scripted_capture));
+    }
+}
+
+/// Simulates `--warmup-ms` of biological time before the first frame, then pauses, so a scripted
+/// screenshot shows a reproducible state.
+fn warm_up(
+    options: Res<AppOptions>,
+    mut sim: ResMut<Sim>,
+    mut transport: ResMut<Transport>,
+    mut requests: MessageWriter<SimRequest>,
+) {
+    if let Some(ms) = options.warmup_ms {
+        let selected = options.select.map(crate::sim::NeuronId);
+        sim.advance_ms(ms, selected);
+    }
+    if options.paused || options.screenshot.is_some() {
+        transport.paused = true;
+    }
+    if let Some(n) = options.select {
+        requests.write(SimRequest::Select(Some(crate::sim::NeuronId(n))));
+    }
+}
+
+/// A file name for an F12 screenshot: scene, biological time, wall-clock seconds.
+pub fn screenshot_name(scene: &str, time_ms: f64) -> PathBuf {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let clean: String = scene.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    PathBuf::from(format!("neuroplast-{clean}-t{:.0}ms-{secs}.png", time_ms))
+}
+
+fn screenshot_key(
+    mut commands: Commands,
+    keys: Res<ButtonInput<KeyCode>>,
+    egui: Option<Res<EguiWantsInput>>,
+    sim: Res<Sim>,
+    mut toasts: MessageWriter<Toast>,
+) {
+    if egui.is_some_and(|e| e.wants_any_keyboard_input()) || !keys.just_pressed(KeyCode::F12) {
+        return;
+    }
+    let path = screenshot_name(&sim.name(), sim.network.time_ms());
+    commands.spawn(Screenshot::primary_window()).observe(save_to_disk(path.clone()));
+    toasts.write(Toast::info(format!("screenshot saved to {}", path.display())));
+}
+
+#[allow(clippy::too_many_arguments)]
+fn scripted_capture(
+    mut commands: Commands,
+    options: Res<AppOptions>,
+    mut state: ResMut<CaptureState>,
+    sim: Res<Sim>,
+    selection: Res<Selection>,
+    cameras: Query<(&Camera, &GlobalTransform), With<OrbitCamera>>,
+    window: Query<&Window, With<PrimaryWindow>>,
+    exit: Option<Res<ExitAfterCapture>>,
+) {
+    let Some(path) = options.screenshot.clone() else { return };
+    state.frames += 1;
+    let now = std::time::Instant::now();
+    let first = *state.first_frame.get_or_insert(now);
+    if state.requested || state.frames < options.frames.unwrap_or(60) {
+        return;
+    }
+    state.requested = true;
+    let per_frame = now.duration_since(first).as_secs_f64() / (state.frames - 1).max(1) as f64;
+    eprintln!("rendered {} frames, {:.1} ms per frame", state.frames, per_frame * 1000.0);
+    if let (Ok((camera, tf)), Ok(window)) = (cameras.single(), window.single()) {
+        let positions: Vec<Option<Vec2>> = sim
+            .network
+            .neurons
+            .position
+            .iter()
+            .take(20_000)
+            .map(|p| camera.world_to_viewport(tf, Vec3::from_array(*p)).ok())
+            .collect();
+        write_layout(&path, window.physical_width(), window.physical_height(), &positions, selection.0.map(|n| n.0));
+    } else {
+        warn!("no single 3D camera and window: the screenshot's neuron layout is not written");
+    }
+    let exit_after = exit.is_some();
+    commands.spawn(Screenshot::primary_window()).observe(save_to_disk(path)).observe(
+        move |_: On<ScreenshotCaptured>, mut exit: MessageWriter<AppExit>| {
+            if exit_after {
+                exit.write(AppExit::Success);
+            }
+        },
+    );
+}
+
+/// Writes `<png>.json`: the window size and each neuron's pixel position (null when off screen).
+fn write_layout(png: &Path, width: u32, height: u32, positions: &[Option<Vec2>], selected: Option<u32>) {
+    let mut s = format!("{{\"width\":{width},\"height\":{height},\"selected\":");
+    s += &selected.map_or("null".to_string(), |n| n.to_string());
+    s += ",\"neurons\":[";
+    for (i, p) in positions.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        match p {
+            Some(p) => s += &format!("[{:.1},{:.1}]", p.x, p.y),
+            None => s += "null",
+        }
+    }
+    s += "]}\n";
+    let mut json = png.as_os_str().to_owned();
+    json.push(".json");
+    if let Err(e) = std::fs::write(PathBuf::from(json), s) {
+        warn!("could not write the screenshot layout: {e}");
+    }
+}

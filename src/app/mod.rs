@@ -1,0 +1,99 @@
+//! The Bevy app: a live 3D view of a running network, with transport, sliders, plots and an
+//! inspector. The network lives in the [`sim::Sim`] resource; the UI only writes
+//! [`sim::SimRequest`] messages, which `SimSystems::ApplyControls` validates and applies.
+
+pub mod camera;
+pub mod capture;
+pub mod history;
+pub mod palette;
+pub mod picking;
+pub mod sim;
+pub mod ui;
+pub mod view;
+
+use std::path::PathBuf;
+
+use bevy::app::PluginGroupBuilder;
+use bevy::prelude::*;
+use bevy::window::{PresentMode, WindowResolution};
+use bevy::winit::{UpdateMode, WinitSettings};
+
+/// How the app is started: which scene, and (for tests and documentation) whether to take a
+/// screenshot and exit after a number of frames.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct AppOptions {
+    /// Scene file to open (`scenes/default.ron` when `None`).
+    pub scene: Option<PathBuf>,
+    /// Seed override for the scene.
+    pub seed: Option<u64>,
+    /// Window size in physical pixels.
+    pub size: Option<(u32, u32)>,
+    /// Take a screenshot to this path, then exit.
+    pub screenshot: Option<PathBuf>,
+    /// Frames to render before the screenshot (default 30).
+    pub frames: Option<u32>,
+    /// Biological time (ms) to simulate before the screenshot instead of real-time pacing.
+    pub warmup_ms: Option<f64>,
+    /// Hide the egui panels (for clean renders).
+    pub hide_ui: bool,
+    /// Start paused.
+    pub paused: bool,
+    /// Select this neuron at start.
+    pub select: Option<u32>,
+    /// Most synapses drawn (the rest are sampled out).
+    pub max_synapses: Option<usize>,
+}
+
+/// Every plugin of the app, in dependency order.
+pub struct NeuroplastPlugins;
+
+impl PluginGroup for NeuroplastPlugins {
+    fn build(self) -> PluginGroupBuilder {
+        PluginGroupBuilder::start::<Self>()
+            .add(sim::SimPlugin)
+            .add(view::NetworkViewPlugin)
+            .add(camera::CameraPlugin)
+            .add(picking::PickingPlugin)
+            .add(ui::UiPlugin)
+            .add(capture::CapturePlugin)
+    }
+}
+
+/// The default scene, opened when no scene is named.
+pub const DEFAULT_SCENE: &str = "scenes/default.ron";
+
+/// Opens the app window and runs until it is closed.
+pub fn run(options: AppOptions) -> anyhow::Result<()> {
+    let scene_path = options.scene.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_SCENE));
+    // Load before opening a window so a bad file is a clear error on the terminal.
+    let start = sim::Sim::load(&scene_path, options.seed).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (w, h) = options.size.unwrap_or((1600, 900));
+    let headless_capture = options.screenshot.is_some();
+    let mut app = App::new();
+    app.add_plugins(
+        DefaultPlugins
+            .set(WindowPlugin {
+                primary_window: Some(Window {
+                    title: format!("Neuroplast — {}", scene_path.display()),
+                    resolution: WindowResolution::new(w, h).with_scale_factor_override(1.0),
+                    present_mode: PresentMode::AutoNoVsync,
+                    ..default()
+                }),
+                ..default()
+            })
+            .set(bevy::log::LogPlugin { filter: "warn,wgpu=error,naga=error".into(), ..default() }),
+    )
+    .insert_resource(WinitSettings { focused_mode: UpdateMode::Continuous, unfocused_mode: UpdateMode::Continuous })
+    .insert_resource(ClearColor(Color::srgb(0.02, 0.02, 0.035)))
+    .insert_resource(options.clone())
+    .insert_resource(start);
+    if headless_capture {
+        app.insert_resource(capture::ExitAfterCapture);
+    }
+    // egui draws with its own camera (spawned by the UI plugin), not the 3D one.
+    app.insert_resource(bevy_egui::EguiGlobalSettings { auto_create_primary_context: false, ..default() })
+        .add_plugins(bevy_egui::EguiPlugin::default())
+        .add_plugins(NeuroplastPlugins);
+    app.run();
+    Ok(())
+}

@@ -1,0 +1,183 @@
+//! The left panel (scene, gallery, transport, display, stimulus) and the right panel (a slider
+//! for every parameter of every rule, with the rule's curve beside them).
+
+use bevy_egui::egui;
+use egui_plot::{Line, Plot, PlotPoints};
+
+use super::sliders::param_slider;
+use super::{UiSettings, UiView};
+use crate::app::sim::{SPEED_RANGE, SimRequest};
+use crate::plasticity::PlasticityRule;
+
+/// Scene, gallery, transport, display and stimulus controls.
+pub fn left_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, out: &mut Vec<SimRequest>) {
+    let sim = &view.sim;
+    let net = &sim.network;
+    ui.heading(sim.name());
+    if !sim.scene.file.description.is_empty() {
+        ui.label(egui::RichText::new(&sim.scene.file.description).small());
+    }
+    ui.label(format!("{} neurons · {} synapses", net.num_neurons(), net.num_synapses()));
+    ui.horizontal_wrapped(|ui| {
+        if ui.button("Open scene…").clicked()
+            && let Some(p) = rfd::FileDialog::new().add_filter("scene", &["ron"]).set_directory("scenes").pick_file()
+        {
+            out.push(SimRequest::OpenScene(p));
+        }
+        if ui.button("Save scene…").clicked()
+            && let Some(p) = rfd::FileDialog::new().add_filter("scene", &["ron"]).save_file()
+        {
+            out.push(SimRequest::SaveScene(p));
+        }
+        if ui.button("Open snapshot…").clicked()
+            && let Some(p) = rfd::FileDialog::new().add_filter("snapshot", &["npsnap"]).pick_file()
+        {
+            out.push(SimRequest::OpenSnapshot(p));
+        }
+        if ui.button("Save snapshot…").clicked()
+            && let Some(p) = rfd::FileDialog::new().add_filter("snapshot", &["npsnap"]).save_file()
+        {
+            out.push(SimRequest::SaveSnapshot(p));
+        }
+    });
+    egui::CollapsingHeader::new("Gallery").default_open(false).show(ui, |ui| {
+        for p in &settings.state.gallery {
+            let name = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            if ui.selectable_label(*p == sim.scene_path, name).clicked() {
+                out.push(SimRequest::OpenScene(p.clone()));
+            }
+        }
+    });
+
+    ui.separator();
+    ui.heading("Transport");
+    let t = &view.transport;
+    ui.label(format!("t = {:.1} ms (step {})", net.time_ms(), net.step_count()));
+    ui.horizontal(|ui| {
+        if ui.button(if t.paused { "▶ Play" } else { "⏸ Pause" }).clicked() {
+            out.push(SimRequest::TogglePause);
+        }
+        if ui.button("Step").on_hover_text("one step of dt (key .)").clicked() {
+            out.push(SimRequest::Step);
+        }
+    });
+    let mut speed = t.speed_ms_per_s;
+    let resp =
+        ui.add(egui::Slider::new(&mut speed, SPEED_RANGE.0..=SPEED_RANGE.1).logarithmic(true).text("bio ms / s"));
+    if resp.changed() {
+        out.push(SimRequest::SetSpeed(speed));
+    }
+    let rt = t.realtime_factor;
+    let note = if t.behind { " — the simulation cannot keep up with this speed" } else { "" };
+    ui.label(format!("running at {:.3}× real time{note}", rt));
+    ui.horizontal(|ui| {
+        ui.label("seed");
+        ui.add(egui::DragValue::new(&mut settings.state.seed));
+        if ui.button("Reset").on_hover_text("rebuild the scene with this seed (key R: same seed)").clicked() {
+            out.push(SimRequest::Reset { seed: Some(settings.state.seed) });
+        }
+    });
+
+    ui.separator();
+    ui.heading("Display");
+    let v = &mut settings.view;
+    ui.checkbox(&mut v.color_by_voltage, "colour by membrane potential");
+    ui.checkbox(&mut v.show_synapses, "synapses");
+    ui.checkbox(&mut v.show_pulses, "spike pulses along synapses");
+    ui.add(egui::Slider::new(&mut v.glow_tau_ms, 1.0..=100.0).logarithmic(true).text("glow decay (ms)"));
+    ui.add(egui::Slider::new(&mut v.radius_scale, 0.2..=5.0).logarithmic(true).text("neuron size"));
+    ui.add(egui::Slider::new(&mut v.synapse_intensity, 0.02..=2.0).logarithmic(true).text("synapse brightness"));
+    ui.add(egui::Slider::new(&mut v.sync_gain, 0.0..=3.0).text("synchrony halo"));
+    ui.add(egui::Slider::new(&mut v.max_synapses, 1_000..=2_000_000).logarithmic(true).text("synapse budget"));
+    let b = &view.buffers;
+    if b.drawn.len() < b.total_synapses {
+        ui.colored_label(
+            egui::Color32::from_rgb(230, 190, 90),
+            format!("showing {} of {} synapses (evenly sampled)", b.drawn.len(), b.total_synapses),
+        );
+    }
+
+    ui.separator();
+    ui.heading("Stimulate");
+    let s = &mut settings.stimulus;
+    ui.add(egui::Slider::new(&mut s.amplitude_pa, -2000.0..=5000.0).text("pA"));
+    ui.add(egui::Slider::new(&mut s.duration_ms, 0.1..=500.0).logarithmic(true).text("ms"));
+    ui.add(egui::Slider::new(&mut s.radius_in_radii, 0.0..=60.0).text("radius (neuron radii)"));
+    ui.label(egui::RichText::new("Shift+click in the view stimulates the neurons around the clicked one.").small());
+}
+
+/// A slider for every parameter of every plasticity and intrinsic rule, each rule's curve beside.
+pub fn rules_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, out: &mut Vec<SimRequest>) {
+    let net = &view.sim.network;
+    ui.heading("Plasticity");
+    if net.plasticity.is_empty() && net.intrinsic.is_empty() {
+        ui.label("This scene has no plasticity rules.");
+    }
+    let mut has_reward = false;
+    for (k, b) in net.plasticity.iter().enumerate() {
+        let rule = &b.rule;
+        has_reward |= matches!(rule, PlasticityRule::RewardStdp(_));
+        egui::CollapsingHeader::new(format!("{} — {}", b.label, rule.name()))
+            .id_salt(("rule", k))
+            .default_open(true)
+            .show(ui, |ui| {
+                for spec in rule.schema() {
+                    let value = rule.get(spec.name).unwrap_or(spec.default);
+                    if let Some(new) = param_slider(ui, spec, value) {
+                        out.push(SimRequest::SetRuleParam { binding: k, param: spec.name.to_string(), value: new });
+                    }
+                }
+                let curve = rule.curve(101);
+                if !curve.points.is_empty() {
+                    Plot::new(("curve", k))
+                        .height(110.0)
+                        .allow_scroll(false)
+                        .allow_drag(false)
+                        .allow_zoom(false)
+                        .x_axis_label(curve.x_label)
+                        .y_axis_label(curve.y_label)
+                        .show(ui, |p| {
+                            p.line(Line::new(rule.name(), PlotPoints::from(curve.points.clone())).width(2.0));
+                        });
+                }
+                match rule {
+                    PlasticityRule::RewardStdp(_) => {
+                        ui.label(format!("dopamine {:.4}", b.dopamine()));
+                    }
+                    PlasticityRule::AstroStdp(_) => {
+                        ui.label(format!("astrocyte signal A = {:.4}", b.astrocyte()));
+                    }
+                    _ => {}
+                }
+            });
+    }
+    if has_reward {
+        ui.horizontal(|ui| {
+            ui.add(egui::DragValue::new(&mut settings.state.reward).speed(0.05).prefix("amount "));
+            if ui.button("Reward!").on_hover_text("deliver a dopamine pulse to reward-modulated rules").clicked() {
+                out.push(SimRequest::Reward(settings.state.reward));
+            }
+        });
+    }
+    for (k, ip) in net.intrinsic.iter().enumerate() {
+        let pop = net.populations.get(ip.population.index()).map(|p| p.name.clone()).unwrap_or_default();
+        egui::CollapsingHeader::new(format!("{pop} — {}", ip.rule.name()))
+            .id_salt(("intrinsic", k))
+            .default_open(true)
+            .show(ui, |ui| {
+                for spec in ip.rule.schema() {
+                    let value = ip.rule.get(spec.name).unwrap_or(spec.default);
+                    if let Some(new) = param_slider(ui, spec, value) {
+                        out.push(SimRequest::SetIntrinsicParam { index: k, param: spec.name.to_string(), value: new });
+                    }
+                }
+            });
+    }
+    if !net.param_changes.is_empty() {
+        egui::CollapsingHeader::new(format!("Parameter log ({})", net.param_changes.len())).show(ui, |ui| {
+            for c in net.param_changes.iter().rev().take(30) {
+                ui.label(format!("t={:.1} ms  {}.{}: {} → {}", c.time_ms, c.target, c.param, c.old, c.new));
+            }
+        });
+    }
+}

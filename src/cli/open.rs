@@ -1,0 +1,75 @@
+//! `neuroplast [SCENE]`: open the 3D app on a scene (the default scene without one).
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+/// Arguments of the app (no subcommand).
+#[derive(Args, Debug, Default)]
+pub struct OpenArgs {
+    /// Scene file to open (default: scenes/default.ron).
+    pub scene: Option<PathBuf>,
+    /// Seed override.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Window size, e.g. 1600x900.
+    #[arg(long, value_parser = parse_size)]
+    pub size: Option<(u32, u32)>,
+    /// Render, save a screenshot to this PNG (plus PNG.json with each neuron's pixel position), exit.
+    #[arg(long)]
+    pub screenshot: Option<PathBuf>,
+    /// Frames to render before the screenshot.
+    #[arg(long)]
+    pub frames: Option<u32>,
+    /// Biological time (ms) to simulate before the first frame; the app then starts paused.
+    #[arg(long)]
+    pub warmup_ms: Option<f64>,
+    /// Hide the panels.
+    #[arg(long)]
+    pub hide_ui: bool,
+    /// Start paused.
+    #[arg(long)]
+    pub paused: bool,
+    /// Pick this neuron at start.
+    #[arg(long)]
+    pub select: Option<u32>,
+    /// Most synapses drawn; beyond it an evenly spaced sample is drawn.
+    #[arg(long)]
+    pub max_synapses: Option<usize>,
+}
+
+/// Parses `WIDTHxHEIGHT`.
+pub fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s.split_once(['x', 'X']).ok_or_else(|| format!("size '{s}' must look like 1920x1080"))?;
+    let w: u32 = w.trim().parse().map_err(|_| format!("width in '{s}' is not a whole number"))?;
+    let h: u32 = h.trim().parse().map_err(|_| format!("height in '{s}' is not a whole number"))?;
+    if !(16..=8192).contains(&w) || !(16..=8192).contains(&h) {
+        return Err(format!("size '{s}' must be between 16x16 and 8192x8192"));
+    }
+    Ok((w, h))
+}
+
+/// Opens the app.
+#[cfg(feature = "app")]
+pub fn open(args: OpenArgs) -> anyhow::Result<()> {
+    neuroplast::app::run(neuroplast::app::AppOptions {
+        scene: args.scene,
+        seed: args.seed,
+        size: args.size,
+        screenshot: args.screenshot,
+        frames: args.frames,
+        warmup_ms: args.warmup_ms,
+        hide_ui: args.hide_ui,
+        paused: args.paused,
+        select: args.select,
+        max_synapses: args.max_synapses,
+    })
+}
+
+/// Without the `app` feature there is no window to open.
+#[cfg(not(feature = "app"))]
+pub fn open(_args: OpenArgs) -> anyhow::Result<()> {
+    anyhow::bail!(
+        "this build has no 3D app (built with --no-default-features); run a scene headless with `neuroplast run scenes/cuba.ron`"
+    )
+}

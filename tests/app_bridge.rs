@@ -1,0 +1,211 @@
+//! The ECS bridge without a window (MinimalPlugins): entities mirror the network, requests from the
+//! UI reach the network on the next fixed tick, bad requests are refused and leave it untouched.
+#![cfg(feature = "app")]
+
+use bevy::prelude::*;
+use neuroplast::app::sim::{IdMap, Neuron, Pre, Sim, SimPlugin, SimRequest, Synapse, Toast, Transport};
+use neuroplast::scene::Scene;
+
+const SCENE: &str = r#"Scene(
+    version: 1, name: "bridge", dt: "0.1 ms", seed: 3,
+    populations: [
+        (name: "E", size: 40, model: LifCurrent(c_m: "250 pF", tau_m: "20 ms", e_l: "-49 mV", v_th: "-50 mV", v_reset: "-60 mV", t_ref: "2 ms", tau_syn_ex: "5 ms", tau_syn_in: "10 ms"),
+         init: (v: Uniform(low: "-60 mV", high: "-50 mV"))),
+    ],
+    projections: [
+        (name: "E->E", source: "E", target: "E", connectivity: Bernoulli(p: 0.2), weight: Constant("0.5 mV"),
+         plasticity: PairStdp(tau_plus: "20 ms", tau_minus: "20 ms", a_plus: 0.01, a_minus: 0.0105, w_max: "1 mV")),
+    ],
+)"#;
+
+fn app() -> App {
+    let scene = Scene::parse(SCENE, "bridge").unwrap();
+    let sim = Sim::from_scene(scene, "bridge.ron".into(), None).unwrap();
+    let mut app = App::new();
+    app.add_plugins((MinimalPlugins, SimPlugin)).insert_resource(sim);
+    app.update();
+    app
+}
+
+fn fixed_tick(app: &mut App) {
+    app.world_mut().run_schedule(FixedUpdate);
+    app.update();
+}
+
+fn send(app: &mut App, r: SimRequest) {
+    app.world_mut().write_message(r);
+}
+
+#[test]
+fn one_entity_per_neuron_and_per_synapse_with_their_ids() {
+    let mut app = app();
+    let (n, s) = {
+        let sim = app.world().resource::<Sim>();
+        (sim.network.num_neurons(), sim.network.num_synapses())
+    };
+    assert!(s > 100);
+    let world = app.world_mut();
+    assert_eq!(world.query::<&Neuron>().iter(world).count(), n);
+    assert_eq!(world.query::<&Synapse>().iter(world).count(), s);
+    let ids = world.resource::<IdMap>();
+    assert_eq!(ids.neurons.len(), n);
+    assert_eq!(ids.synapses.len(), s);
+    // Every synapse entity carries the right presynaptic neuron.
+    let sim_pre: Vec<u32> = {
+        let sim = world.resource::<Sim>();
+        (0..s).map(|k| sim.network.synapses.pre(k).0).collect()
+    };
+    let mut q = world.query::<(&Synapse, &Pre)>();
+    for (syn, pre) in q.iter(world) {
+        assert_eq!(pre.0.0, sim_pre[syn.0.index()]);
+    }
+}
+
+#[test]
+fn a_slider_edit_reaches_the_rule_on_the_next_tick_and_is_logged() {
+    let mut app = app();
+    app.world_mut().resource_mut::<Transport>().paused = true;
+    send(&mut app, SimRequest::SetRuleParam { binding: 0, param: "a_plus".into(), value: 0.02 });
+    // Not applied until the fixed tick runs the ApplyControls set.
+    assert_eq!(app.world().resource::<Sim>().network.plasticity[0].rule.get("a_plus"), Some(0.01));
+    fixed_tick(&mut app);
+    let sim = app.world().resource::<Sim>();
+    assert_eq!(sim.network.plasticity[0].rule.get("a_plus"), Some(0.02));
+    let change = sim.network.param_changes.last().unwrap();
+    assert_eq!((change.param.as_str(), change.old, change.new), ("a_plus", 0.01, 0.02));
+}
+
+#[test]
+fn an_impossible_value_is_refused_with_a_toast_and_changes_nothing() {
+    let mut app = app();
+    app.world_mut().resource_mut::<Transport>().paused = true;
+    let before = app.world().resource::<Sim>().network.plasticity[0].rule.clone();
+    send(&mut app, SimRequest::SetRuleParam { binding: 0, param: "tau_plus".into(), value: f64::NAN });
+    send(&mut app, SimRequest::SetRuleParam { binding: 0, param: "a_plus".into(), value: -5.0 });
+    send(&mut app, SimRequest::SetSpeed(-1.0));
+    app.world_mut().run_schedule(FixedUpdate);
+    let toasts: Vec<Toast> = app.world_mut().resource_mut::<Messages<Toast>>().drain().collect();
+    assert_eq!(toasts.len(), 3, "{toasts:?}");
+    assert!(toasts.iter().all(|t| t.error));
+    assert!(toasts[0].text.contains("tau_plus"), "{}", toasts[0].text);
+    let sim = app.world().resource::<Sim>();
+    assert_eq!(sim.network.plasticity[0].rule, before);
+    assert!(sim.network.param_changes.is_empty());
+    assert_eq!(app.world().resource::<Transport>().speed_ms_per_s, Transport::default().speed_ms_per_s);
+}
+
+#[test]
+fn step_requests_advance_exactly_one_step_while_paused() {
+    let mut app = app();
+    app.world_mut().resource_mut::<Transport>().paused = true;
+    fixed_tick(&mut app);
+    assert_eq!(app.world().resource::<Sim>().network.step_count(), 0);
+    send(&mut app, SimRequest::Step);
+    send(&mut app, SimRequest::Step);
+    fixed_tick(&mut app);
+    assert_eq!(app.world().resource::<Sim>().network.step_count(), 2);
+}
+
+#[test]
+fn stimulation_makes_the_target_fire() {
+    let mut app = app();
+    app.world_mut().resource_mut::<Transport>().paused = true;
+    send(&mut app, SimRequest::Stimulate { neurons: vec![5], amplitude_pa: 5000.0, duration_ms: 20.0 });
+    fixed_tick(&mut app);
+    for _ in 0..200 {
+        send(&mut app, SimRequest::Step);
+    }
+    fixed_tick(&mut app);
+    let sim = app.world().resource::<Sim>();
+    assert_eq!(sim.network.step_count(), 200);
+    // 5 nA into a 250 pF cell fires it within a few ms, several times in 20 ms.
+    let spikes = sim.history.raster.iter().filter(|&&(_, n)| n == 5).count();
+    assert!(spikes >= 3, "{spikes} spikes");
+}
+
+#[test]
+fn reset_rebuilds_the_network_and_its_entities() {
+    let mut app = app();
+    app.world_mut().resource_mut::<Transport>().paused = true;
+    for _ in 0..10 {
+        send(&mut app, SimRequest::Step);
+    }
+    fixed_tick(&mut app);
+    send(&mut app, SimRequest::Reset { seed: Some(9) });
+    fixed_tick(&mut app);
+    let world = app.world_mut();
+    let (n, s, step, seed) = {
+        let sim = world.resource::<Sim>();
+        (sim.network.num_neurons(), sim.network.num_synapses(), sim.network.step_count(), sim.network.seed())
+    };
+    assert_eq!((step, seed), (0, 9));
+    assert_eq!(world.query::<&Neuron>().iter(world).count(), n);
+    assert_eq!(world.query::<&Synapse>().iter(world).count(), s);
+}
+
+/// GraNet pruning with regrowth on E→E, every 20 ms from 20 ms on.
+const GROWING: &str = r#"Scene(
+    version: 1, name: "pruned", dt: "0.1 ms", seed: 5,
+    populations: [(name: "E", size: 120, model: LifCurrent(tau_m: "20 ms"))],
+    projections: [
+        (name: "EE", source: "E", target: "E", connectivity: Bernoulli(p: 0.1),
+         weight: Uniform(low: "0.01 mV", high: "0.3 mV"),
+         pruning: (interval: "20 ms", start: "20 ms", end: "400 ms", final_density: 0.05,
+                   death_rate: 0.3, death_rate_min: 0.05, regrow_weight: "0.2 mV", trace_tau: "20 ms")),
+    ],
+    inputs: [Poisson(target: "E", sources: 20, rate: "40 Hz", weight: "2 mV")],
+)"#;
+
+#[test]
+fn pruned_synapses_fade_out_and_formed_ones_fade_in_with_the_id_map_in_step() {
+    use bevy::time::TimeUpdateStrategy;
+    use neuroplast::app::sim::{FadeIn, FadeOut};
+    use neuroplast::sim::StructuralEvent;
+    use std::collections::HashSet;
+
+    let scene = Scene::parse(GROWING, "pruned").unwrap();
+    let mut app = App::new();
+    app.add_plugins((MinimalPlugins, SimPlugin))
+        .insert_resource(Sim::from_scene(scene, "pruned.ron".into(), None).unwrap())
+        .insert_resource(TimeUpdateStrategy::ManualDuration(std::time::Duration::from_millis(300)));
+    app.update();
+    app.world_mut().resource_mut::<Transport>().paused = true;
+    let before = app.world().resource::<Sim>().network.num_synapses();
+    // 200 ms of biological time: pruning rounds at 20, 40, …, 200 ms.
+    let (pruned, formed) = {
+        let mut sim = app.world_mut().resource_mut::<Sim>();
+        sim.advance_ms(200.0, None);
+        let count = |f: fn(&StructuralEvent) -> bool| sim.events.iter().filter(|e| f(e)).count();
+        (
+            count(|e| matches!(e, StructuralEvent::SynapsePruned { .. })),
+            count(|e| matches!(e, StructuralEvent::SynapseFormed { .. })),
+        )
+    };
+    assert!(pruned > 50 && formed > 0, "pruned {pruned}, formed {formed}");
+    fixed_tick(&mut app);
+    let world = app.world_mut();
+    let live: HashSet<_> = {
+        let net = &world.resource::<Sim>().network;
+        assert_eq!(net.num_synapses(), before - pruned + formed);
+        (0..net.num_synapses()).map(|s| net.synapse_id(s)).collect()
+    };
+    assert!(world.resource::<Sim>().events.is_empty(), "events are consumed by the mirror");
+    let ids = world.resource::<IdMap>();
+    assert_eq!(ids.synapses.keys().copied().collect::<HashSet<_>>(), live);
+    // Live synapses: one entity each; the pruned ones are still there, fading out.
+    let mut q = world.query_filtered::<&Synapse, Without<FadeOut>>();
+    assert_eq!(q.iter(world).map(|s| s.0).collect::<HashSet<_>>(), live);
+    let mut fading = world.query_filtered::<&Synapse, With<FadeOut>>();
+    assert_eq!(fading.iter(world).count(), pruned);
+    let mut appearing = world.query_filtered::<&Synapse, With<FadeIn>>();
+    let new_ones = appearing.iter(world).filter(|s| live.contains(&s.0)).count();
+    assert!(new_ones > 0 && new_ones <= formed);
+    // After the fade (0.8 s of wall time; 300 ms per update here) the pruned ones are gone.
+    for _ in 0..4 {
+        app.update();
+    }
+    let world = app.world_mut();
+    assert_eq!(world.query_filtered::<&Synapse, With<FadeOut>>().iter(world).count(), 0);
+    assert_eq!(world.query_filtered::<&Synapse, With<FadeIn>>().iter(world).count(), 0);
+    assert_eq!(world.query::<&Synapse>().iter(world).count(), live.len());
+}

@@ -1,0 +1,164 @@
+//! Rendered frames under Xvfb + Mesa's software Vulkan (lavapipe), checked pixel by pixel: a neuron
+//! that just spiked is brighter than one at rest, and the panels are drawn. The app writes, beside
+//! each screenshot, where every neuron landed on screen.
+#![cfg(feature = "app")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// An X display for one app run: $DISPLAY when set, else an Xvfb started for this run and killed
+/// when the guard drops.
+struct Display {
+    name: String,
+    xvfb: Option<Child>,
+}
+
+impl Display {
+    fn open() -> Self {
+        if let Ok(d) = std::env::var("DISPLAY")
+            && !d.is_empty()
+        {
+            return Self { name: d, xvfb: None };
+        }
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let n = 300 + (std::process::id() % 100) * 20 + NEXT.fetch_add(1, Ordering::Relaxed);
+        let name = format!(":{n}");
+        let child = Command::new("Xvfb")
+            .args([name.as_str(), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect(
+                "Xvfb is needed for the rendered-frame tests (apt-get install xvfb mesa-vulkan-drivers libvulkan1)",
+            );
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        Self { name, xvfb: Some(child) }
+    }
+}
+
+impl Drop for Display {
+    fn drop(&mut self) {
+        if let Some(child) = self.xvfb.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+const SCENE: &str = r#"Scene(
+    version: 1, name: "two neurons", dt: "0.1 ms", seed: 1,
+    populations: [
+        (name: "driven", size: 1, model: LifCurrent(c_m: "250 pF", tau_m: "20 ms", e_l: "-65 mV", v_th: "-50 mV", v_reset: "-60 mV", t_ref: "2 ms", tau_syn_ex: "5 ms", tau_syn_in: "10 ms"),
+         layout: Positions([(-200.0, 0.0, 0.0)])),
+        (name: "resting", size: 1, model: LifCurrent(c_m: "250 pF", tau_m: "20 ms", e_l: "-65 mV", v_th: "-50 mV", v_reset: "-60 mV", t_ref: "2 ms", tau_syn_ex: "5 ms", tau_syn_in: "10 ms"),
+         layout: Positions([(200.0, 0.0, 0.0)])),
+    ],
+    inputs: [Current(target: "driven", amplitude: "2000 pA")],
+)"#;
+
+struct Frame {
+    width: usize,
+    height: usize,
+    rgb: Vec<u8>,
+    neurons: Vec<Option<(f32, f32)>>,
+}
+
+impl Frame {
+    fn load(png_path: &Path) -> Self {
+        let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(png_path).unwrap()));
+        let mut reader = decoder.read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        let ch = info.color_type.samples();
+        let rgb: Vec<u8> = buf[..info.buffer_size()].chunks(ch).flat_map(|p| [p[0], p[1], p[2]]).collect();
+        let mut json_path = png_path.as_os_str().to_owned();
+        json_path.push(".json");
+        let json = std::fs::read_to_string(PathBuf::from(json_path)).unwrap();
+        let list = json.split("\"neurons\":[").nth(1).unwrap().trim_end().trim_end_matches("]}").to_string();
+        let mut neurons = Vec::new();
+        let mut rest = list.as_str();
+        while !rest.is_empty() {
+            rest = rest.trim_start_matches(',');
+            if let Some(r) = rest.strip_prefix("null") {
+                neurons.push(None);
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix('[') {
+                let (inner, r) = r.split_once(']').unwrap();
+                let (x, y) = inner.split_once(',').unwrap();
+                neurons.push(Some((x.parse().unwrap(), y.parse().unwrap())));
+                rest = r;
+            } else {
+                break;
+            }
+        }
+        Self { width: info.width as usize, height: info.height as usize, rgb, neurons }
+    }
+
+    fn pixel(&self, x: usize, y: usize) -> [u8; 3] {
+        let i = (y * self.width + x) * 3;
+        [self.rgb[i], self.rgb[i + 1], self.rgb[i + 2]]
+    }
+
+    /// Mean luminance in a (2r+1)² window.
+    fn luminance_around(&self, (cx, cy): (f32, f32), r: i64) -> f64 {
+        let (mut sum, mut n) = (0.0, 0.0);
+        for dy in -r..=r {
+            for dx in -r..=r {
+                let (x, y) = (cx as i64 + dx, cy as i64 + dy);
+                if x >= 0 && y >= 0 && (x as usize) < self.width && (y as usize) < self.height {
+                    let [r, g, b] = self.pixel(x as usize, y as usize);
+                    sum += 0.2126 * r as f64 + 0.7152 * g as f64 + 0.0722 * b as f64;
+                    n += 1.0;
+                }
+            }
+        }
+        sum / n
+    }
+}
+
+fn render(name: &str, extra: &[&str]) -> Frame {
+    let dir = std::env::temp_dir().join(format!("neuroplast-render-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let scene = dir.join("two.ron");
+    std::fs::write(&scene, SCENE).unwrap();
+    let png = dir.join("frame.png");
+    let display = Display::open();
+    let out = Command::new(env!("CARGO_BIN_EXE_neuroplast"))
+        .arg(&scene)
+        // 30 frames: the first few come before the pipelines are compiled.
+        .args(["--screenshot", png.to_str().unwrap(), "--frames", "30", "--warmup-ms", "50", "--size", "1024x640"])
+        .args(extra)
+        .env("DISPLAY", &display.name)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "app failed: {}", String::from_utf8_lossy(&out.stderr));
+    let frame = Frame::load(&png);
+    std::fs::remove_dir_all(&dir).unwrap();
+    frame
+}
+
+#[test]
+fn a_neuron_that_just_spiked_is_brighter_than_one_at_rest() {
+    let f = render("glow", &["--hide-ui"]);
+    let driven = f.neurons[0].expect("driven neuron on screen");
+    let resting = f.neurons[1].expect("resting neuron on screen");
+    let (lit, rest) = (f.luminance_around(driven, 3), f.luminance_around(resting, 3));
+    let background = f.luminance_around((f.width as f32 / 2.0, 20.0), 3);
+    assert!(rest > background + 10.0, "the resting neuron is drawn: {rest:.1} vs background {background:.1}");
+    assert!(lit > rest * 1.4 && lit > rest + 30.0, "spiking {lit:.1} vs resting {rest:.1}");
+}
+
+#[test]
+fn the_panels_are_drawn_around_the_view() {
+    let f = render("panels", &[]);
+    // egui's dark theme fills panels with a grey of about 27; the 3D view's clear colour is darker
+    // and blue-tinted.
+    let grey = |p: [u8; 3]| p[0] >= 15 && p[0] <= 60 && p[0].abs_diff(p[1]) <= 3 && p[0].abs_diff(p[2]) <= 3;
+    let left = f.pixel(10, f.height / 2);
+    let right = f.pixel(f.width - 10, f.height / 2);
+    assert!(grey(left), "left panel pixel {left:?}");
+    assert!(grey(right), "right panel pixel {right:?}");
+    // Text is drawn: the left panel's top rows hold light glyph pixels (egui's heading grey is ~140).
+    let bright = (0..40).flat_map(|y| (0..200).map(move |x| (x, y))).filter(|&(x, y)| f.pixel(x, y)[0] > 100).count();
+    assert!(bright > 30, "{bright} bright pixels in the panel header");
+}
