@@ -117,16 +117,21 @@ impl Frame {
 }
 
 fn render(name: &str, extra: &[&str]) -> Frame {
+    render_scene(SCENE, name, "50", extra)
+}
+
+/// Renders `scene_text` after `warmup_ms` of simulation (then paused) and loads the frame.
+fn render_scene(scene_text: &str, name: &str, warmup_ms: &str, extra: &[&str]) -> Frame {
     let dir = std::env::temp_dir().join(format!("neuroplast-render-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let scene = dir.join("two.ron");
-    std::fs::write(&scene, SCENE).unwrap();
+    std::fs::write(&scene, scene_text).unwrap();
     let png = dir.join("frame.png");
     let display = Display::open();
     let out = Command::new(env!("CARGO_BIN_EXE_neuroplast"))
         .arg(&scene)
         // 30 frames: the first few come before the pipelines are compiled.
-        .args(["--screenshot", png.to_str().unwrap(), "--frames", "30", "--warmup-ms", "50", "--size", "1024x640"])
+        .args(["--screenshot", png.to_str().unwrap(), "--frames", "30", "--warmup-ms", warmup_ms, "--size", "1024x640"])
         .args(extra)
         .env("DISPLAY", &display.name)
         .output()
@@ -161,4 +166,32 @@ fn the_panels_are_drawn_around_the_view() {
     // Text is drawn: the left panel's top rows hold light glyph pixels (egui's heading grey is ~140).
     let bright = (0..40).flat_map(|y| (0..200).map(move |x| (x, y))).filter(|&(x, y)| f.pixel(x, y)[0] > 100).count();
     assert!(bright > 30, "{bright} bright pixels in the panel header");
+}
+
+/// Two neurons joined by one synapse that GraNet prunes at 20 ms (final density 0).
+const PRUNED: &str = r#"Scene(
+    version: 1, name: "one synapse", dt: "0.1 ms", seed: 1,
+    populations: [
+        (name: "A", size: 1, model: LifCurrent(tau_m: "20 ms"), layout: Positions([(-200.0, 0.0, 0.0)])),
+        (name: "B", size: 1, model: LifCurrent(tau_m: "20 ms"), layout: Positions([(200.0, 0.0, 0.0)])),
+    ],
+    projections: [
+        (name: "A->B", source: "A", target: "B", connectivity: AllToAll(), weight: Constant("1 mV"),
+         pruning: (interval: "10 ms", start: "0 ms", end: "20 ms", final_density: 0.0)),
+    ],
+)"#;
+
+#[test]
+fn a_pruned_synapse_disappears() {
+    // Before the pruning round (no warm-up) and after it (50 ms; the capture waits for the fade).
+    let before = render_scene(PRUNED, "before", "0", &["--hide-ui"]);
+    let after = render_scene(PRUNED, "after", "50", &["--hide-ui"]);
+    let mid = |f: &Frame| {
+        let (a, b) = (f.neurons[0].expect("A on screen"), f.neurons[1].expect("B on screen"));
+        ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0)
+    };
+    let background = before.luminance_around((before.width as f32 / 2.0, 20.0), 3);
+    let (on, off) = (before.luminance_around(mid(&before), 2), after.luminance_around(mid(&after), 2));
+    assert!(on > background + 20.0, "the synapse is drawn before pruning: {on:.1} vs background {background:.1}");
+    assert!(off < background + 3.0, "the pruned synapse is gone: {off:.1} vs background {background:.1}");
 }

@@ -11,7 +11,7 @@ use bevy_egui::input::EguiWantsInput;
 
 use super::AppOptions;
 use super::camera::OrbitCamera;
-use super::sim::{Selection, Sim, SimRequest, Toast, Transport};
+use super::sim::{FadeIn, FadeOut, Selection, Sim, SimRequest, Toast, Transport};
 
 /// Present when the app should exit once its `--screenshot` is written.
 #[derive(Resource, Clone, Copy, Debug)]
@@ -34,7 +34,9 @@ pub struct CapturePlugin;
 impl Plugin for CapturePlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<CaptureState>()
-            .add_systems(Startup, warm_up)
+            // After the entities are spawned from the initial network, so the warm-up's structural
+            // changes are mirrored like any others.
+            .add_systems(Startup, warm_up.after(super::sim::spawn_network_entities))
             .add_systems(Update, (screenshot_key, scripted_capture));
     }
 }
@@ -91,12 +93,16 @@ fn scripted_capture(
     cameras: Query<(&Camera, &GlobalTransform), With<OrbitCamera>>,
     window: Query<&Window, With<PrimaryWindow>>,
     exit: Option<Res<ExitAfterCapture>>,
+    fading: Query<(), Or<(With<FadeIn>, With<FadeOut>)>>,
 ) {
     let Some(path) = options.screenshot.clone() else { return };
     state.frames += 1;
     let now = std::time::Instant::now();
     let first = *state.first_frame.get_or_insert(now);
-    if state.requested || state.frames < options.frames.unwrap_or(60) {
+    // After the requested frames, and once structural fades have settled (at most 5 s more), so
+    // the picture shows a reproducible state.
+    let settling = !fading.is_empty() && now.duration_since(first).as_secs_f64() < 5.0;
+    if state.requested || state.frames < options.frames.unwrap_or(60) || settling {
         return;
     }
     state.requested = true;

@@ -322,8 +322,8 @@ impl ViewBuffers {
         }
         let w = &net.synapses.weight;
         for ((out, &s), &scale) in self.weights.iter_mut().zip(&self.drawn).zip(&self.weight_scale) {
-            out[0] = (w[s as usize].abs() * scale).min(1.0);
-            out[1] = 1.0;
+            // A slot beyond the network (structure changed, rebuild pending) is hidden.
+            *out = w.get(s as usize).map_or([0.0, 0.0], |w| [(w.abs() * scale).min(1.0), 1.0]);
         }
         // Attention edges: brightness is the edge's strength (the edge list only changes with
         // structural events, which rebuild these arrays first).
@@ -532,7 +532,12 @@ fn rebuild_view(
     mut commands: Commands,
     ghosts: Query<(Entity, &Pre, &Post, &EdgeKind), With<FadeOut>>,
 ) {
-    if handles.built_version == sim.structure_version && handles.built_max_synapses == settings.max_synapses {
+    let same_shape =
+        cpu.neuron_statics.len() == sim.network.num_neurons() && cpu.total_synapses == sim.network.num_synapses();
+    if handles.built_version == sim.structure_version
+        && handles.built_max_synapses == settings.max_synapses
+        && same_shape
+    {
         return;
     }
     cpu.rebuild(&sim.network, settings.max_synapses);
