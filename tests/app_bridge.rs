@@ -209,3 +209,19 @@ fn pruned_synapses_fade_out_and_formed_ones_fade_in_with_the_id_map_in_step() {
     assert_eq!(world.query_filtered::<&Synapse, With<FadeIn>>().iter(world).count(), 0);
     assert_eq!(world.query::<&Synapse>().iter(world).count(), live.len());
 }
+
+/// The panels, the picking and the view only read the network; every change goes through a
+/// `SimRequest` that `apply_requests` validates.
+#[test]
+fn the_ui_never_mutates_the_network_directly() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/app");
+    let mut files: Vec<_> = std::fs::read_dir(root.join("ui")).unwrap().map(|e| e.unwrap().path()).collect();
+    files.extend(["picking.rs", "view.rs", "camera.rs"].map(|f| root.join(f)));
+    assert!(files.len() >= 7);
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for banned in ["ResMut<Sim>", "&mut Sim", "network.step(", "network_mut"] {
+            assert!(!text.contains(banned), "{} contains `{banned}`", f.display());
+        }
+    }
+}

@@ -122,8 +122,10 @@ fn scripted_capture(
         warn!("no single 3D camera and window: the screenshot's neuron layout is not written");
     }
     let exit_after = exit.is_some();
+    let (frames, launched) = (state.frames, options.launched);
     commands.spawn(Screenshot::primary_window()).observe(save_to_disk(path)).observe(
         move |_: On<ScreenshotCaptured>, mut exit: MessageWriter<AppExit>| {
+            eprintln!("frame {frames} captured {:.0} ms after launch", launched.elapsed().as_secs_f64() * 1000.0);
             if exit_after {
                 exit.write(AppExit::Success);
             }

@@ -20,7 +20,7 @@ use bevy::winit::{UpdateMode, WinitSettings};
 
 /// How the app is started: which scene, and (for tests and documentation) whether to take a
 /// screenshot and exit after a number of frames.
-#[derive(Resource, Clone, Debug, Default)]
+#[derive(Resource, Clone, Debug)]
 pub struct AppOptions {
     /// Scene file to open (`scenes/default.ron` when `None`).
     pub scene: Option<PathBuf>,
@@ -42,6 +42,8 @@ pub struct AppOptions {
     pub select: Option<u32>,
     /// Most synapses drawn (the rest are sampled out).
     pub max_synapses: Option<usize>,
+    /// When the process started handling the command (for the time-to-first-frame figure).
+    pub launched: std::time::Instant,
 }
 
 /// Every plugin of the app, in dependency order.

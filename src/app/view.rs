@@ -421,7 +421,8 @@ fn apply_view_options(options: Option<Res<super::AppOptions>>, mut settings: Res
     }
 }
 
-fn bytes<T: bytemuck::Pod>(v: &[T]) -> Vec<u8> {
+/// The bytes of a GPU buffer (at least 16: wgpu refuses empty storage buffers).
+pub fn bytes<T: bytemuck::Pod>(v: &[T]) -> Vec<u8> {
     let b: &[u8] = bytemuck::cast_slice(v);
     if b.is_empty() { vec![0u8; 16] } else { b.to_vec() }
 }

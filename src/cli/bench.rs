@@ -10,8 +10,9 @@ use clap::Args;
 /// `neuroplast bench` options.
 #[derive(Args)]
 pub struct BenchArgs {
-    /// `growth`: the structural-change benchmark instead of the suite.
-    #[arg(value_parser = ["growth"])]
+    /// `growth`: the structural-change benchmark; `frame`: the app's per-frame CPU work and its
+    /// time to first frame; neither: the engine suite.
+    #[arg(value_parser = ["growth", "frame"])]
     pub which: Option<String>,
     /// Also run CUBA at 400,000 neurons / 32 M synapses (needs ~2 GB and minutes).
     #[arg(long)]
@@ -49,6 +50,9 @@ pub fn bench(args: BenchArgs) -> Result<()> {
             .map_err(anyhow::Error::msg)?
             * 1e-3;
         return bench_growth(secs, args.growth_neurons, args.threads);
+    }
+    if args.which.as_deref() == Some("frame") {
+        return super::bench_frame::bench_frame();
     }
     let mut cases = vec![
         Case { name: "CUBA 4k, 1 thread", scene: "cuba.ron", scale: 1.0, threads: Some(1), duration: None },
@@ -114,11 +118,12 @@ pub fn bench(args: BenchArgs) -> Result<()> {
     Ok(())
 }
 
-/// The growth benchmark's network: CUBA (80 % E, 20 % I, 100 synapses per neuron) with GraNet
-/// pruning and regrowth on E→E and attention edges over E, both every 100 ms of biological time.
-fn growth_scene(neurons: u32, duration_s: f64) -> String {
+/// The growth benchmark's network: CUBA (80 % E, 20 % I, `per_neuron` synapses per neuron) with
+/// GraNet pruning and regrowth on E→E and attention edges over E, both every 100 ms of biological
+/// time.
+pub(super) fn growth_scene(neurons: u32, per_neuron: f64, duration_s: f64) -> String {
     let (ne, ni) = (neurons * 4 / 5, neurons - neurons * 4 / 5);
-    let p = 100.0 / neurons as f64;
+    let p = per_neuron / neurons as f64;
     let side = 10.0 * (neurons as f64).cbrt();
     format!(
         r#"Scene(
@@ -168,7 +173,7 @@ fn bench_growth(duration_s: f64, neurons: u32, threads: Option<usize>) -> Result
     let pool = builder.build().context("starting the thread pool")?;
     pool.install(|| -> Result<()> {
         let t0 = std::time::Instant::now();
-        let mut net = neuroplast::scene::Scene::parse(&growth_scene(neurons, duration_s), "bench growth")?.build(None)?;
+        let mut net = neuroplast::scene::Scene::parse(&growth_scene(neurons, 100.0, duration_s), "bench growth")?.build(None)?;
         let build_s = t0.elapsed().as_secs_f64();
         let steps_per_s = (1000.0 / net.dt_ms()).round() as u64;
         let seconds = duration_s.ceil().max(1.0) as u64;

@@ -1,6 +1,7 @@
 //! Subcommands of the `neuroplast` binary.
 
 pub mod bench;
+pub mod bench_frame;
 pub mod ctm;
 pub mod learn;
 pub mod open;

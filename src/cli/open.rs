@@ -63,6 +63,7 @@ pub fn open(args: OpenArgs) -> anyhow::Result<()> {
         paused: args.paused,
         select: args.select,
         max_synapses: args.max_synapses,
+        launched: std::time::Instant::now(),
     })
 }
 
