@@ -83,6 +83,9 @@ fn screenshot_key(
     toasts.write(Toast::info(format!("screenshot saved to {}", path.display())));
 }
 
+/// Entities in the middle of a structural fade.
+type Fading = Or<(With<FadeIn>, With<FadeOut>)>;
+
 #[allow(clippy::too_many_arguments)]
 fn scripted_capture(
     mut commands: Commands,
@@ -93,7 +96,7 @@ fn scripted_capture(
     cameras: Query<(&Camera, &GlobalTransform), With<OrbitCamera>>,
     window: Query<&Window, With<PrimaryWindow>>,
     exit: Option<Res<ExitAfterCapture>>,
-    fading: Query<(), Or<(With<FadeIn>, With<FadeOut>)>>,
+    fading: Query<(), Fading>,
 ) {
     let Some(path) = options.screenshot.clone() else { return };
     state.frames += 1;
