@@ -20,6 +20,9 @@ enum Command {
     Run(cli::run::RunArgs),
     /// Continue a simulation from a snapshot file.
     Resume(cli::run::ResumeArgs),
+    /// Render a scene offscreen to a video (mp4, webm, gif) or a PNG sequence, frame-locked to
+    /// simulation time.
+    Record(cli::record::RecordArgs),
     /// Run the benchmark suite and print a table.
     Bench(cli::bench::BenchArgs),
     /// Continual-learning experiments on the shipped data.
@@ -42,6 +45,7 @@ fn main() -> std::process::ExitCode {
         Some(Command::Run(args)) => cli::run::run(args),
         Some(Command::Resume(args)) => cli::run::resume(args),
         Some(Command::Bench(args)) => cli::bench::bench(args),
+        Some(Command::Record(args)) => cli::record::record(args),
         Some(Command::Learn(LearnTask::SplitDigits(args))) => cli::learn::learn(args),
         Some(Command::Ctm(cmd)) => cli::ctm::ctm(cmd),
         None => cli::open::open(cli.open),

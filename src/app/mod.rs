@@ -7,6 +7,7 @@ pub mod capture;
 pub mod history;
 pub mod palette;
 pub mod picking;
+pub mod record;
 pub mod sim;
 pub mod ui;
 pub mod view;

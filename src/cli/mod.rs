@@ -5,4 +5,5 @@ pub mod bench_frame;
 pub mod ctm;
 pub mod learn;
 pub mod open;
+pub mod record;
 pub mod run;

@@ -1,0 +1,377 @@
+//! `neuroplast record`: renders a scene offscreen (no window), frame-locked to simulation time, and
+//! streams the frames to an `ffmpeg` child (mp4, webm, gif) or writes a PNG sequence. Frame k shows
+//! the network after `warmup + k · bio_ms_per_frame` of biological time, and every clock the view
+//! uses advances by exactly 1/fps per frame, so the same scene and seed give the same video.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use bevy::asset::RenderAssetUsages;
+use bevy::camera::RenderTarget;
+use bevy::prelude::*;
+use bevy::render::RenderPlugin;
+use bevy::render::pipelined_rendering::PipelinedRenderingPlugin;
+use bevy::render::render_resource::{Extent3d, PollType, TextureDimension, TextureFormat, TextureUsages};
+use bevy::render::renderer::RenderDevice;
+use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
+use bevy::time::TimeUpdateStrategy;
+use bevy::window::ExitCondition;
+use bevy::winit::WinitPlugin;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::camera::OrbitCamera;
+use super::sim::{Sim, Transport};
+use super::{AppOptions, DEFAULT_SCENE};
+
+/// What to record and how.
+#[derive(Clone, Debug)]
+pub struct RecordOptions {
+    /// Scene file (`scenes/default.ron` when `None`).
+    pub scene: Option<PathBuf>,
+    /// Seed override.
+    pub seed: Option<u64>,
+    /// Video length in seconds.
+    pub seconds: f64,
+    /// Frames per second of the video.
+    pub fps: u32,
+    /// Frame size in pixels.
+    pub size: (u32, u32),
+    /// Biological time simulated between two frames (ms).
+    pub bio_ms_per_frame: f64,
+    /// Biological time simulated before the first frame (ms).
+    pub warmup_ms: f64,
+    /// Output: `.mp4`, `.webm`, `.gif`, or a folder (or `.png` pattern) for a PNG sequence.
+    pub out: PathBuf,
+    /// Draw the scene name, the biological-time clock and the scene's description.
+    pub overlay: bool,
+    /// Most synapses drawn.
+    pub max_synapses: Option<usize>,
+}
+
+/// Where frames go.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Sink {
+    /// An ffmpeg encoder writing this file with these codec arguments.
+    Ffmpeg {
+        /// The video file.
+        path: PathBuf,
+        /// Arguments after the raw-video input.
+        codec: Vec<String>,
+    },
+    /// `frame_00000.png`, … in this folder.
+    Pngs(PathBuf),
+}
+
+impl Sink {
+    /// The sink for an output path, by its extension: mp4 (H.264, yuv420p), webm (VP9), gif
+    /// (palette generated from the whole clip), anything else a folder of PNGs.
+    pub fn for_path(out: &Path) -> Self {
+        let ext = out.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        match ext.as_deref() {
+            Some("mp4") => Sink::Ffmpeg {
+                path: out.into(),
+                codec: args(&["-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "18", "-movflags", "+faststart"]),
+            },
+            Some("webm") => Sink::Ffmpeg {
+                path: out.into(),
+                codec: args(&["-c:v", "libvpx-vp9", "-pix_fmt", "yuv420p", "-b:v", "0", "-crf", "32", "-row-mt", "1"]),
+            },
+            Some("gif") => Sink::Ffmpeg {
+                path: out.into(),
+                codec: args(&[
+                    "-filter_complex",
+                    "split[a][b];[a]palettegen=stats_mode=diff[p];[b][p]paletteuse=dither=bayer:bayer_scale=4",
+                ]),
+            },
+            Some("png") => Sink::Pngs(out.with_extension("")),
+            _ => Sink::Pngs(out.into()),
+        }
+    }
+}
+
+/// Checks the options before anything is built; each message names the option.
+pub fn validate(o: &RecordOptions) -> Result<u32> {
+    if !(o.seconds.is_finite() && o.seconds > 0.0 && o.seconds <= 3600.0) {
+        bail!("--seconds must be in (0, 3600], got {}", o.seconds);
+    }
+    if !(1..=240).contains(&o.fps) {
+        bail!("--fps must be between 1 and 240, got {}", o.fps);
+    }
+    if !(o.bio_ms_per_frame.is_finite() && o.bio_ms_per_frame >= 0.0) {
+        bail!("--bio-ms-per-frame must be a finite number >= 0, got {}", o.bio_ms_per_frame);
+    }
+    if !(o.warmup_ms.is_finite() && o.warmup_ms >= 0.0) {
+        bail!("--warmup-ms must be a finite number >= 0, got {}", o.warmup_ms);
+    }
+    let (w, h) = o.size;
+    if matches!(Sink::for_path(&o.out), Sink::Ffmpeg { .. }) && (w % 2 == 1 || h % 2 == 1) {
+        bail!("--size {w}x{h}: video encoders need an even width and height");
+    }
+    Ok((o.seconds * o.fps as f64).round().max(1.0) as u32)
+}
+
+/// Whether an `ffmpeg` executable runs.
+pub fn ffmpeg_available() -> bool {
+    Command::new("ffmpeg")
+        .arg("-version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The render target of the recording.
+#[derive(Resource, Clone)]
+struct RecordTarget(Handle<Image>);
+
+/// The overlay's clock text.
+#[derive(Component)]
+struct Clock;
+
+/// Records the video; prints where it went.
+pub fn record(o: RecordOptions) -> Result<()> {
+    let frames = validate(&o)?;
+    let scene_path = o.scene.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_SCENE));
+    let mut sim = Sim::load(&scene_path, o.seed).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut sink = Sink::for_path(&o.out);
+    if matches!(sink, Sink::Ffmpeg { .. }) && !ffmpeg_available() {
+        let dir = o.out.with_extension("frames");
+        eprintln!(
+            "ffmpeg was not found (install it: apt-get install ffmpeg); writing a PNG sequence to {} instead",
+            dir.display()
+        );
+        sink = Sink::Pngs(dir);
+    }
+    if o.warmup_ms > 0.0 {
+        sim.advance_ms(o.warmup_ms, None);
+    }
+    let (w, h) = o.size;
+    let mut app = App::new();
+    app.add_plugins(
+        DefaultPlugins
+            .set(WindowPlugin { primary_window: None, exit_condition: ExitCondition::DontExit, ..default() })
+            // Every pipeline ready for the first frame: frame k never depends on compile timing.
+            .set(RenderPlugin { synchronous_pipeline_compilation: true, ..default() })
+            .set(bevy::log::LogPlugin { filter: "warn,wgpu=error,naga=error".into(), ..default() })
+            .disable::<WinitPlugin>()
+            .disable::<PipelinedRenderingPlugin>(),
+    )
+    .insert_resource(ClearColor(Color::srgb(0.02, 0.02, 0.035)))
+    .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_secs_f64(1.0 / o.fps as f64)))
+    .insert_resource(AppOptions {
+        scene: Some(scene_path.clone()),
+        seed: o.seed,
+        size: Some(o.size),
+        screenshot: None,
+        frames: None,
+        warmup_ms: None,
+        hide_ui: true,
+        paused: true,
+        select: None,
+        max_synapses: o.max_synapses,
+        launched: std::time::Instant::now(),
+    })
+    .insert_resource(sim)
+    .add_plugins((super::sim::SimPlugin, super::view::NetworkViewPlugin, super::camera::CameraPlugin));
+    let mut image = Image::new_uninit(
+        Extent3d { width: w, height: h, depth_or_array_layers: 1 },
+        TextureDimension::D2,
+        TextureFormat::Rgba8UnormSrgb,
+        RenderAssetUsages::RENDER_WORLD,
+    );
+    image.texture_descriptor.usage |= TextureUsages::RENDER_ATTACHMENT | TextureUsages::COPY_SRC;
+    let target = app.world_mut().resource_mut::<Assets<Image>>().add(image);
+    app.insert_resource(RecordTarget(target.clone()))
+        .add_systems(PostStartup, aim_camera)
+        .add_systems(Update, update_clock);
+    if o.overlay {
+        app.add_systems(PostStartup, spawn_overlay.after(aim_camera));
+    }
+    app.world_mut().resource_mut::<Transport>().paused = true;
+    app.finish();
+    app.cleanup();
+
+    let writer = Writer::start(&sink, w, h, o.fps)?;
+    let (tx, rx) = mpsc::channel::<(u32, Vec<u8>)>();
+    let bar = ProgressBar::new(frames as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} frames, {per_sec}, eta {eta}").expect("valid template"),
+    );
+    let mut writer = writer;
+    let mut got = Collected { next: 0, bar };
+    for k in 0..frames {
+        if k > 0 && o.bio_ms_per_frame > 0.0 {
+            app.world_mut().resource_mut::<Sim>().advance_ms(o.bio_ms_per_frame, None);
+        }
+        let tx = tx.clone();
+        app.world_mut().spawn(Screenshot::image(target.clone())).observe(move |ev: On<ScreenshotCaptured>| {
+            let _ = tx.send((k, rgba_bytes(&ev.image)));
+        });
+        pump(&mut app);
+        got.take(&rx, &mut writer, false)?;
+    }
+    // The last captures arrive an update or two later.
+    for _ in 0..20 {
+        if got.next == frames {
+            break;
+        }
+        pump(&mut app);
+        got.take(&rx, &mut writer, true)?;
+    }
+    let (received, bar) = (got.next, got.bar);
+    bar.finish_and_clear();
+    if received != frames {
+        bail!("only {received} of {frames} frames came back from the renderer");
+    }
+    let written = writer.finish()?;
+    let bio = app.world().resource::<Sim>().network.time_ms();
+    eprintln!("recorded {frames} frames ({}x{h} at {} fps, up to t = {bio:.1} ms) to {}", w, o.fps, written.display());
+    Ok(())
+}
+
+/// Frames received so far, in order.
+struct Collected {
+    next: u32,
+    bar: ProgressBar,
+}
+
+impl Collected {
+    /// Writes the frames that have arrived (waiting briefly for one when `wait`).
+    fn take(&mut self, rx: &mpsc::Receiver<(u32, Vec<u8>)>, writer: &mut Writer, wait: bool) -> Result<()> {
+        loop {
+            let next = if wait { rx.recv_timeout(Duration::from_millis(20)).ok() } else { rx.try_recv().ok() };
+            let Some((k, rgba)) = next else { return Ok(()) };
+            if k != self.next {
+                bail!("frame {k} arrived while frame {} was expected", self.next);
+            }
+            writer.frame(k, &rgba)?;
+            self.next += 1;
+            self.bar.set_position(self.next as u64);
+        }
+    }
+}
+
+/// One update, then wait until the GPU has finished it.
+fn pump(app: &mut App) {
+    app.update();
+    let device = app.world().resource::<RenderDevice>();
+    let _ = device.wgpu_device().poll(PollType::Wait { submission_index: None, timeout: None });
+}
+
+/// The RGBA bytes of a captured image (BGRA targets are swizzled).
+fn rgba_bytes(image: &Image) -> Vec<u8> {
+    let mut data = image.data.clone().unwrap_or_default();
+    if matches!(image.texture_descriptor.format, TextureFormat::Bgra8Unorm | TextureFormat::Bgra8UnormSrgb) {
+        for px in data.chunks_exact_mut(4) {
+            px.swap(0, 2);
+        }
+    }
+    data
+}
+
+fn aim_camera(mut commands: Commands, target: Res<RecordTarget>, cams: Query<Entity, With<OrbitCamera>>) {
+    for e in &cams {
+        commands.entity(e).insert(RenderTarget::Image(target.0.clone().into()));
+    }
+}
+
+fn spawn_overlay(mut commands: Commands, sim: Res<Sim>, cams: Query<Entity, With<OrbitCamera>>) {
+    let Ok(cam) = cams.single() else { return };
+    let font = |size: f32| TextFont { font_size: FontSize::Px(size), ..default() };
+    commands
+        .spawn((
+            Node {
+                position_type: PositionType::Absolute,
+                left: Val::Px(16.0),
+                top: Val::Px(12.0),
+                max_width: Val::Percent(70.0),
+                flex_direction: FlexDirection::Column,
+                row_gap: Val::Px(4.0),
+                ..default()
+            },
+            UiTargetCamera(cam),
+        ))
+        .with_children(|p| {
+            p.spawn((Text::new(sim.name()), font(22.0), TextColor(Color::srgb(0.92, 0.92, 0.95))));
+            p.spawn((Text::new(""), font(18.0), TextColor(Color::srgb(1.0, 0.75, 0.45)), Clock));
+            let caption = sim.scene.file.description.trim();
+            if !caption.is_empty() {
+                p.spawn((Text::new(caption.to_string()), font(15.0), TextColor(Color::srgb(0.7, 0.7, 0.75))));
+            }
+        });
+}
+
+fn update_clock(sim: Res<Sim>, mut clocks: Query<&mut Text, With<Clock>>) {
+    for mut t in &mut clocks {
+        let s = format!("t = {:.1} ms", sim.network.time_ms());
+        if t.0 != s {
+            t.0 = s;
+        }
+    }
+}
+
+/// Writes frames to ffmpeg's stdin or to PNG files.
+enum Writer {
+    Ffmpeg { child: Child, stdin: Option<ChildStdin>, path: PathBuf },
+    Pngs { dir: PathBuf, w: u32, h: u32 },
+}
+
+impl Writer {
+    fn start(sink: &Sink, w: u32, h: u32, fps: u32) -> Result<Self> {
+        match sink {
+            Sink::Ffmpeg { path, codec } => {
+                let mut child = Command::new("ffmpeg")
+                    .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgba"])
+                    .args(["-s", &format!("{w}x{h}"), "-r", &fps.to_string(), "-i", "-"])
+                    .args(codec)
+                    .arg(path)
+                    .stdin(Stdio::piped())
+                    .spawn()
+                    .context("starting ffmpeg")?;
+                let stdin = child.stdin.take();
+                Ok(Writer::Ffmpeg { child, stdin, path: path.clone() })
+            }
+            Sink::Pngs(dir) => {
+                std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+                Ok(Writer::Pngs { dir: dir.clone(), w, h })
+            }
+        }
+    }
+
+    fn frame(&mut self, k: u32, rgba: &[u8]) -> Result<()> {
+        match self {
+            Writer::Ffmpeg { stdin, .. } => {
+                let pipe = stdin.as_mut().context("ffmpeg's input is closed")?;
+                pipe.write_all(rgba).context("ffmpeg stopped reading frames (see its message above)")
+            }
+            Writer::Pngs { dir, w, h } => {
+                let path = dir.join(format!("frame_{k:05}.png"));
+                let file = std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+                let mut enc = png::Encoder::new(std::io::BufWriter::new(file), *w, *h);
+                enc.set_color(png::ColorType::Rgba);
+                enc.set_depth(png::BitDepth::Eight);
+                enc.write_header()?.write_image_data(rgba)?;
+                Ok(())
+            }
+        }
+    }
+
+    fn finish(self) -> Result<PathBuf> {
+        match self {
+            Writer::Ffmpeg { mut child, stdin, path } => {
+                drop(stdin);
+                let status = child.wait().context("waiting for ffmpeg")?;
+                if !status.success() {
+                    bail!("ffmpeg failed ({status}) writing {}", path.display());
+                }
+                Ok(path)
+            }
+            Writer::Pngs { dir, .. } => Ok(dir),
+        }
+    }
+}
