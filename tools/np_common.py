@@ -25,6 +25,24 @@ def ensure_brian2():
     os.execv(py, [py, *sys.argv])
 
 
+NEST_VENV = os.path.expanduser(os.environ.get("NEUROPLAST_NEST_VENV", "~/.cache/neuroplast/venv-nest"))
+# NEST 3.10.0 is the version ALGORITHMS.md's MSP reference numbers come from (Python 3.11).
+NEST_REQS = ["nest-simulator==3.10.0", "numpy<2.3"]
+
+
+def ensure_nest():
+    """Re-executes the calling script inside a virtualenv that has NEST, creating it on first use
+    (installed at low priority: the machine is shared)."""
+    py = os.path.join(NEST_VENV, "bin", "python")
+    if os.path.realpath(sys.prefix) == os.path.realpath(NEST_VENV):
+        return
+    if not os.path.exists(py):
+        print(f"creating {NEST_VENV} with {' '.join(NEST_REQS)} (first use only)", file=sys.stderr)
+        subprocess.check_call(["nice", "-n", "10", sys.executable, "-m", "venv", NEST_VENV])
+        subprocess.check_call(["nice", "-n", "10", py, "-m", "pip", "install", "-q", *NEST_REQS])
+    os.execv(py, [py, *sys.argv])
+
+
 def neuroplast_binary():
     """Path of a release neuroplast binary, building the engine-only CLI if needed."""
     if os.environ.get("NEUROPLAST_BIN"):
