@@ -195,3 +195,38 @@ fn a_pruned_synapse_disappears() {
     assert!(on > background + 20.0, "the synapse is drawn before pruning: {on:.1} vs background {background:.1}");
     assert!(off < background + 3.0, "the pruned synapse is gone: {off:.1} vs background {background:.1}");
 }
+
+/// `--record`: the window (panels included) is recorded from the first frame until the app exits.
+#[test]
+fn the_window_is_recorded_until_the_app_exits() {
+    let dir = std::env::temp_dir().join(format!("neuroplast-render-{}-live", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("two.ron"), SCENE).unwrap();
+    let (video, png) = (dir.join("live.mp4"), dir.join("end.png"));
+    let display = Display::open();
+    let out = Command::new(env!("CARGO_BIN_EXE_neuroplast"))
+        .arg(dir.join("two.ron"))
+        .arg("--record")
+        .arg(&video)
+        .arg("--screenshot")
+        .arg(&png)
+        .args(["--frames", "12", "--size", "640x360"])
+        .env("DISPLAY", &display.name)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "app failed: {}", String::from_utf8_lossy(&out.stderr));
+    let probe = Command::new("ffprobe")
+        .args(["-v", "error", "-count_frames", "-show_entries", "stream=codec_name,width,height,nb_read_frames"])
+        .args(["-of", "default=noprint_wrappers=1"])
+        .arg(&video)
+        .output()
+        .expect("ffprobe is needed for the recording tests (apt-get install ffmpeg)");
+    let probe = String::from_utf8_lossy(&probe.stdout).to_string();
+    for want in ["codec_name=h264", "width=640", "height=360"] {
+        assert!(probe.lines().any(|l| l == want), "want {want}, got\n{probe}");
+    }
+    // One video frame per rendered frame, except the one the scripted screenshot took.
+    let frames: u32 = probe.lines().find_map(|l| l.strip_prefix("nb_read_frames=")).unwrap().parse().unwrap();
+    assert!((10..=14).contains(&frames), "{frames} frames recorded over 12 rendered");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

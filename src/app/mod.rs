@@ -8,6 +8,7 @@ pub mod history;
 pub mod palette;
 pub mod picking;
 pub mod record;
+pub mod recorder;
 pub mod sim;
 pub mod ui;
 pub mod view;
@@ -43,6 +44,8 @@ pub struct AppOptions {
     pub select: Option<u32>,
     /// Most synapses drawn (the rest are sampled out).
     pub max_synapses: Option<usize>,
+    /// Record the window from the first frame until the app exits (mp4, webm, gif or a folder).
+    pub record: Option<PathBuf>,
     /// When the process started handling the command (for the time-to-first-frame figure).
     pub launched: std::time::Instant,
 }
@@ -59,6 +62,7 @@ impl PluginGroup for NeuroplastPlugins {
             .add(picking::PickingPlugin)
             .add(ui::UiPlugin)
             .add(capture::CapturePlugin)
+            .add(recorder::RecorderPlugin)
     }
 }
 

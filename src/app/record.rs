@@ -174,6 +174,7 @@ pub fn record(o: RecordOptions) -> Result<()> {
         paused: true,
         select: None,
         max_synapses: o.max_synapses,
+        record: None,
         launched: std::time::Instant::now(),
     })
     .insert_resource(sim)
@@ -264,7 +265,7 @@ fn pump(app: &mut App) {
 }
 
 /// The RGBA bytes of a captured image (BGRA targets are swizzled).
-fn rgba_bytes(image: &Image) -> Vec<u8> {
+pub(crate) fn rgba_bytes(image: &Image) -> Vec<u8> {
     let mut data = image.data.clone().unwrap_or_default();
     if matches!(image.texture_descriptor.format, TextureFormat::Bgra8Unorm | TextureFormat::Bgra8UnormSrgb) {
         for px in data.chunks_exact_mut(4) {
@@ -316,13 +317,14 @@ fn update_clock(sim: Res<Sim>, mut clocks: Query<&mut Text, With<Clock>>) {
 }
 
 /// Writes frames to ffmpeg's stdin or to PNG files.
-enum Writer {
+pub(crate) enum Writer {
     Ffmpeg { child: Child, stdin: Option<ChildStdin>, path: PathBuf },
     Pngs { dir: PathBuf, w: u32, h: u32 },
 }
 
 impl Writer {
-    fn start(sink: &Sink, w: u32, h: u32, fps: u32) -> Result<Self> {
+    /// Starts writing `w`×`h` RGBA frames at `fps`.
+    pub(crate) fn start(sink: &Sink, w: u32, h: u32, fps: u32) -> Result<Self> {
         match sink {
             Sink::Ffmpeg { path, codec } => {
                 let mut child = Command::new("ffmpeg")
@@ -343,7 +345,8 @@ impl Writer {
         }
     }
 
-    fn frame(&mut self, k: u32, rgba: &[u8]) -> Result<()> {
+    /// Writes frame `k`.
+    pub(crate) fn frame(&mut self, k: u32, rgba: &[u8]) -> Result<()> {
         match self {
             Writer::Ffmpeg { stdin, .. } => {
                 let pipe = stdin.as_mut().context("ffmpeg's input is closed")?;
@@ -361,7 +364,8 @@ impl Writer {
         }
     }
 
-    fn finish(self) -> Result<PathBuf> {
+    /// Closes the output; returns the file or folder written.
+    pub(crate) fn finish(self) -> Result<PathBuf> {
         match self {
             Writer::Ffmpeg { mut child, stdin, path } => {
                 drop(stdin);

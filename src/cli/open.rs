@@ -36,6 +36,10 @@ pub struct OpenArgs {
     /// Most synapses drawn; beyond it an evenly spaced sample is drawn.
     #[arg(long)]
     pub max_synapses: Option<usize>,
+    /// Record the window from the first frame until the app exits (.mp4, .webm, .gif or a folder
+    /// of PNGs); F9 records on demand.
+    #[arg(long)]
+    pub record: Option<PathBuf>,
 }
 
 /// Parses `WIDTHxHEIGHT`.
@@ -63,6 +67,7 @@ pub fn open(args: OpenArgs) -> anyhow::Result<()> {
         paused: args.paused,
         select: args.select,
         max_synapses: args.max_synapses,
+        record: args.record,
         launched: std::time::Instant::now(),
     })
 }

@@ -170,6 +170,8 @@ pub struct UiSettings<'w> {
     pub view: ResMut<'w, super::view::ViewSettings>,
     /// Shift+click stimulus.
     pub stimulus: ResMut<'w, super::picking::StimulusSettings>,
+    /// The F9 recording (whether it includes the panels).
+    pub recording: ResMut<'w, super::recorder::LiveRecording>,
     /// UI state.
     pub state: ResMut<'w, UiState>,
 }
@@ -276,6 +278,7 @@ fn help(ui: &mut egui::Ui) {
             ("R", "reset the scene (same seed)"),
             ("F", "focus the camera on the picked neuron"),
             ("F12", "screenshot (PNG, biological time in the name)"),
+            ("F9", "start / stop recording a video of the window"),
             ("Tab", "hide / show the panels"),
             ("? or F1", "this help"),
             ("left drag", "orbit"),

@@ -96,6 +96,11 @@ pub fn left_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, o
             format!("showing {} of {} synapses (evenly sampled)", b.drawn.len(), b.total_synapses),
         );
     }
+    ui.horizontal(|ui| {
+        let rec = &mut settings.recording;
+        ui.add_enabled(!rec.is_active(), egui::Checkbox::new(&mut rec.include_panels, "record the panels too"));
+        ui.label(if rec.is_active() { "(F9 stops)" } else { "(F9 records)" });
+    });
 
     ui.separator();
     ui.heading("Stimulate");
