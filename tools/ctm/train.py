@@ -131,6 +131,9 @@ def main():
     ap.add_argument("--out", required=True, help="run folder (checkpoint, log)")
     ap.add_argument("--export", default=None, help="folder for weights/config/golden (default: --out)")
     ap.add_argument("--resume", default=None)
+    ap.add_argument("--init-from", default=None,
+                    help="start from another checkpoint's weights (fresh optimiser and schedule); a positional "
+                         "embedding of another canvas is mapped by clamping token coordinates")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--steps", type=int, default=20000, help="planned steps (sets the cosine schedule)")
     ap.add_argument("--minutes", type=float, default=1e9, help="stop after this wall time")
@@ -174,6 +177,15 @@ def main():
         rng.bit_generator.state = ck["np_rng"]
         torch.set_rng_state(ck["torch_rng"])
         print(f"resumed from {args.resume} at step {step}", file=sys.stderr)
+    if args.init_from and not ck:
+        src = torch.load(args.init_from, weights_only=False)["model"]
+        pe = src["pos_emb"]
+        g_src, g_dst = int(round(pe.shape[0] ** 0.5)), int(round(model.pos_emb.shape[0] ** 0.5))
+        if g_src != g_dst:
+            idx = [min(r, g_src - 1) * g_src + min(c, g_src - 1) for r in range(g_dst) for c in range(g_dst)]
+            src["pos_emb"] = pe[idx].clone()
+        model.load_state_dict(src)
+        print(f"initialised from {args.init_from} (tokens {g_src}² -> {g_dst}²)", file=sys.stderr)
     nparams = sum(p.numel() for p in model.parameters())
     print(f"CTM {nparams} parameters, config {json.dumps(cfg)}", file=sys.stderr)
 
