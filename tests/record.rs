@@ -52,6 +52,20 @@ fn frame_hashes(video: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Mean luminance of a PNG and how many pixels are brighter than 100.
+fn image_stats(path: &Path) -> (f64, usize) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let ch = info.color_type.samples();
+    let lum: Vec<f64> = buf[..info.buffer_size()]
+        .chunks(ch)
+        .map(|p| 0.2126 * p[0] as f64 + 0.7152 * p[1] as f64 + 0.0722 * p[2] as f64)
+        .collect();
+    (lum.iter().sum::<f64>() / lum.len() as f64, lum.iter().filter(|&&l| l > 100.0).count())
+}
+
 #[test]
 fn a_two_second_clip_has_the_right_codec_frames_and_size_and_is_reproducible() {
     let d = dir("mp4");
@@ -78,6 +92,14 @@ fn a_two_second_clip_has_the_right_codec_frames_and_size_and_is_reproducible() {
         assert!(probe.lines().any(|l| l == want), "ffprobe: want {want}, got\n{probe}");
     }
     let (a, b) = (frame_hashes(&d.join("a.mp4")), frame_hashes(&d.join("b.mp4")));
+    // The first frame shows the network on the dark background (not a blank or white target).
+    let first = d.join("first.png");
+    tool(
+        "ffmpeg",
+        &["-v", "error", "-y", "-i", d.join("a.mp4").to_str().unwrap(), "-vframes", "1", first.to_str().unwrap()],
+    );
+    let (mean, bright) = image_stats(&first);
+    assert!(mean < 60.0 && bright > 100, "first frame: mean luminance {mean:.1}, {bright} bright pixels");
     assert_eq!(a.len(), 20);
     // Alive: without the overlay, only the network changes between frames.
     let changed = a.windows(2).filter(|w| w[0] != w[1]).count();

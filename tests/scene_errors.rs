@@ -130,3 +130,48 @@ fn every_shipped_scene_builds() {
         }
     }
 }
+
+/// GOOD with a camera path; `keys` replaces the keyframe list.
+fn with_camera(keys: &str) -> String {
+    GOOD.replace("\n)", &format!("\n    camera: (keyframes: [\n{keys}\n    ]),\n)"))
+}
+
+#[test]
+fn camera_path_keys_are_checked_with_their_field() {
+    let ok = with_camera(
+        "        (at: \"0 ms\", yaw: 0.0, pitch: 10.0),\n        (at: \"100 ms\", yaw: 90.0, zoom: 0.5, focus: 3),",
+    );
+    Scene::parse(&ok, "cam.ron").unwrap().build(None).unwrap();
+    let cases = [
+        (
+            "        (at: \"0 ms\"),\n        (at: \"100 ms\", focus: 15),",
+            13,
+            "camera.keyframes[1].focus",
+            "no neuron 15",
+        ),
+        ("        (at: \"50 ms\"),\n        (at: \"20 ms\"),", 13, "camera.keyframes[1].at", "after the previous"),
+        ("        (at: \"0 ms\", pitch: 120.0),", 12, "camera.keyframes[0].pitch", "-85 and 85"),
+        ("        (at: \"0 ms\", zoom: 0.0),", 12, "camera.keyframes[0].zoom", "(0, 100]"),
+    ];
+    for (keys, line, field, msg) in cases {
+        let e = error_of(&with_camera(keys));
+        assert_eq!((e.line, e.field.as_str()), (line, field), "{e}");
+        assert!(e.message.contains(msg), "{e}");
+    }
+}
+
+#[test]
+fn camera_path_eases_between_keys_and_holds_outside_them() {
+    let text = with_camera("        (at: \"100 ms\", yaw: 0.0),\n        (at: \"300 ms\", yaw: 90.0),");
+    let scene = Scene::parse(&text, "cam.ron").unwrap();
+    let path = scene.file.camera.as_ref().unwrap();
+    let yaw = |t: f64| {
+        let (a, b, s) = path.around(t).unwrap();
+        a.yaw + (b.yaw - a.yaw) * s
+    };
+    assert_eq!(yaw(0.0), 0.0);
+    assert_eq!(yaw(500.0), 90.0);
+    // Smoothstep: halfway in time is halfway in angle, a quarter of the way is 15.6 %.
+    assert!((yaw(200.0) - 45.0).abs() < 1e-9);
+    assert!((yaw(150.0) - 90.0 * 0.15625).abs() < 1e-9);
+}

@@ -24,6 +24,8 @@ pub struct OrbitCamera {
     /// Whether the distance follows the viewport's shape so the whole network stays in view
     /// (until the user orbits, pans, zooms or focuses).
     pub auto_fit: bool,
+    /// Whether the camera flies the scene's camera path (until the user takes over).
+    pub follow_path: bool,
 }
 
 impl OrbitCamera {
@@ -37,7 +39,16 @@ impl OrbitCamera {
     /// An orbit that shows the whole network (its bounding sphere) from a pleasant angle.
     pub fn framing(sim: &Sim) -> Self {
         let (center, extent) = bounds(sim);
-        Self { target: center, radius: (extent * 1.6).max(1.0), yaw: 0.5, pitch: 0.35, goal: None, auto_fit: true }
+        let follow_path = sim.scene.file.camera.as_ref().is_some_and(|c| !c.keyframes.is_empty());
+        Self {
+            target: center,
+            radius: (extent * 1.6).max(1.0),
+            yaw: 0.5,
+            pitch: 0.35,
+            goal: None,
+            auto_fit: true,
+            follow_path,
+        }
     }
 }
 
@@ -70,8 +81,10 @@ pub struct CameraPlugin;
 
 impl Plugin for CameraPlugin {
     fn build(&self, app: &mut App) {
-        app.add_systems(Startup, spawn_camera)
-            .add_systems(Update, (orbit_input, refit_on_new_network, keep_fit, apply_orbit).chain());
+        app.add_systems(Startup, spawn_camera).add_systems(
+            Update,
+            (orbit_input, refit_on_new_network, keep_fit, follow_camera_path, apply_orbit).chain(),
+        );
     }
 }
 
@@ -125,6 +138,7 @@ fn orbit_input(
                 cam.pitch = (cam.pitch + d.y * 0.006).clamp(-1.5, 1.5);
                 cam.goal = None;
                 cam.auto_fit = false;
+                cam.follow_path = false;
             }
             if (buttons.pressed(MouseButton::Right) || buttons.pressed(MouseButton::Middle)) && d != Vec2::ZERO {
                 let rot = Quat::from_euler(EulerRot::YXZ, cam.yaw, -cam.pitch, 0.0);
@@ -133,6 +147,7 @@ fn orbit_input(
                 cam.target += delta;
                 cam.goal = None;
                 cam.auto_fit = false;
+                cam.follow_path = false;
             }
             let lines = match scroll.unit {
                 MouseScrollUnit::Line => scroll.delta.y,
@@ -141,6 +156,7 @@ fn orbit_input(
             if lines != 0.0 {
                 cam.radius = (cam.radius * (1.0 - 0.12 * lines)).max(1e-3);
                 cam.auto_fit = false;
+                cam.follow_path = false;
             }
         }
         if !egui_keys
@@ -151,6 +167,7 @@ fn orbit_input(
             let (_, extent) = bounds(&sim);
             cam.goal = Some((Vec3::from_array(*p), (extent * 0.35).max(1.0)));
             cam.auto_fit = false;
+            cam.follow_path = false;
         }
     }
 }
@@ -158,12 +175,35 @@ fn orbit_input(
 /// Keeps an untouched camera's whole network in view as panels open, close or resize.
 fn keep_fit(sim: Res<Sim>, mut cams: Query<(&mut OrbitCamera, &Projection)>) {
     for (mut cam, proj) in &mut cams {
-        if let (true, Projection::Perspective(p)) = (cam.auto_fit, proj) {
+        if let (true, false, Projection::Perspective(p)) = (cam.auto_fit, cam.follow_path, proj) {
             let r = fit_distance(bounds(&sim).1, p.fov, p.aspect_ratio);
             if (cam.radius - r).abs() > r * 1e-3 {
                 cam.radius = r;
             }
         }
+    }
+}
+
+/// Flies the scene's camera path: keys on the biological-time axis, eased in between; zoom is
+/// relative to the distance that shows the whole network.
+fn follow_camera_path(sim: Res<Sim>, mut cams: Query<(&mut OrbitCamera, &Projection)>) {
+    let Some(path) = sim.scene.file.camera.as_ref() else { return };
+    let Some((a, b, s)) = path.around(sim.network.time_ms()) else { return };
+    let (center, extent) = bounds(&sim);
+    let look_at = |focus: Option<u32>| {
+        focus.and_then(|n| sim.network.neurons.position.get(n as usize)).map_or(center, |p| Vec3::from_array(*p))
+    };
+    let mix = |x: f64, y: f64| (x + (y - x) * s) as f32;
+    for (mut cam, proj) in &mut cams {
+        let Projection::Perspective(p) = proj else { continue };
+        if !cam.follow_path {
+            continue;
+        }
+        cam.yaw = mix(a.yaw, b.yaw).to_radians();
+        cam.pitch = mix(a.pitch, b.pitch).to_radians();
+        cam.radius = mix(a.zoom, b.zoom) * fit_distance(extent, p.fov, p.aspect_ratio);
+        cam.target = look_at(a.focus).lerp(look_at(b.focus), s as f32);
+        cam.goal = None;
     }
 }
 

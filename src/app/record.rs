@@ -205,6 +205,11 @@ pub fn record(o: RecordOptions) -> Result<()> {
     );
     let mut writer = writer;
     let mut got = Collected { next: 0, bar };
+    // Two updates before the first frame: the camera's switch to the image target and its
+    // projection's aspect take effect over the first updates (frame 0 was blank without them).
+    for _ in 0..2 {
+        pump(&mut app);
+    }
     for k in 0..frames {
         if k > 0 && o.bio_ms_per_frame > 0.0 {
             app.world_mut().resource_mut::<Sim>().advance_ms(o.bio_ms_per_frame, None);

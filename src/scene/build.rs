@@ -203,6 +203,9 @@ pub fn build_network(scene: &SceneFile, seed: Option<u64>) -> Result<Network> {
     if let Some(a) = &scene.attention_edges {
         net.attention = Some(attention(a, scene, &net, dt)?);
     }
+    if let Some(c) = &scene.camera {
+        check_camera(c, net.num_neurons())?;
+    }
 
     // Inputs.
     for (i, input) in scene.inputs.iter().enumerate() {
@@ -383,6 +386,39 @@ fn pruning(
 }
 
 /// Attention edges from their scene section.
+/// A camera path's keys: times increasing, angles and zoom in range, focus on an existing neuron.
+fn check_camera(c: &super::format::CameraPath, neurons: usize) -> Result<()> {
+    let mut last = f64::NEG_INFINITY;
+    for (i, k) in c.keyframes.iter().enumerate() {
+        let p = format!("camera.keyframes[{i}]");
+        let at = k.at.expect(Dim::Time).map_err(|m| Problem::at(format!("{p}.at"), m))?;
+        if !(at.is_finite() && at >= 0.0 && at > last) {
+            return Err(Problem::at(
+                format!("{p}.at"),
+                format!("must be a time >= 0 after the previous key's, got {at} ms"),
+            ));
+        }
+        last = at;
+        let checks = [
+            ("yaw", k.yaw.is_finite(), "must be a finite angle in degrees"),
+            ("pitch", k.pitch.is_finite() && k.pitch.abs() <= 85.0, "must be between -85 and 85 degrees"),
+            ("zoom", k.zoom.is_finite() && k.zoom > 0.0 && k.zoom <= 100.0, "must be in (0, 100]"),
+        ];
+        for (field, ok, msg) in checks {
+            if !ok {
+                return Err(Problem::at(format!("{p}.{field}"), msg.to_string()));
+            }
+        }
+        if let Some(n) = k.focus.filter(|&n| n as usize >= neurons) {
+            return Err(Problem::at(
+                format!("{p}.focus"),
+                format!("there is no neuron {n} (the network has {neurons})"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn attention(a: &super::format::AttentionSpec, scene: &SceneFile, net: &Network, dt: f64) -> Result<AttentionEdges> {
     let p = "attention_edges";
     let mut populations = Vec::new();

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::growth::msp::GrowthCurve;
 use crate::plasticity::{IntrinsicRule, PlasticityRule};
-use crate::sim::{NeuronModel, Quantity, Receptor};
+use crate::sim::{Dim, NeuronModel, Quantity, Receptor};
 
 /// The scene format version this build reads and writes.
 pub const SCENE_VERSION: u32 = 1;
@@ -45,6 +45,72 @@ pub struct SceneFile {
     /// Long-range attention edges between far-apart neurons that fire together.
     #[serde(default)]
     pub attention_edges: Option<AttentionSpec>,
+    /// A camera flight for demos and recordings (the app follows it until the user moves the
+    /// camera).
+    #[serde(default)]
+    pub camera: Option<CameraPath>,
+}
+
+/// Camera keyframes on the biological-time axis; between two keys the view eases from one to the
+/// next, before the first and after the last it holds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CameraPath {
+    /// The keys, in increasing time.
+    pub keyframes: Vec<CameraKey>,
+}
+
+/// One camera keyframe.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CameraKey {
+    /// Biological time of the key.
+    pub at: Quantity,
+    /// Rotation about the vertical axis (degrees).
+    #[serde(default = "default_yaw")]
+    pub yaw: f64,
+    /// Elevation (degrees, −85 to 85).
+    #[serde(default = "default_pitch")]
+    pub pitch: f64,
+    /// Distance as a multiple of the distance that shows the whole network (1 = all of it).
+    #[serde(default = "one")]
+    pub zoom: f64,
+    /// Neuron to look at (its index); the network's centre when absent.
+    #[serde(default)]
+    pub focus: Option<u32>,
+}
+
+impl CameraPath {
+    /// The two keys around biological time `t_ms` and the eased fraction (smoothstep) between
+    /// them; before the first key and after the last the fraction is 0 or 1 on that key. `None`
+    /// without keys.
+    pub fn around(&self, t_ms: f64) -> Option<(&CameraKey, &CameraKey, f64)> {
+        let time = |k: &CameraKey| k.at.expect(Dim::Time).unwrap_or(0.0);
+        let first = self.keyframes.first()?;
+        let next = self.keyframes.iter().position(|k| time(k) > t_ms);
+        Some(match next {
+            None => {
+                let last = self.keyframes.last().expect("not empty");
+                (last, last, 1.0)
+            }
+            Some(0) => (first, first, 0.0),
+            Some(j) => {
+                let (a, b) = (&self.keyframes[j - 1], &self.keyframes[j]);
+                let u = ((t_ms - time(a)) / (time(b) - time(a)).max(1e-12)).clamp(0.0, 1.0);
+                (a, b, u * u * (3.0 - 2.0 * u))
+            }
+        })
+    }
+}
+
+fn default_yaw() -> f64 {
+    28.6
+}
+fn default_pitch() -> f64 {
+    20.0
+}
+fn one() -> f64 {
+    1.0
 }
 
 /// Long-range attention edges (ALGORITHMS.md §12 as the app uses it): embeddings from recent
