@@ -225,3 +225,54 @@ fn the_ui_never_mutates_the_network_directly() {
         }
     }
 }
+
+mod ctm_scene {
+    use neuroplast::app::ctm_view::{CtmScene, CtmState, is_ctm_scene};
+    use std::path::Path;
+
+    fn state() -> CtmState {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let scene = CtmScene::load(&root.join("scenes/ctm_maze.ron")).unwrap();
+        CtmState::new(&scene, &root.join("scenes/ctm_maze.ron")).unwrap()
+    }
+
+    #[test]
+    fn ctm_scene_files_are_recognised_and_errors_name_the_place() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        assert!(is_ctm_scene(&std::fs::read_to_string(root.join("scenes/ctm_maze.ron")).unwrap()));
+        assert!(!is_ctm_scene(&std::fs::read_to_string(root.join("scenes/default.ron")).unwrap()));
+        let e = CtmScene::parse("CtmScene(\n  cells: 5,\n  sede: 3,\n)", "bad.ron").unwrap_err().to_string();
+        assert!(e.starts_with("bad.ron:3:") && e.contains("sede"), "{e}");
+        let big = CtmScene::parse("CtmScene(cells: 9)", "big.ron").unwrap();
+        let e = CtmState::new(&big, &root.join("scenes/big.ron")).err().unwrap().to_string();
+        assert!(e.contains("cells must be 2..=5"), "{e}");
+    }
+
+    #[test]
+    fn the_route_shown_is_a_walk_from_the_start_and_edits_rethink() {
+        let mut s = state();
+        assert_eq!(s.run.ticks, s.model.config().ticks);
+        for t in 0..s.run.ticks {
+            let mut at = s.maze.start;
+            for p in s.route_pixels(t) {
+                assert_eq!(at.0.abs_diff(p.0) + at.1.abs_diff(p.1), 1, "tick {t}: {at:?} -> {p:?}");
+                assert!(s.maze.is_open(p.0 as i64, p.1 as i64));
+                at = p;
+            }
+        }
+        // A wall cannot hold the start; an open pixel can, and the model thinks again.
+        let v = s.version;
+        assert!(!s.move_endpoint((0, 0), false));
+        assert_eq!(s.version, v);
+        let open = (1..s.maze.size)
+            .flat_map(|y| (1..s.maze.size).map(move |x| (y, x)))
+            .find(|&(y, x)| s.maze.is_open(y as i64, x as i64) && (y, x) != s.maze.start && (y, x) != s.maze.goal)
+            .unwrap();
+        assert!(s.move_endpoint(open, false));
+        assert_eq!((s.maze.start, s.tick), (open, 0));
+        assert!(s.version > v);
+        // New mazes of another size.
+        s.new_maze(3);
+        assert_eq!((s.maze.cells, s.maze.size), (3, 7));
+    }
+}

@@ -230,3 +230,42 @@ fn the_window_is_recorded_until_the_app_exits() {
     assert!((10..=14).contains(&frames), "{frames} frames recorded over 12 rendered");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The CTM scene: the maze is drawn with its red start, green goal and the orange route dots.
+#[test]
+fn the_ctm_scene_draws_the_maze_and_the_route() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = std::env::temp_dir().join(format!("neuroplast-render-{}-ctm", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = dir.join("ctm.png");
+    let display = Display::open();
+    let out = Command::new(env!("CARGO_BIN_EXE_neuroplast"))
+        .arg(root.join("scenes/ctm_maze.ron"))
+        .arg("--screenshot")
+        .arg(&png)
+        .args(["--frames", "12", "--size", "1280x720"])
+        .current_dir(root)
+        .env("DISPLAY", &display.name)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "app failed: {}", String::from_utf8_lossy(&out.stderr));
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&png).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let ch = info.color_type.samples();
+    let w = info.width as usize;
+    // Count colours in the left half (the maze), where the panel never is.
+    let (mut red, mut green, mut orange) = (0, 0, 0);
+    for (i, p) in buf[..info.buffer_size()].chunks(ch).enumerate() {
+        if i % w >= w / 2 {
+            continue;
+        }
+        let (r, g, b) = (p[0] as i32, p[1] as i32, p[2] as i32);
+        red += usize::from(r > 200 && g < 120 && b < 120);
+        green += usize::from(g > 180 && r < 140 && b < 150);
+        orange += usize::from(r > 220 && (120..200).contains(&g) && b < 100);
+    }
+    assert!(red > 200 && green > 200 && orange > 100, "red {red}, green {green}, orange {orange}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

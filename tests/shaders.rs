@@ -20,12 +20,25 @@ struct View {
 @group(0) @binding(0) var<uniform> view: View;
 "#;
 
+/// Bevy's mesh vertex output (`bevy_pbr/src/render/forward_io.wgsl`) as a mesh with UVs (our
+/// rectangles) gets it.
+const FORWARD_IO_PRELUDE: &str = r#"
+struct VertexOutput {
+    @builtin(position) position: vec4<f32>,
+    @location(0) world_position: vec4<f32>,
+    @location(1) world_normal: vec3<f32>,
+    @location(2) uv: vec2<f32>,
+};
+"#;
+
 fn validate(path: &Path) -> Result<naga::Module, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut source = String::new();
     for line in text.lines() {
         if line.trim_start().starts_with("#import bevy_pbr::mesh_view_bindings::view") {
             source += VIEW_PRELUDE;
+        } else if line.trim_start().starts_with("#import bevy_pbr::forward_io::VertexOutput") {
+            source += FORWARD_IO_PRELUDE;
         } else if line.trim_start().starts_with("#import") {
             return Err(format!("{}: unexpected import `{line}` (add it to the test prelude)", path.display()));
         } else {
@@ -48,15 +61,18 @@ fn every_shader_in_shaders_validates() {
         if path.extension().is_some_and(|e| e == "wgsl") {
             let module = validate(&path).unwrap_or_else(|e| panic!("{e}"));
             let names: Vec<&str> = module.entry_points.iter().map(|e| e.name.as_str()).collect();
+            // A fragment stage always; a vertex stage unless the shader draws on Bevy's mesh
+            // vertex stage (it then takes its VertexOutput).
+            let own_vertex = !std::fs::read_to_string(&path).unwrap().contains("forward_io::VertexOutput");
             assert!(
-                names.contains(&"vertex") && names.contains(&"fragment"),
+                names.contains(&"fragment") && (names.contains(&"vertex") || !own_vertex),
                 "{}: entry points {names:?}",
                 path.display()
             );
             count += 1;
         }
     }
-    assert!(count >= 2, "expected the neuron and synapse shaders, found {count}");
+    assert!(count >= 3, "expected the neuron, synapse and maze shaders, found {count}");
 }
 
 #[test]

@@ -157,3 +157,37 @@ fn write_layout(png: &Path, width: u32, height: u32, positions: &[Option<Vec2>],
         warn!("could not write the screenshot layout: {e}");
     }
 }
+
+/// Screenshots in the CTM scene: F12, and `--screenshot` after `--frames` frames (playback paused
+/// on the most certain tick so the picture shows the answer), then exit.
+pub fn ctm_capture(
+    mut commands: Commands,
+    options: Res<AppOptions>,
+    keys: Res<ButtonInput<KeyCode>>,
+    mut state: ResMut<super::ctm_view::CtmState>,
+    mut frames: Local<u32>,
+    mut toasts: Local<Option<PathBuf>>,
+) {
+    if keys.just_pressed(KeyCode::F12) {
+        let path = screenshot_name(&state.name, (state.tick + 1) as f64);
+        commands.spawn(Screenshot::primary_window()).observe(save_to_disk(path.clone()));
+        *toasts = Some(path);
+    }
+    let Some(path) = options.screenshot.clone() else { return };
+    *frames += 1;
+    if *frames == 1 {
+        state.playing = false;
+        state.tick = state.run.most_certain_tick();
+        state.version += 1;
+    }
+    if *frames != options.frames.unwrap_or(30) {
+        return;
+    }
+    let launched = options.launched;
+    commands.spawn(Screenshot::primary_window()).observe(save_to_disk(path)).observe(
+        move |_: On<ScreenshotCaptured>, mut exit: MessageWriter<AppExit>| {
+            eprintln!("frame captured {:.0} ms after launch", launched.elapsed().as_secs_f64() * 1000.0);
+            exit.write(AppExit::Success);
+        },
+    );
+}

@@ -4,6 +4,7 @@
 
 pub mod camera;
 pub mod capture;
+pub mod ctm_view;
 pub mod history;
 pub mod palette;
 pub mod picking;
@@ -72,10 +73,44 @@ pub const DEFAULT_SCENE: &str = "scenes/default.ron";
 /// Opens the app window and runs until it is closed.
 pub fn run(options: AppOptions) -> anyhow::Result<()> {
     let scene_path = options.scene.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_SCENE));
+    let text = std::fs::read_to_string(&scene_path)
+        .map_err(|e| anyhow::anyhow!("{}: cannot read the scene: {e}", scene_path.display()))?;
+    if ctm_view::is_ctm_scene(&text) {
+        return run_ctm(options, &scene_path, &text);
+    }
     // Load before opening a window so a bad file is a clear error on the terminal.
     let start = sim::Sim::load(&scene_path, options.seed).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut app = window_app(&options, &scene_path);
+    app.insert_resource(start);
+    if options.screenshot.is_some() {
+        app.insert_resource(capture::ExitAfterCapture);
+    }
+    // egui draws with its own camera (spawned by the UI plugin), not the 3D one.
+    app.insert_resource(bevy_egui::EguiGlobalSettings { auto_create_primary_context: false, ..default() })
+        .add_plugins(bevy_egui::EguiPlugin::default())
+        .add_plugins(NeuroplastPlugins);
+    app.run();
+    Ok(())
+}
+
+/// Opens the CTM scene: a maze solved tick by tick.
+fn run_ctm(options: AppOptions, scene_path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    let scene = ctm_view::CtmScene::parse(text, &scene_path.display().to_string())?;
+    let state = ctm_view::CtmState::new(&scene, scene_path)?;
+    let mut app = window_app(&options, scene_path);
+    app.insert_resource(state)
+        .insert_resource(bevy_egui::EguiGlobalSettings { auto_create_primary_context: false, ..default() })
+        .add_plugins(bevy_egui::EguiPlugin::default())
+        .add_plugins(ctm_view::CtmViewPlugin)
+        .add_systems(Startup, ui::spawn_ui_camera)
+        .add_systems(Update, capture::ctm_capture);
+    app.run();
+    Ok(())
+}
+
+/// A windowed app with our defaults (size, no vsync, continuous updates, quiet logs, dark clear).
+fn window_app(options: &AppOptions, scene_path: &std::path::Path) -> App {
     let (w, h) = options.size.unwrap_or((1600, 900));
-    let headless_capture = options.screenshot.is_some();
     let mut app = App::new();
     app.add_plugins(
         DefaultPlugins
@@ -92,15 +127,6 @@ pub fn run(options: AppOptions) -> anyhow::Result<()> {
     )
     .insert_resource(WinitSettings { focused_mode: UpdateMode::Continuous, unfocused_mode: UpdateMode::Continuous })
     .insert_resource(ClearColor(Color::srgb(0.02, 0.02, 0.035)))
-    .insert_resource(options.clone())
-    .insert_resource(start);
-    if headless_capture {
-        app.insert_resource(capture::ExitAfterCapture);
-    }
-    // egui draws with its own camera (spawned by the UI plugin), not the 3D one.
-    app.insert_resource(bevy_egui::EguiGlobalSettings { auto_create_primary_context: false, ..default() })
-        .add_plugins(bevy_egui::EguiPlugin::default())
-        .add_plugins(NeuroplastPlugins);
-    app.run();
-    Ok(())
+    .insert_resource(options.clone());
+    app
 }

@@ -400,17 +400,26 @@ pub struct NetworkViewPlugin;
 
 impl Plugin for NetworkViewPlugin {
     fn build(&self, app: &mut App) {
-        {
-            let mut shaders = app.world_mut().resource_mut::<Assets<Shader>>();
-            let _ = shaders.insert(NEURON_SHADER.id(), Shader::from_wgsl(NEURON_WGSL, "shaders/neuron.wgsl"));
-            let _ = shaders.insert(SYNAPSE_SHADER.id(), Shader::from_wgsl(SYNAPSE_WGSL, "shaders/synapse.wgsl"));
-        }
-        app.add_plugins((MaterialPlugin::<NeuronMaterial>::default(), MaterialPlugin::<SynapseMaterial>::default()))
+        app.add_plugins(ViewMaterialsPlugin)
             .init_resource::<ViewSettings>()
             .add_systems(PreStartup, apply_view_options)
             .init_resource::<ViewBuffers>()
             .add_systems(Startup, setup_view)
             .add_systems(PostUpdate, (rebuild_view, refresh_view).chain());
+    }
+}
+
+/// The neuron and synapse shaders and materials (also used by the CTM scene's neuron view).
+pub struct ViewMaterialsPlugin;
+
+impl Plugin for ViewMaterialsPlugin {
+    fn build(&self, app: &mut App) {
+        {
+            let mut shaders = app.world_mut().resource_mut::<Assets<Shader>>();
+            let _ = shaders.insert(NEURON_SHADER.id(), Shader::from_wgsl(NEURON_WGSL, "shaders/neuron.wgsl"));
+            let _ = shaders.insert(SYNAPSE_SHADER.id(), Shader::from_wgsl(SYNAPSE_WGSL, "shaders/synapse.wgsl"));
+        }
+        app.add_plugins((MaterialPlugin::<NeuronMaterial>::default(), MaterialPlugin::<SynapseMaterial>::default()));
     }
 }
 
@@ -427,7 +436,8 @@ pub fn bytes<T: bytemuck::Pod>(v: &[T]) -> Vec<u8> {
     if b.is_empty() { vec![0u8; 16] } else { b.to_vec() }
 }
 
-fn storage(buffers: &mut Assets<ShaderBuffer>, data: Vec<u8>) -> Handle<ShaderBuffer> {
+/// A storage buffer asset holding `data`.
+pub fn storage(buffers: &mut Assets<ShaderBuffer>, data: Vec<u8>) -> Handle<ShaderBuffer> {
     buffers.add(ShaderBuffer::new(&data, RenderAssetUsages::RENDER_WORLD))
 }
 

@@ -75,7 +75,8 @@ fn init_ui_state(mut state: ResMut<UiState>, options: Res<AppOptions>, sim: Res<
 }
 
 /// The camera egui draws with: on top of the 3D view, over the whole window.
-fn spawn_ui_camera(mut commands: Commands) {
+/// egui's own camera, drawn over the 3D view (so the 3D camera's viewport can shrink).
+pub fn spawn_ui_camera(mut commands: Commands) {
     commands.spawn((
         PrimaryEguiContext,
         Camera2d,
