@@ -138,3 +138,27 @@ fn impossible_options_are_refused_with_the_option_named() {
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("missing.ron"));
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn the_ctm_scene_records_one_tick_per_frame() {
+    let d = dir("ctm");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let video = d.join("ctm.mp4");
+    let o = Command::new(env!("CARGO_BIN_EXE_neuroplast"))
+        .arg("record")
+        .arg(root.join("scenes/ctm_maze.ron"))
+        .arg("--out")
+        .arg(&video)
+        .args(["--seconds", "1", "--fps", "12", "--size", "320x180", "--no-overlay"])
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "record failed: {}", String::from_utf8_lossy(&o.stderr));
+    let hashes = frame_hashes(&video);
+    assert_eq!(hashes.len(), 12);
+    // Ticks 1..10 then the held answer: the thinking frames change, the held ones do not (the
+    // neuron shell turns slowly, so some change remains).
+    let changed = hashes.windows(2).filter(|w| w[0] != w[1]).count();
+    assert!(changed >= 8, "only {changed} of 11 consecutive frame pairs differ");
+    std::fs::remove_dir_all(&d).unwrap();
+}

@@ -101,7 +101,7 @@ fn run_ctm(options: AppOptions, scene_path: &std::path::Path, text: &str) -> any
     app.insert_resource(state)
         .insert_resource(bevy_egui::EguiGlobalSettings { auto_create_primary_context: false, ..default() })
         .add_plugins(bevy_egui::EguiPlugin::default())
-        .add_plugins(ctm_view::CtmViewPlugin)
+        .add_plugins((ctm_view::CtmViewPlugin, ctm_view::CtmPanelPlugin))
         .add_systems(Startup, ui::spawn_ui_camera)
         .add_systems(Update, capture::ctm_capture);
     app.run();

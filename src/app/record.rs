@@ -23,7 +23,6 @@ use bevy::window::ExitCondition;
 use bevy::winit::WinitPlugin;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::camera::OrbitCamera;
 use super::sim::{Sim, Transport};
 use super::{AppOptions, DEFAULT_SCENE};
 
@@ -133,11 +132,33 @@ struct RecordTarget(Handle<Image>);
 #[derive(Component)]
 struct Clock;
 
-/// Records the video; prints where it went.
+/// Records the video; prints where it went. A CTM scene records one internal tick per frame and
+/// moves on to the next maze after holding the answer.
 pub fn record(o: RecordOptions) -> Result<()> {
     let frames = validate(&o)?;
     let scene_path = o.scene.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_SCENE));
-    let mut sim = Sim::load(&scene_path, o.seed).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let text = std::fs::read_to_string(&scene_path)
+        .with_context(|| format!("{}: cannot read the scene", scene_path.display()))?;
+    let ctm = super::ctm_view::is_ctm_scene(&text);
+    // Load before anything else so a bad file is a clear error.
+    let mut app = if ctm {
+        let scene = super::ctm_view::CtmScene::parse(&text, &scene_path.display().to_string())?;
+        let mut state = super::ctm_view::CtmState::new(&scene, &scene_path)?;
+        state.tour = true;
+        let mut app = offscreen_app(&o, &scene_path);
+        app.insert_resource(state).add_plugins(super::ctm_view::CtmViewPlugin).add_systems(Update, update_ctm_clock);
+        app
+    } else {
+        let mut sim = Sim::load(&scene_path, o.seed).map_err(|e| anyhow::anyhow!("{e}"))?;
+        if o.warmup_ms > 0.0 {
+            sim.advance_ms(o.warmup_ms, None);
+        }
+        let mut app = offscreen_app(&o, &scene_path);
+        app.insert_resource(sim)
+            .add_plugins((super::sim::SimPlugin, super::view::NetworkViewPlugin, super::camera::CameraPlugin))
+            .add_systems(Update, update_clock);
+        app
+    };
     let mut sink = Sink::for_path(&o.out);
     if matches!(sink, Sink::Ffmpeg { .. }) && !ffmpeg_available() {
         let dir = o.out.with_extension("frames");
@@ -147,38 +168,7 @@ pub fn record(o: RecordOptions) -> Result<()> {
         );
         sink = Sink::Pngs(dir);
     }
-    if o.warmup_ms > 0.0 {
-        sim.advance_ms(o.warmup_ms, None);
-    }
     let (w, h) = o.size;
-    let mut app = App::new();
-    app.add_plugins(
-        DefaultPlugins
-            .set(WindowPlugin { primary_window: None, exit_condition: ExitCondition::DontExit, ..default() })
-            // Every pipeline ready for the first frame: frame k never depends on compile timing.
-            .set(RenderPlugin { synchronous_pipeline_compilation: true, ..default() })
-            .set(bevy::log::LogPlugin { filter: "warn,wgpu=error,naga=error".into(), ..default() })
-            .disable::<WinitPlugin>()
-            .disable::<PipelinedRenderingPlugin>(),
-    )
-    .insert_resource(ClearColor(Color::srgb(0.02, 0.02, 0.035)))
-    .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_secs_f64(1.0 / o.fps as f64)))
-    .insert_resource(AppOptions {
-        scene: Some(scene_path.clone()),
-        seed: o.seed,
-        size: Some(o.size),
-        screenshot: None,
-        frames: None,
-        warmup_ms: None,
-        hide_ui: true,
-        paused: true,
-        select: None,
-        max_synapses: o.max_synapses,
-        record: None,
-        launched: std::time::Instant::now(),
-    })
-    .insert_resource(sim)
-    .add_plugins((super::sim::SimPlugin, super::view::NetworkViewPlugin, super::camera::CameraPlugin));
     let mut image = Image::new_uninit(
         Extent3d { width: w, height: h, depth_or_array_layers: 1 },
         TextureDimension::D2,
@@ -187,13 +177,13 @@ pub fn record(o: RecordOptions) -> Result<()> {
     );
     image.texture_descriptor.usage |= TextureUsages::RENDER_ATTACHMENT | TextureUsages::COPY_SRC;
     let target = app.world_mut().resource_mut::<Assets<Image>>().add(image);
-    app.insert_resource(RecordTarget(target.clone()))
-        .add_systems(PostStartup, aim_camera)
-        .add_systems(Update, update_clock);
+    app.insert_resource(RecordTarget(target.clone())).add_systems(PostStartup, aim_camera);
     if o.overlay {
         app.add_systems(PostStartup, spawn_overlay.after(aim_camera));
     }
-    app.world_mut().resource_mut::<Transport>().paused = true;
+    if !ctm {
+        app.world_mut().resource_mut::<Transport>().paused = true;
+    }
     app.finish();
     app.cleanup();
 
@@ -210,8 +200,15 @@ pub fn record(o: RecordOptions) -> Result<()> {
     for _ in 0..2 {
         pump(&mut app);
     }
+    if ctm {
+        // Start the playback at the first tick after the warm-up updates.
+        let mut state = app.world_mut().resource_mut::<super::ctm_view::CtmState>();
+        state.tick = 0;
+        state.hold = 0;
+        state.version += 1;
+    }
     for k in 0..frames {
-        if k > 0 && o.bio_ms_per_frame > 0.0 {
+        if !ctm && k > 0 && o.bio_ms_per_frame > 0.0 {
             app.world_mut().resource_mut::<Sim>().advance_ms(o.bio_ms_per_frame, None);
         }
         let tx = tx.clone();
@@ -235,9 +232,46 @@ pub fn record(o: RecordOptions) -> Result<()> {
         bail!("only {received} of {frames} frames came back from the renderer");
     }
     let written = writer.finish()?;
-    let bio = app.world().resource::<Sim>().network.time_ms();
-    eprintln!("recorded {frames} frames ({}x{h} at {} fps, up to t = {bio:.1} ms) to {}", w, o.fps, written.display());
+    let shown = if ctm {
+        let state = app.world().resource::<super::ctm_view::CtmState>();
+        format!("through maze {} of seed {}", state.index, state.seed)
+    } else {
+        format!("up to t = {:.1} ms", app.world().resource::<Sim>().network.time_ms())
+    };
+    eprintln!("recorded {frames} frames ({w}x{h} at {} fps, {shown}) to {}", o.fps, written.display());
     Ok(())
+}
+
+/// A windowless app that renders on demand (no winit, no pipelined rendering, pipelines compiled
+/// before the first frame, every clock advancing 1/fps per update).
+fn offscreen_app(o: &RecordOptions, scene_path: &Path) -> App {
+    let mut app = App::new();
+    app.add_plugins(
+        DefaultPlugins
+            .set(WindowPlugin { primary_window: None, exit_condition: ExitCondition::DontExit, ..default() })
+            // Every pipeline ready for the first frame: frame k never depends on compile timing.
+            .set(RenderPlugin { synchronous_pipeline_compilation: true, ..default() })
+            .set(bevy::log::LogPlugin { filter: "warn,wgpu=error,naga=error".into(), ..default() })
+            .disable::<WinitPlugin>()
+            .disable::<PipelinedRenderingPlugin>(),
+    )
+    .insert_resource(ClearColor(Color::srgb(0.02, 0.02, 0.035)))
+    .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_secs_f64(1.0 / o.fps as f64)))
+    .insert_resource(AppOptions {
+        scene: Some(scene_path.to_path_buf()),
+        seed: o.seed,
+        size: Some(o.size),
+        screenshot: None,
+        frames: None,
+        warmup_ms: None,
+        hide_ui: true,
+        paused: true,
+        select: None,
+        max_synapses: o.max_synapses,
+        record: None,
+        launched: std::time::Instant::now(),
+    });
+    app
 }
 
 /// Frames received so far, in order.
@@ -280,14 +314,24 @@ pub(crate) fn rgba_bytes(image: &Image) -> Vec<u8> {
     data
 }
 
-fn aim_camera(mut commands: Commands, target: Res<RecordTarget>, cams: Query<Entity, With<OrbitCamera>>) {
+fn aim_camera(mut commands: Commands, target: Res<RecordTarget>, cams: Query<Entity, With<Camera3d>>) {
     for e in &cams {
         commands.entity(e).insert(RenderTarget::Image(target.0.clone().into()));
     }
 }
 
-fn spawn_overlay(mut commands: Commands, sim: Res<Sim>, cams: Query<Entity, With<OrbitCamera>>) {
+fn spawn_overlay(
+    mut commands: Commands,
+    sim: Option<Res<Sim>>,
+    ctm: Option<Res<super::ctm_view::CtmState>>,
+    cams: Query<Entity, With<Camera3d>>,
+) {
     let Ok(cam) = cams.single() else { return };
+    let (title, caption) = match (&sim, &ctm) {
+        (Some(sim), _) => (sim.name(), sim.scene.file.description.trim().to_string()),
+        (None, Some(c)) => (c.name.clone(), String::new()),
+        _ => return,
+    };
     let font = |size: f32| TextFont { font_size: FontSize::Px(size), ..default() };
     commands
         .spawn((
@@ -303,13 +347,27 @@ fn spawn_overlay(mut commands: Commands, sim: Res<Sim>, cams: Query<Entity, With
             UiTargetCamera(cam),
         ))
         .with_children(|p| {
-            p.spawn((Text::new(sim.name()), font(22.0), TextColor(Color::srgb(0.92, 0.92, 0.95))));
+            p.spawn((Text::new(title), font(22.0), TextColor(Color::srgb(0.92, 0.92, 0.95))));
             p.spawn((Text::new(""), font(18.0), TextColor(Color::srgb(1.0, 0.75, 0.45)), Clock));
-            let caption = sim.scene.file.description.trim();
             if !caption.is_empty() {
-                p.spawn((Text::new(caption.to_string()), font(15.0), TextColor(Color::srgb(0.7, 0.7, 0.75))));
+                p.spawn((Text::new(caption), font(15.0), TextColor(Color::srgb(0.7, 0.7, 0.75))));
             }
         });
+}
+
+fn update_ctm_clock(state: Res<super::ctm_view::CtmState>, mut clocks: Query<&mut Text, With<Clock>>) {
+    let s = format!(
+        "maze {}   tick {} of {}   certainty {:.2}",
+        state.index + 1,
+        state.tick + 1,
+        state.run.ticks,
+        state.run.certainty.get(state.tick).copied().unwrap_or(0.0)
+    );
+    for mut t in &mut clocks {
+        if t.0 != s {
+            t.0 = s.clone();
+        }
+    }
 }
 
 fn update_clock(sim: Res<Sim>, mut clocks: Query<&mut Text, With<Clock>>) {

@@ -114,6 +114,8 @@ pub struct CtmState {
     pub measurement: Option<std::thread::JoinHandle<EvalReport>>,
     /// The last measurement.
     pub measured: Option<EvalReport>,
+    /// After holding the last tick, go on to the next maze instead of replaying (recordings).
+    pub tour: bool,
 }
 
 impl CtmState {
@@ -148,6 +150,7 @@ impl CtmState {
             version: 0,
             measurement: None,
             measured: None,
+            tour: false,
         };
         s.think();
         Ok(s)
@@ -222,16 +225,19 @@ impl CtmState {
     }
 }
 
-/// The CTM scene's systems.
+/// The CTM scene's drawing and playback (no panel: recordings use it as is).
 pub struct CtmViewPlugin;
 
 impl Plugin for CtmViewPlugin {
     fn build(&self, app: &mut App) {
-        app.add_plugins((maze::MazeViewPlugin, neurons::CtmNeuronsPlugin, panel::CtmPanelPlugin))
+        app.add_plugins((maze::MazeViewPlugin, neurons::CtmNeuronsPlugin))
             .add_systems(Startup, spawn_camera)
             .add_systems(Update, advance_tick);
     }
 }
+
+/// The CTM scene's panel and keys (in the app).
+pub use panel::CtmPanelPlugin;
 
 fn spawn_camera(mut commands: Commands) {
     commands.spawn((
@@ -257,6 +263,9 @@ fn advance_tick(mut state: ResMut<CtmState>) {
         state.version += 1;
     } else if state.hold < 45 {
         state.hold += 1;
+    } else if state.tour {
+        let cells = state.cells;
+        state.new_maze(cells);
     } else {
         state.hold = 0;
         state.tick = 0;
