@@ -1,8 +1,26 @@
 //! Neural Developmental Programs (Najarro, Sudhakaran & Risi 2023): a graph grows by node
 //! replication. A replicating node i adds a node j connected to i's closed neighbourhood
 //! N(i) ∪ {i} (taken at the start of the cycle), whose embedding is the mean of theirs.
+//!
+//! [`Neurogenesis`] applies the growth step to a spiking population inside `Network::step`
+//! (ALGORITHMS.md §10, "for the spiking app"): each neuron's growth signal is an activity trace
+//! (+1 per spike, decaying with `signal_tau`); every `interval_steps` the neurons whose signal has
+//! reached `threshold` divide, the strongest first while the population is below `max_size`. The
+//! parents are chosen from the state at the start of the round (as NDP takes neighbourhoods at the
+//! start of a cycle); a child sits `offset` µm from its parent in a random direction, starts from
+//! the parent's membrane state, and inherits a copy of every synapse of its parent (outgoing and
+//! incoming; the parent's autapse becomes a pair parent ↔ child, NDP's link to N(i) ∪ {i}) with
+//! each weight multiplied by max(0, 1 + jitter · N(0, 1)); the signal is split equally between
+//! parent and child. All draws are counter-based, keyed by the step and the parent, and the round
+//! runs on one thread, so growth is bit-identical for any thread count.
 
 use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::plasticity::trace::{Decay, Trace};
+use crate::sim::rng::{CounterRng, stream};
+use crate::sim::{NeuronId, PopulationId, Segment};
 
 /// An undirected growing graph with one embedding vector per node.
 #[derive(Clone, Debug, PartialEq)]
@@ -81,6 +99,145 @@ impl NdpGraph {
             })
             .collect();
         self.embeddings = next;
+    }
+}
+
+/// Neurogenesis by replication in one population of a spiking network.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Neurogenesis {
+    /// The population whose neurons divide.
+    pub population: PopulationId,
+    /// Steps between division rounds.
+    pub interval_steps: u64,
+    /// Time constant of the growth signal (steps).
+    pub signal_tau_steps: f64,
+    /// Signal (in spikes) at which a neuron divides.
+    pub threshold: f64,
+    /// The most neurons the population may have.
+    pub max_size: u32,
+    /// Distance of a child from its parent (µm).
+    pub offset: f32,
+    /// Standard deviation of the relative perturbation of inherited weights.
+    pub weight_jitter: f64,
+    /// Whether a child also receives its parent's external inputs (Poisson and current).
+    pub inherit_inputs: bool,
+    /// The growth signal per neuron.
+    signal: Trace,
+    #[serde(skip)]
+    decay: Decay,
+}
+
+impl Neurogenesis {
+    /// A rule with zero signals for `neurons` neurons.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        population: PopulationId,
+        interval_steps: u64,
+        signal_tau_steps: f64,
+        threshold: f64,
+        max_size: u32,
+        offset: f32,
+        weight_jitter: f64,
+        inherit_inputs: bool,
+        neurons: usize,
+    ) -> Self {
+        Self {
+            population,
+            interval_steps: interval_steps.max(1),
+            signal_tau_steps,
+            threshold,
+            max_size,
+            offset,
+            weight_jitter,
+            inherit_inputs,
+            signal: Trace::new(neurons),
+            decay: Decay::default(),
+        }
+    }
+
+    /// Covers `n` neurons (new ones start with no signal).
+    pub fn resize(&mut self, n: usize) {
+        self.signal.resize(n);
+    }
+
+    /// Whether a round is due at `step`.
+    pub fn due(&self, step: u64) -> bool {
+        step > 0 && step.is_multiple_of(self.interval_steps)
+    }
+
+    /// Builds the decay table when the time constant changed (or after a load).
+    fn ensure_decay(&mut self) {
+        if self.decay.tau_steps() != self.signal_tau_steps {
+            self.decay = Decay::new(self.signal_tau_steps);
+        }
+    }
+
+    /// The growth signal of neuron `i` at grid time `grid`.
+    pub fn signal(&self, i: usize, grid: u64) -> f64 {
+        self.signal.at_tau(i, grid, self.signal_tau_steps)
+    }
+
+    /// After a step: the spikes (at grid time `grid`) of the population's neurons raise their
+    /// signals by one.
+    pub fn after_step(&mut self, spikes: &[NeuronId], population: &[PopulationId], grid: u64) {
+        self.ensure_decay();
+        for &id in spikes {
+            if population[id.index()] == self.population {
+                self.signal.bump(id.index(), grid, &self.decay, false);
+            }
+        }
+    }
+
+    /// The round at `step` for a population of `size` neurons (in `segments`): the neurons that
+    /// divide, in id order: those whose signal reached the threshold, the strongest first (ties to
+    /// the lower id) while there is room below `max_size`. Their signals are halved.
+    pub fn plan(&mut self, segments: &[Segment], size: u32, step: u64) -> Vec<u32> {
+        self.ensure_decay();
+        let room = self.max_size.saturating_sub(size) as usize;
+        if room == 0 {
+            return Vec::new();
+        }
+        let (signal, decay) = (&self.signal, &self.decay);
+        let mut ready: Vec<(f64, u32)> = segments
+            .iter()
+            .filter(|s| s.population == self.population)
+            .flat_map(|s| s.start..s.end)
+            .map(|i| (signal.at(i as usize, step, decay), i))
+            .filter(|&(s, _)| s >= self.threshold)
+            .collect();
+        ready.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        ready.truncate(room);
+        let mut parents: Vec<u32> = ready.iter().map(|r| r.1).collect();
+        parents.sort_unstable();
+        for &(s, i) in &ready {
+            self.signal.set(i as usize, step, 0.5 * s);
+        }
+        parents
+    }
+
+    /// After `child` was born from `parent` at `step`: it starts with the parent's (halved) signal.
+    pub fn inherit_signal(&mut self, parent: u32, child: u32, step: u64) {
+        let s = self.signal.at(parent as usize, step, &self.decay);
+        self.signal.set(child as usize, step, s);
+    }
+
+    /// The random stream of the division of `parent` at `step`: first the child's direction (three
+    /// normal draws), then one normal draw per inherited synapse, in order.
+    pub fn rng(seed: u64, step: u64, parent: u32) -> CounterRng {
+        CounterRng::new(seed, step, parent as u64, stream::NEUROGENESIS)
+    }
+
+    /// The child's position: `offset` from the parent's in a uniformly random direction.
+    pub fn child_position(&self, parent: [f32; 3], rng: &mut CounterRng) -> [f32; 3] {
+        let d = [rng.normal(), rng.normal(), rng.normal()];
+        let norm = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
+        let u = if norm > 0.0 { [d[0] / norm, d[1] / norm, d[2] / norm] } else { [1.0, 0.0, 0.0] };
+        [0, 1, 2].map(|k| (parent[k] as f64 + self.offset as f64 * u[k]) as f32)
+    }
+
+    /// An inherited weight: `w` · max(0, 1 + jitter · z).
+    pub fn perturb(&self, w: f32, rng: &mut CounterRng) -> f32 {
+        (w as f64 * (1.0 + self.weight_jitter * rng.normal()).max(0.0)) as f32
     }
 }
 

@@ -76,6 +76,22 @@ impl Trace {
         v * decay.factor(step - last)
     }
 
+    /// The value of neuron `i` at step `step` for time constant `tau_steps`, without a table (the
+    /// same numbers as [`Trace::at`]).
+    pub fn at_tau(&self, i: usize, step: u64, tau_steps: f64) -> f64 {
+        let (v, last) = self.state[i];
+        if v == 0.0 {
+            return 0.0;
+        }
+        v * Decay::exact(step - last, tau_steps)
+    }
+
+    /// Sets neuron `i`'s value to `value` at `step`.
+    #[inline]
+    pub fn set(&mut self, i: usize, step: u64, value: f64) {
+        self.state[i] = (value, step);
+    }
+
     /// Adds 1 (all-to-all) or sets to 1 (nearest-spike) at `step`.
     #[inline]
     pub fn bump(&mut self, i: usize, step: u64, decay: &Decay, nearest: bool) {

@@ -4,10 +4,13 @@
 use rayon::prelude::*;
 
 use super::error::Problem;
-use super::format::{Connectivity, Dist, InputSpec, Layout, SCENE_VERSION, SceneFile, StructuralSpec};
+use super::format::{
+    Connectivity, Dist, InputSpec, Layout, NeurogenesisSpec, SCENE_VERSION, SceneFile, StructuralSpec,
+};
 use crate::growth::attention::{AttentionEdges, AttentionParams};
 use crate::growth::granet::Pruning;
 use crate::growth::msp::{Calcium, ElementSpec, Msp, MspPopulation, MspSynapseModel};
+use crate::growth::ndp::Neurogenesis;
 use crate::plasticity::{Binding, IntrinsicBinding};
 use crate::sim::rng::{CounterRng, stream};
 use crate::sim::{
@@ -79,6 +82,9 @@ pub fn build_network(scene: &SceneFile, seed: Option<u64>) -> Result<Network> {
             rule.validate().map_err(|e| Problem::at(format!("{path}.intrinsic.{}", e.param), e.to_string()))?;
             let ip = IntrinsicBinding { population: PopulationId(i as u16), rule: rule.clone() };
             net.add_intrinsic(ip).map_err(|e| Problem::at(format!("{path}.intrinsic"), e.to_string()))?;
+        }
+        if let Some(spec) = &pop.neurogenesis {
+            net.neurogenesis.push(neurogenesis(spec, &path, PopulationId(i as u16), pop.size, dt)?);
         }
     }
     let find = |name: &str, path: String| -> Result<usize> {
@@ -159,6 +165,9 @@ pub fn build_network(scene: &SceneFile, seed: Option<u64>) -> Result<Network> {
     net.pruning = prunings;
     for p in &mut net.pruning {
         p.resize(n);
+    }
+    for g in &mut net.neurogenesis {
+        g.resize(n);
     }
     for (projection, label, source, target, factor, rule) in bindings {
         let b = Binding::new(projection, label, source, target, factor, rule, n);
@@ -385,7 +394,52 @@ fn pruning(
     ))
 }
 
-/// Attention edges from their scene section.
+/// Neurogenesis of population `pop` (`size` neurons, scene path `path`) from its scene section.
+fn neurogenesis(spec: &NeurogenesisSpec, path: &str, pop: PopulationId, size: u32, dt: f64) -> Result<Neurogenesis> {
+    let p = format!("{path}.neurogenesis");
+    let time = |q: &Quantity, field: &str| -> Result<f64> {
+        let t = q.expect(Dim::Time).map_err(|m| Problem::at(format!("{p}.{field}"), m))?;
+        if !(t.is_finite() && t >= dt) {
+            return Err(Problem::at(
+                format!("{p}.{field}"),
+                format!("must be a time of at least one step ({dt} ms), got {t} ms"),
+            ));
+        }
+        Ok(t)
+    };
+    let (interval, tau) = (time(&spec.interval, "interval")?, time(&spec.signal_tau, "signal_tau")?);
+    if !(spec.threshold.is_finite() && spec.threshold > 0.0) {
+        return Err(Problem::at(format!("{p}.threshold"), format!("must be a number > 0, got {}", spec.threshold)));
+    }
+    if spec.max_size < size || spec.max_size >= 1 << 30 {
+        return Err(Problem::at(
+            format!("{p}.max_size"),
+            format!("must be at least the population's size ({size}) and below 2^30, got {}", spec.max_size),
+        ));
+    }
+    let offset = spec.offset.expect(Dim::Length).map_err(|m| Problem::at(format!("{p}.offset"), m))?;
+    if !(offset.is_finite() && offset >= 0.0) {
+        return Err(Problem::at(format!("{p}.offset"), format!("must be a length >= 0, got {offset} um")));
+    }
+    if !(spec.weight_jitter.is_finite() && spec.weight_jitter >= 0.0) {
+        return Err(Problem::at(
+            format!("{p}.weight_jitter"),
+            format!("must be a number >= 0, got {}", spec.weight_jitter),
+        ));
+    }
+    Ok(Neurogenesis::new(
+        pop,
+        (interval / dt).round() as u64,
+        tau / dt,
+        spec.threshold,
+        spec.max_size,
+        offset as f32,
+        spec.weight_jitter,
+        spec.inherit_inputs,
+        0,
+    ))
+}
+
 /// A camera path's keys: times increasing, angles and zoom in range, focus on an existing neuron.
 fn check_camera(c: &super::format::CameraPath, neurons: usize) -> Result<()> {
     let mut last = f64::NEG_INFINITY;
@@ -419,6 +473,7 @@ fn check_camera(c: &super::format::CameraPath, neurons: usize) -> Result<()> {
     Ok(())
 }
 
+/// Attention edges from their scene section.
 fn attention(a: &super::format::AttentionSpec, scene: &SceneFile, net: &Network, dt: f64) -> Result<AttentionEdges> {
     let p = "attention_edges";
     let mut populations = Vec::new();

@@ -222,6 +222,50 @@ pub struct PopulationSpec {
     /// Intrinsic plasticity of its neurons.
     #[serde(default)]
     pub intrinsic: Option<IntrinsicRule>,
+    /// Neurogenesis: its neurons divide when their activity is high enough.
+    #[serde(default)]
+    pub neurogenesis: Option<NeurogenesisSpec>,
+}
+
+/// Neurogenesis by replication (Neural Developmental Programs, ALGORITHMS.md §10): each neuron's
+/// growth signal goes up by one per spike and decays with `signal_tau`; every `interval` the
+/// neurons whose signal reached `threshold` divide (the strongest first, up to `max_size` neurons
+/// in the population). A child sits `offset` from its parent, starts from its state, inherits
+/// its synapses with weights × max(0, 1 + `weight_jitter` · N(0, 1)), and shares its signal.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NeurogenesisSpec {
+    /// Time between division rounds.
+    #[serde(default = "hundred_ms")]
+    pub interval: Quantity,
+    /// Time constant of the growth signal.
+    #[serde(default = "one_second")]
+    pub signal_tau: Quantity,
+    /// Signal (spikes within about `signal_tau`) at which a neuron divides.
+    pub threshold: f64,
+    /// The most neurons the population may reach.
+    pub max_size: u32,
+    /// Distance of a child from its parent.
+    #[serde(default = "fifteen_um")]
+    pub offset: Quantity,
+    /// Relative standard deviation of the inherited weights.
+    #[serde(default = "one_tenth")]
+    pub weight_jitter: f64,
+    /// Whether a child also receives its parent's Poisson and current inputs.
+    #[serde(default = "yes")]
+    pub inherit_inputs: bool,
+}
+
+fn one_second() -> Quantity {
+    Quantity::new(1000.0, crate::sim::Dim::Time)
+}
+
+fn fifteen_um() -> Quantity {
+    Quantity::new(15.0, crate::sim::Dim::Length)
+}
+
+fn one_tenth() -> f64 {
+    0.1
 }
 
 /// Where a population's neurons are placed (coordinates in µm).

@@ -10,7 +10,7 @@ use crate::sim::Network;
 
 const MAGIC: &[u8; 8] = b"NPSNAP\0\n";
 /// The snapshot format version this build reads and writes.
-pub const SNAPSHOT_VERSION: u32 = 2;
+pub const SNAPSHOT_VERSION: u32 = 3;
 const HEADER: usize = 8 + 4 + 8 + 4;
 
 /// A snapshot that could not be written or read.

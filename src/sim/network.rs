@@ -12,6 +12,7 @@ use super::rng::{CounterRng, stream};
 use crate::growth::attention::AttentionEdges;
 use crate::growth::granet::Pruning;
 use crate::growth::msp::Msp;
+use crate::growth::ndp::Neurogenesis;
 use crate::plasticity::{self, Binding, IntrinsicBinding, ParamChange};
 
 mod structure;
@@ -187,6 +188,8 @@ pub struct Network {
     pub pruning: Vec<Pruning>,
     /// Long-range attention edges, if the network grows them.
     pub attention: Option<AttentionEdges>,
+    /// Neurogenesis by replication (NDP), one rule per growing population.
+    pub neurogenesis: Vec<Neurogenesis>,
     /// The slot of each synapse id (`u32::MAX` once pruned); empty while ids and slots coincide.
     synapse_slot: Vec<u32>,
     /// The id the next new synapse gets.
@@ -229,7 +232,7 @@ struct Scratch {
     gap_each_step: bool,
     /// Whether `i_ext` reflects the inputs active at the current step.
     i_ext_valid: bool,
-    /// Wall time spent in structural updates (MSP, pruning, attention) so far (ns).
+    /// Wall time spent in structural updates (MSP, pruning, attention, neurogenesis) so far (ns).
     structural_ns: u64,
 }
 
@@ -328,6 +331,7 @@ impl Network {
             msp: None,
             pruning: Vec::new(),
             attention: None,
+            neurogenesis: Vec::new(),
             synapse_slot: Vec::new(),
             next_synapse_id: 0,
             param_changes: Vec::new(),
@@ -359,7 +363,7 @@ impl Network {
     }
 
     /// Wall-clock seconds this process has spent in structural updates (MSP, pruning with
-    /// regrowth, attention edges) of this network; not saved in snapshots.
+    /// regrowth, attention edges, neurogenesis) of this network; not saved in snapshots.
     pub fn structural_time_s(&self) -> f64 {
         self.scratch.structural_ns as f64 * 1e-9
     }
@@ -648,13 +652,17 @@ impl Network {
         let msp_due = self.msp.as_ref().is_some_and(|m| step.is_multiple_of(m.interval_steps));
         let pruning_due = self.pruning.iter().any(|p| p.due(step));
         let attention_due = self.attention.as_ref().is_some_and(|a| a.due(step));
-        if msp_due || pruning_due || attention_due {
+        let neurogenesis_due = self.neurogenesis.iter().any(|g| g.due(step));
+        if msp_due || pruning_due || attention_due || neurogenesis_due {
             let t0 = std::time::Instant::now();
             if msp_due {
                 self.update_structure(report);
             }
             if pruning_due {
                 self.prune_and_regrow(report);
+            }
+            if neurogenesis_due {
+                self.divide_neurons(report);
             }
             if let Some(a) = self.attention.as_mut().filter(|_| attention_due) {
                 a.update(&self.neurons.position, self.seed, step, &mut report.events);
@@ -828,6 +836,9 @@ impl Network {
         }
         if let Some(a) = &mut self.attention {
             a.after_step(&report.spikes, step + 1);
+        }
+        for g in &mut self.neurogenesis {
+            g.after_step(&report.spikes, &self.neurons.population, step + 1);
         }
 
         self.step += 1;

@@ -24,6 +24,8 @@ pub mod stream {
     pub const MSP: u64 = 6 << 20;
     /// Attention edges: hash-table hyperplanes and softmax samples.
     pub const ATTENTION: u64 = 7 << 20;
+    /// Neurogenesis: a child's direction from its parent and its inherited weights.
+    pub const NEUROGENESIS: u64 = 8 << 20;
 }
 
 /// SplitMix64's output function: a bijective, well-avalanching 64-bit mixer.

@@ -1,5 +1,5 @@
 //! Structural edits: stable synapse ids over a CSR that changes, synapse insertion and removal,
-//! neuron addition, and the structural-plasticity update inside the step.
+//! neuron addition, and the structural updates inside the step (MSP, GraNet, neurogenesis).
 //!
 //! Edits are applied in batches by one merge pass over the CSR (kept rows are copied in order,
 //! new synapses appended at the end of their presynaptic row), and an id map (id → slot) is
@@ -10,10 +10,12 @@
 //! batch costs far less than a per-synapse check on every spike would.
 
 use super::{Network, NetworkError, Segment, Synapses};
+use crate::growth::ndp::Neurogenesis;
 use crate::sim::ids::{NeuronId, PopulationId, SynapseId};
-use crate::sim::inputs::Receptor;
-use crate::sim::models::SynapseKind;
+use crate::sim::inputs::{Input, Receptor};
+use crate::sim::models::{NeuronModel, SynapseKind};
 use crate::sim::report::{StepReport, StructuralEvent};
+use crate::sim::rng::CounterRng;
 
 /// The projection index of synapses that belong to no projection.
 pub const NO_PROJECTION: u16 = u16::MAX;
@@ -146,6 +148,19 @@ impl Network {
         pop: PopulationId,
         born: &[([f32; 3], Option<NeuronId>)],
     ) -> Result<std::ops::Range<u32>, NetworkError> {
+        let mut events = std::mem::take(&mut self.pending_events);
+        let r = self.push_neurons(pop, born, &mut events);
+        self.pending_events = events;
+        r
+    }
+
+    /// [`Network::add_neurons`] with the `NeuronBorn` events pushed to `events`.
+    fn push_neurons(
+        &mut self,
+        pop: PopulationId,
+        born: &[([f32; 3], Option<NeuronId>)],
+        events: &mut Vec<StructuralEvent>,
+    ) -> Result<std::ops::Range<u32>, NetworkError> {
         let start = self.num_neurons();
         let model = match self.populations.get(pop.index()) {
             Some(p) => p.model.clone(),
@@ -173,7 +188,7 @@ impl Network {
             nn.position.push(position);
             nn.i_inj.push(0.0);
             nn.theta.push(0.0);
-            self.pending_events.push(StructuralEvent::NeuronBorn { id: NeuronId(id), parent });
+            events.push(StructuralEvent::NeuronBorn { id: NeuronId(id), parent });
         }
         let end = self.num_neurons();
         match self.segments.last_mut() {
@@ -192,6 +207,125 @@ impl Network {
         Ok(start as u32..end as u32)
     }
 
+    /// Neurogenesis rounds due at this step (NDP replication, ALGORITHMS.md §10): the neurons
+    /// whose growth signal reached the threshold divide; each child is placed near its parent,
+    /// starts from its membrane state, joins its external inputs (if the rule says so) and
+    /// inherits a perturbed copy of its synapses (those of structural plasticity excepted: MSP
+    /// grows the child's own). Events: the births, then the inherited synapses.
+    pub(super) fn divide_neurons(&mut self, report: &mut StepReport) {
+        let step = self.step;
+        for k in 0..self.neurogenesis.len() {
+            if !self.neurogenesis[k].due(step) {
+                continue;
+            }
+            let pop = self.neurogenesis[k].population;
+            let size = self.populations[pop.index()].size;
+            let parents = self.neurogenesis[k].plan(&self.segments, size, step);
+            if parents.is_empty() {
+                continue;
+            }
+            let rule = &self.neurogenesis[k];
+            let mut rngs: Vec<CounterRng> = parents.iter().map(|&p| Neurogenesis::rng(self.seed, step, p)).collect();
+            let born: Vec<([f32; 3], Option<NeuronId>)> = parents
+                .iter()
+                .zip(&mut rngs)
+                .map(|(&p, rng)| (rule.child_position(self.neurons.position[p as usize], rng), Some(NeuronId(p))))
+                .collect();
+            let first = match self.push_neurons(pop, &born, &mut report.events) {
+                Ok(r) => r.start,
+                Err(_) => continue, // over 2^31 neurons: no division
+            };
+            // The child starts where its parent is (membrane, adaptation, intrinsic threshold).
+            let poisson = matches!(self.populations[pop.index()].model, NeuronModel::PoissonSource { .. });
+            let nn = &mut self.neurons;
+            for (c, &p) in (first..).zip(&parents) {
+                let (c, p) = (c as usize, p as usize);
+                nn.v[c] = nn.v[p];
+                nn.theta[c] = nn.theta[p];
+                if !poisson {
+                    nn.adapt[c] = nn.adapt[p];
+                }
+                self.neurogenesis[k].inherit_signal(p as u32, c as u32, step);
+            }
+            // The child of each parent (u32::MAX for other neurons).
+            let mut child_of = vec![u32::MAX; self.num_neurons()];
+            for (c, &p) in (first..).zip(&parents) {
+                child_of[p as usize] = c;
+            }
+            let add = self.inherited_synapses(k, &parents, &child_of, &mut rngs);
+            if !add.is_empty() {
+                self.restructure(&[], &add, &mut report.events);
+            }
+            if self.neurogenesis[k].inherit_inputs {
+                for input in &mut self.inputs {
+                    let targets = match input {
+                        Input::Poisson(p) => &mut p.targets,
+                        Input::Current(c) => &mut c.targets,
+                        Input::SpikeList(_) | Input::Reward(_) => continue,
+                    };
+                    let children: Vec<u32> =
+                        targets.iter().map(|&t| child_of[t as usize]).filter(|&c| c != u32::MAX).collect();
+                    targets.extend(children);
+                }
+                self.scratch.i_ext_valid = false;
+            }
+        }
+    }
+
+    /// The synapses the children of `parents` (children in `child_of`) inherit, in the order of the
+    /// parents: each parent's outgoing synapses (by slot), then its incoming ones (by slot), with
+    /// weights perturbed by draws from the parent's stream.
+    fn inherited_synapses(
+        &self,
+        rule: usize,
+        parents: &[u32],
+        child_of: &[u32],
+        rngs: &mut [CounterRng],
+    ) -> Vec<NewSynapse> {
+        let syn = &self.synapses;
+        let skip: Vec<u16> =
+            self.msp.as_ref().map_or(Vec::new(), |m| m.synapse_models.iter().map(|s| s.projection).collect());
+        let inherited = |s: usize| skip.is_empty() || !syn.projection.get(s).is_some_and(|p| skip.contains(p));
+        // Incoming synapses of the parents: (parent's rank, pre, slot), in slot order.
+        let mut rank = vec![u32::MAX; child_of.len()];
+        for (r, &p) in parents.iter().enumerate() {
+            rank[p as usize] = r as u32;
+        }
+        let mut incoming: Vec<(u32, u32, u32)> = Vec::new();
+        for pre in 0..rank.len().min(syn.row_start.len() - 1) {
+            for s in syn.row(NeuronId(pre as u32)) {
+                let r = rank[syn.post(s).index()];
+                if r != u32::MAX && inherited(s) {
+                    incoming.push((r, pre as u32, s as u32));
+                }
+            }
+        }
+        incoming.sort_by_key(|e| e.0); // stable: slot order within a parent
+        let g = &self.neurogenesis[rule];
+        let copy = |pre: u32, post: u32, s: usize, rng: &mut CounterRng| NewSynapse {
+            pre: NeuronId(pre),
+            post: NeuronId(post),
+            receptor: syn.receptor(s),
+            weight: g.perturb(syn.weight[s], rng),
+            delay_steps: syn.delay_steps(s),
+            projection: syn.projection.get(s).copied().unwrap_or(NO_PROJECTION),
+        };
+        let mut add = Vec::new();
+        let mut next_in = 0;
+        for (r, &p) in parents.iter().enumerate() {
+            let (c, rng) = (child_of[p as usize], &mut rngs[r]);
+            for s in syn.row(NeuronId(p)).filter(|&s| inherited(s)) {
+                add.push(copy(c, syn.post(s).0, s, rng));
+            }
+            while next_in < incoming.len() && incoming[next_in].0 == r as u32 {
+                let (_, pre, s) = incoming[next_in];
+                add.push(copy(pre, c, s as usize, rng));
+                next_in += 1;
+            }
+        }
+        add
+    }
+
     /// Extends the per-neuron state of learning and growth rules to `n` neurons.
     pub(super) fn resize_neuron_state(&mut self, n: usize) {
         for b in &mut self.plasticity {
@@ -202,6 +336,9 @@ impl Network {
         }
         for p in &mut self.pruning {
             p.resize(n);
+        }
+        for g in &mut self.neurogenesis {
+            g.resize(n);
         }
         if let Some(a) = &mut self.attention {
             a.resize(&self.neurons.population);
