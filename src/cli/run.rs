@@ -34,8 +34,9 @@ pub struct SimArgs {
     /// Print one JSON object instead of the table (for scripts and `neuroplast bench`).
     #[arg(long)]
     pub json: bool,
-    /// Structural plasticity: write, every `--growth-every`, each growing population's mean
-    /// calcium and rate and each structural synapse kind's count to this CSV file.
+    /// Growth: write, every `--growth-every`, the numbers of neurons, synapses and attention
+    /// edges, and with structural plasticity each growing population's mean calcium and rate and
+    /// each structural synapse kind's count, to this CSV file.
     #[arg(long)]
     pub growth_log: Option<PathBuf>,
     /// Interval of the growth log.
@@ -113,28 +114,42 @@ fn resume_in_pool(args: ResumeArgs) -> Result<()> {
     simulate(net, &label, t0.elapsed(), &args.sim)
 }
 
-/// The growth log: one CSV line per interval with, for each growing population, its mean calcium
-/// and its rate over the interval, and for each structural synapse kind, how many exist.
+/// The growth log: one CSV line per interval with the numbers of neurons, synapses and attention
+/// edges; for each population with structural plasticity or neurogenesis its rate over the
+/// interval, with its mean calcium (MSP) and its size (neurogenesis); and for each structural
+/// synapse kind how many exist.
 struct GrowthLog {
     out: std::io::BufWriter<std::fs::File>,
     every: u64,
-    /// (population, neuron count, spikes in the current interval).
-    populations: Vec<(neuroplast::sim::PopulationId, usize, u64)>,
+    /// (population, spikes in the current interval, has calcium, grows) of the populations
+    /// logged.
+    populations: Vec<(neuroplast::sim::PopulationId, u64, bool, bool)>,
 }
 
 impl GrowthLog {
     fn create(path: &std::path::Path, net: &Network, every_ms: f64) -> Result<Self> {
-        let msp = net.msp.as_ref().context("--growth-log needs a scene with structural_plasticity")?;
         let f = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
         let mut out = std::io::BufWriter::new(f);
-        let mut header = String::from("time_s");
-        let mut populations = Vec::new();
-        for p in &msp.populations {
-            let name = &net.populations[p.population.index()].name;
-            header.push_str(&format!(",ca_{name},rate_hz_{name}"));
-            populations.push((p.population, net.population_neurons(p.population).count(), 0));
+        let mut header = String::from("time_s,neurons,synapses,attention_edges");
+        let grows = |p| net.neurogenesis.iter().any(|g| g.population == p);
+        let mut populations: Vec<_> =
+            net.msp.iter().flat_map(|m| &m.populations).map(|p| (p.population, 0, true, grows(p.population))).collect();
+        for g in &net.neurogenesis {
+            if !populations.iter().any(|p| p.0 == g.population) {
+                populations.push((g.population, 0, false, true));
+            }
         }
-        for m in &msp.synapse_models {
+        for &(p, _, calcium, grows) in &populations {
+            let name = &net.populations[p.index()].name;
+            if calcium {
+                header.push_str(&format!(",ca_{name}"));
+            }
+            header.push_str(&format!(",rate_hz_{name}"));
+            if grows {
+                header.push_str(&format!(",neurons_{name}"));
+            }
+        }
+        for m in net.msp.iter().flat_map(|m| &m.synapse_models) {
             header.push_str(&format!(",synapses_{}", m.name));
         }
         writeln!(out, "{header}")?;
@@ -146,21 +161,29 @@ impl GrowthLog {
         for id in &report.spikes {
             let pop = net.neurons.population[id.index()];
             if let Some(p) = self.populations.iter_mut().find(|p| p.0 == pop) {
-                p.2 += 1;
+                p.1 += 1;
             }
         }
         if !(report.step + 1).is_multiple_of(self.every) {
             return Ok(());
         }
-        let msp = net.msp.as_ref().expect("checked when the log was created");
-        let mut line = format!("{:.3}", report.time_ms * 1e-3);
+        let edges = net.attention.as_ref().map_or(0, |a| a.edges().len());
+        let mut line = format!("{:.3},{},{},{edges}", report.time_ms * 1e-3, net.num_neurons(), net.num_synapses());
         let window_s = self.every as f64 * net.dt_ms() * 1e-3;
-        for (pop, size, spikes) in &mut self.populations {
-            let ca: f64 = net.population_neurons(*pop).map(|i| msp.calcium(i as usize)).sum();
-            line.push_str(&format!(",{:.6},{:.4}", ca / *size as f64, *spikes as f64 / *size as f64 / window_s));
+        for (pop, spikes, calcium, grows) in &mut self.populations {
+            let size = net.population_neurons(*pop).count();
+            if *calcium {
+                let msp = net.msp.as_ref().expect("populations with calcium come from MSP");
+                let ca: f64 = net.population_neurons(*pop).map(|i| msp.calcium(i as usize)).sum();
+                line.push_str(&format!(",{:.6}", ca / size.max(1) as f64));
+            }
+            line.push_str(&format!(",{:.4}", *spikes as f64 / size.max(1) as f64 / window_s));
+            if *grows {
+                line.push_str(&format!(",{size}"));
+            }
             *spikes = 0;
         }
-        for m in &msp.synapse_models {
+        for m in net.msp.iter().flat_map(|m| &m.synapse_models) {
             let count = net.synapses.projection.iter().filter(|&&p| p == m.projection).count();
             line.push_str(&format!(",{count}"));
         }
@@ -178,6 +201,9 @@ impl GrowthLog {
 pub fn scale_scene(scene: &mut Scene, factor: f64) {
     for p in &mut scene.file.populations {
         p.size = ((p.size as f64 * factor).round() as u32).max(1);
+        if let Some(g) = &mut p.neurogenesis {
+            g.max_size = ((g.max_size as f64 * factor).round() as u32).max(p.size);
+        }
     }
     for proj in &mut scene.file.projections {
         if let Connectivity::Bernoulli { p, .. } = &mut proj.connectivity {
@@ -242,6 +268,8 @@ fn simulate(mut net: Network, label: &str, build: Duration, args: &SimArgs) -> R
         snapshot::save(&net, p)?;
     }
     let end_ms = net.time_ms();
+    // Neurogenesis may have added neurons: statistics cover the final network.
+    let (n0, n) = (n, net.num_neurons());
     let stats = activity_stats(&log, n, dt, start_ms + args.stats_from, end_ms + 0.5 * dt);
     let realtime = args.duration * 1e-3 / wall.as_secs_f64();
     // Liquids learning by astrocyte-modulated STDP: the branching factor over their neurons.
@@ -312,7 +340,11 @@ fn simulate(mut net: Network, label: &str, build: Duration, args: &SimArgs) -> R
         return Ok(());
     }
     println!("scene        {label}");
-    println!("neurons      {n}");
+    if n == n0 {
+        println!("neurons      {n}");
+    } else {
+        println!("neurons      {n} (grew from {n0})");
+    }
     println!("synapses     {}", net.num_synapses());
     println!(
         "simulated    {:.1} ms ({steps} steps of {dt} ms), seed {}, {} threads",
