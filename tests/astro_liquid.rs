@@ -64,5 +64,8 @@ fn the_astrocyte_holds_the_liquid_at_the_input_count() {
     assert!(runaway_rate > 100.0, "fixed A: {runaway_rate} Hz");
     // ALGORITHMS.md §8 [T]: at the edge of chaos with the astrocyte, closer to 1 than without.
     assert!((0.9..=1.1).contains(&sigma), "branching factor {sigma} with the astrocyte");
-    assert!((sigma - 1.0).abs() < (runaway_sigma - 1.0).abs(), "sigma {sigma} (modulated) vs {runaway_sigma} (fixed A)");
+    assert!(
+        (sigma - 1.0).abs() < (runaway_sigma - 1.0).abs(),
+        "sigma {sigma} (modulated) vs {runaway_sigma} (fixed A)"
+    );
 }
