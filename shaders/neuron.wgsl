@@ -100,7 +100,7 @@ fn fragment(in: VertexOut) -> @location(0) vec4<f32> {
     }
     // spike glow: a white-hot core fading into the population colour
     let halo = exp(-d2 * 0.9);
-    rgb += (vec3<f32>(1.0, 0.97, 0.9) * 2.5 * exp(-d2 * 2.0) + in.color * 1.5 * halo) * in.glow;
+    rgb += (vec3<f32>(1.0, 0.97, 0.9) * 1.4 * exp(-d2 * 2.5) + in.color * 0.8 * halo) * in.glow;
     // synchrony: a ring just outside the core, as bright as the population is in phase
     let ring = exp(-(d - 1.12) * (d - 1.12) * 150.0);
     rgb += in.color * ring * in.sync * 1.2;
@@ -110,5 +110,6 @@ fn fragment(in: VertexOut) -> @location(0) vec4<f32> {
     if (max(rgb.r, max(rgb.g, rgb.b)) < 0.002) {
         discard;
     }
-    return vec4<f32>(rgb * in.alpha, 1.0);
+    // AlphaMode::Add is premultiplied blending (src + (1 - src.a) dst): alpha 0 makes it additive.
+    return vec4<f32>(rgb * in.alpha, 0.0);
 }

@@ -48,10 +48,33 @@ fn vertex(v: Vertex) -> VertexOut {
     let a = neurons[p.x].pos_radius.xyz;
     let b = neurons[p.y].pos_radius.xyz;
     let t = v.position.x;
-    let pos = mix(a, b, t);
+    var pos = mix(a, b, t);
     var dir = b - a;
     if (dot(dir, dir) < 1e-12) {
         dir = vec3<f32>(1e-3, 0.0, 0.0);
+    }
+    // Attention edges are arcs, drawn by a second mesh of segmented ribbons whose side coordinate
+    // is ±2; in the straight ribbons (side ±1) they collapse to nothing. The arc is lifted off the
+    // chord by a quarter of its length at the middle, on the side of world up.
+    let arc_mesh = abs(v.position.y) > 1.5;
+    if ((p.z == 2u) != arc_mesh) {
+        var hidden: VertexOut;
+        hidden.clip = vec4<f32>(0.0, 0.0, 2.0, 1.0);
+        hidden.t = 0.0;
+        hidden.color = vec3<f32>(0.0);
+        hidden.pulse_at = -10.0;
+        hidden.strength = 0.0;
+        return hidden;
+    }
+    if (arc_mesh) {
+        var up = cross(cross(dir, vec3<f32>(0.0, 1.0, 0.0)), dir);
+        if (dot(up, up) < 1e-12) {
+            up = vec3<f32>(1.0, 0.0, 0.0);
+        }
+        let lift = 0.25 * length(b - a) * 4.0 * t * (1.0 - t);
+        pos = pos + normalize(up) * lift;
+        // The arc's tangent, for the ribbon's width direction.
+        dir = dir + normalize(up) * 0.25 * length(b - a) * 4.0 * (1.0 - 2.0 * t);
     }
     let to_eye = view.world_position - pos;
     var side = cross(dir, to_eye);
@@ -61,7 +84,7 @@ fn vertex(v: Vertex) -> VertexOut {
     }
     let width = params.width * (0.35 + 0.65 * w.x);
     var out: VertexOut;
-    out.clip = view.clip_from_world * vec4<f32>(pos + side * v.position.y * width, 1.0);
+    out.clip = view.clip_from_world * vec4<f32>(pos + side * sign(v.position.y) * width, 1.0);
     out.t = t;
     if (p.z == 1u) {
         out.color = vec3<f32>(0.25, 0.45, 1.0) * 0.6;
@@ -76,6 +99,10 @@ fn vertex(v: Vertex) -> VertexOut {
         out.pulse_at = age / params.pulse_ms;
     }
     out.strength = w.y * (0.04 + 0.96 * w.x * w.x) * select(0.3, 1.0, p.w == 1u);
+    if (p.z == 2u) {
+        // Attention edges are few and matter: brighter, and linear in their strength.
+        out.strength = w.y * (0.3 + 0.7 * w.x) * 2.5;
+    }
     return out;
 }
 
@@ -84,5 +111,6 @@ fn fragment(in: VertexOut) -> @location(0) vec4<f32> {
     let dp = (in.t - in.pulse_at) * 12.0;
     let pulse = exp(-dp * dp);
     let rgb = in.color * params.intensity * in.strength + vec3<f32>(1.0, 0.95, 0.85) * pulse * 0.8 * in.strength;
-    return vec4<f32>(rgb, 1.0);
+    // AlphaMode::Add is premultiplied blending (src + (1 - src.a) dst): alpha 0 makes it additive.
+    return vec4<f32>(rgb, 0.0);
 }

@@ -59,7 +59,7 @@ impl Default for ViewSettings {
             max_synapses: 8_000,
             glow_tau_ms: 12.0,
             radius_scale: 1.0,
-            synapse_intensity: 0.25,
+            synapse_intensity: 0.12,
             pulse_ms: 15.0,
             sync_gain: 1.0,
         }
@@ -338,6 +338,11 @@ impl ViewBuffers {
         }
     }
 
+    /// Indices of the drawn items that are attention edges (live or fading), drawn as arcs.
+    pub fn arc_items(&self) -> Vec<u32> {
+        self.pairs.iter().enumerate().filter(|(_, p)| p[2] == 2).map(|(k, _)| k as u32).collect()
+    }
+
     /// Index in the drawn arrays of attention edge `id`, if drawn.
     pub fn attention_index(&self, id: u32) -> Option<usize> {
         self.attention_ids.iter().position(|&a| a == id).map(|k| self.drawn.len() + k)
@@ -389,6 +394,8 @@ pub struct ViewHandles {
     pub neuron_entity: Entity,
     /// The synapse draw entity.
     pub synapse_entity: Entity,
+    /// The entity drawing attention edges as arcs.
+    pub arc_entity: Entity,
     /// Structure version the buffers were built for.
     pub built_version: u64,
     /// `max_synapses` they were built with.
@@ -464,6 +471,31 @@ pub fn quad_mesh(count: usize, ribbon: bool) -> Mesh {
         .with_inserted_indices(Indices::U32(indices))
 }
 
+/// Segmented ribbons for the drawn items `items` (the attention edges), drawn as arcs by the
+/// synapse shader: vertices carry (t, side ±2, index).
+pub fn arc_mesh(items: &[u32]) -> Mesh {
+    const SEGMENTS: u32 = 12;
+    let count = items.len().max(1);
+    let mut positions = Vec::with_capacity(count * (SEGMENTS as usize + 1) * 2);
+    let mut indices = Vec::with_capacity(count * SEGMENTS as usize * 6);
+    for i in 0..count {
+        let base = positions.len() as u32;
+        for k in 0..=SEGMENTS {
+            let t = k as f32 / SEGMENTS as f32;
+            let index = items.get(i).copied().unwrap_or(0) as f32;
+            positions.push([t, -2.0, index]);
+            positions.push([t, 2.0, index]);
+        }
+        for k in 0..SEGMENTS {
+            let v = base + 2 * k;
+            indices.extend_from_slice(&[v, v + 2, v + 3, v, v + 3, v + 1]);
+        }
+    }
+    Mesh::new(PrimitiveTopology::TriangleList, RenderAssetUsages::RENDER_WORLD)
+        .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
+        .with_inserted_indices(Indices::U32(indices))
+}
+
 #[allow(clippy::too_many_arguments)]
 fn setup_view(
     mut commands: Commands,
@@ -514,6 +546,18 @@ fn setup_view(
             if cpu.pairs.is_empty() { Visibility::Hidden } else { Visibility::Visible },
         ))
         .id();
+    let arcs = cpu.arc_items();
+    let arc_entity = commands
+        .spawn((
+            Name::new("attention edges"),
+            Mesh3d(meshes.add(arc_mesh(&arcs))),
+            MeshMaterial3d(synapse_material.clone()),
+            Transform::IDENTITY,
+            NoFrustumCulling,
+            NotShadowCaster,
+            if arcs.is_empty() { Visibility::Hidden } else { Visibility::Visible },
+        ))
+        .id();
     commands.insert_resource(ViewHandles {
         neuron_material,
         synapse_material,
@@ -523,6 +567,7 @@ fn setup_view(
         weights,
         neuron_entity,
         synapse_entity,
+        arc_entity,
         built_version: sim.structure_version,
         built_max_synapses: settings.max_synapses,
     });
@@ -557,21 +602,41 @@ fn rebuild_view(
         ghosts.iter().filter(|g| g.1.0.0 < n && g.2.0.0 < n).map(|(e, pre, post, kind)| (e, pre.0.0, post.0.0, kind.0)),
     );
     cpu.refresh(&sim.network);
+    // A buffer whose size changes gets a new asset (and the materials the new handles): resizing
+    // one in place left bind groups pointing at the old buffer, and the draws read garbage.
+    let mut resized = false;
+    let handles = &mut *handles;
     for (h, data) in [
-        (&handles.neuron_statics, bytes(&cpu.neuron_statics)),
-        (&handles.neuron_dynamics, bytes(&cpu.neuron_dynamics)),
-        (&handles.pairs, bytes(&cpu.pairs)),
-        (&handles.weights, bytes(&cpu.weights)),
+        (&mut handles.neuron_statics, bytes(&cpu.neuron_statics)),
+        (&mut handles.neuron_dynamics, bytes(&cpu.neuron_dynamics)),
+        (&mut handles.pairs, bytes(&cpu.pairs)),
+        (&mut handles.weights, bytes(&cpu.weights)),
     ] {
-        if let Some(mut b) = buffers.get_mut(h) {
+        let same_size = buffers.get(&*h).and_then(|b| b.data.as_ref()).is_some_and(|d| d.len() == data.len());
+        if same_size && let Some(mut b) = buffers.get_mut(&*h) {
             b.data = Some(data);
+        } else {
+            *h = storage(&mut buffers, data);
+            resized = true;
         }
     }
-    // Touch the materials so their bind groups pick up resized buffers.
-    let _ = neuron_materials.get_mut(&handles.neuron_material);
-    let _ = synapse_materials.get_mut(&handles.synapse_material);
+    if resized {
+        if let Some(mut m) = neuron_materials.get_mut(&handles.neuron_material) {
+            m.statics = handles.neuron_statics.clone();
+            m.dynamics = handles.neuron_dynamics.clone();
+        }
+        if let Some(mut m) = synapse_materials.get_mut(&handles.synapse_material) {
+            m.neurons = handles.neuron_statics.clone();
+            m.neuron_dynamics = handles.neuron_dynamics.clone();
+            m.pairs = handles.pairs.clone();
+            m.weights = handles.weights.clone();
+        }
+    }
     commands.entity(handles.neuron_entity).insert(Mesh3d(meshes.add(quad_mesh(cpu.neuron_statics.len(), false))));
     commands.entity(handles.synapse_entity).insert(Mesh3d(meshes.add(quad_mesh(cpu.pairs.len(), true))));
+    let arcs = cpu.arc_items();
+    let shown = if arcs.is_empty() { Visibility::Hidden } else { Visibility::Visible };
+    commands.entity(handles.arc_entity).insert((Mesh3d(meshes.add(arc_mesh(&arcs))), shown));
     handles.built_version = sim.structure_version;
     handles.built_max_synapses = settings.max_synapses;
 }
@@ -664,7 +729,7 @@ pub fn neuron_params(settings: &ViewSettings, selected: Option<u32>, history: &H
         radius_scale: settings.radius_scale,
         color_mode: settings.color_by_voltage as u32,
         sync_gain: settings.sync_gain,
-        base_intensity: 0.55,
+        base_intensity: 0.4,
         selected: selected.unwrap_or(u32::MAX),
         pad0: 0.0,
         pad1: 0.0,
