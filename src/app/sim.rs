@@ -27,6 +27,8 @@ pub struct Sim {
     pub structure_version: u64,
     /// Structural changes since the entities were last mirrored, in order.
     pub events: Vec<StructuralEvent>,
+    /// Neurons born while running: biological time of birth (ms) and the parent.
+    pub births: HashMap<NeuronId, (f64, Option<NeuronId>)>,
     report: StepReport,
 }
 
@@ -43,7 +45,16 @@ impl Sim {
         network.prepare();
         let history = History::new(&network);
         let report = StepReport::with_capacity(network.num_neurons());
-        Ok(Self { network, scene, scene_path: path, history, structure_version: 0, events: Vec::new(), report })
+        Ok(Self {
+            network,
+            scene,
+            scene_path: path,
+            history,
+            structure_version: 0,
+            events: Vec::new(),
+            births: HashMap::new(),
+            report,
+        })
     }
 
     /// The scene's display name (its `name` field, else the file stem).
@@ -60,6 +71,11 @@ impl Sim {
     pub fn step_once(&mut self, selected: Option<NeuronId>) {
         self.network.step(&mut self.report);
         self.events.extend_from_slice(&self.report.events);
+        for e in &self.report.events {
+            if let StructuralEvent::NeuronBorn { id, parent } = *e {
+                self.births.insert(id, (self.report.time_ms, parent));
+            }
+        }
         self.history.record_step(&self.report, &self.network, selected);
     }
 
@@ -424,6 +440,7 @@ pub fn apply_requests(
                         history,
                         structure_version: 0,
                         events: Vec::new(),
+                        births: HashMap::new(),
                     };
                     replace_sim(&mut commands, &mut sim, &mut ids, &mut selection, fresh);
                     toasts.write(Toast::info(format!("resumed {}", path.display())));

@@ -40,7 +40,7 @@ pub fn inspector(ctx: &egui::Context, view: &UiView, out: &mut Vec<SimRequest>) 
                     ("last spike", last_spike_text(net, i)),
                     ("threshold offset", format!("{:.3} mV", net.neurons.theta[i])),
                     ("position", format!("({:.0}, {:.0}, {:.0}) µm", p[0], p[1], p[2])),
-                    ("born", "with the scene (t = 0)".to_string()),
+                    ("born", born_text(view, i)),
                 ] {
                     ui.label(k);
                     ui.label(v);
@@ -95,4 +95,13 @@ pub fn hover_tooltip(ctx: &egui::Context, view: &UiView) {
             ui.label(format!("{} outgoing synapses", net.synapses.row(h).len()));
         });
     });
+}
+
+/// When and from which parent a neuron was born, if it was born while running.
+fn born_text(view: &UiView, i: usize) -> String {
+    match view.sim.births.get(&crate::sim::NeuronId(i as u32)) {
+        Some((t, Some(parent))) => format!("at {t:.1} ms, from neuron {}", parent.0),
+        Some((t, None)) => format!("at {t:.1} ms"),
+        None => "with the scene (t = 0)".to_string(),
+    }
 }
