@@ -346,6 +346,9 @@ fn simulate(mut net: Network, label: &str, build: Duration, args: &SimArgs) -> R
         println!("neurons      {n} (grew from {n0})");
     }
     println!("synapses     {}", net.num_synapses());
+    if let Some(a) = &net.attention {
+        println!("attention    {} long-range edges", a.edges().len());
+    }
     println!(
         "simulated    {:.1} ms ({steps} steps of {dt} ms), seed {}, {} threads",
         args.duration,
