@@ -62,11 +62,11 @@ fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
 }
 
-#[test]
-fn rust_forward_matches_pytorch_golden_vectors() {
-    let m = model();
+/// The Rust forward pass against the golden vectors stored beside the model in `dir`.
+fn check_golden(dir: &str) {
+    let m = Arc::new(CtmModel::load(Path::new(dir)).expect("the model loads"));
     let c = m.config().clone();
-    let bytes = std::fs::read(Path::new(DIR).join("golden.safetensors")).unwrap();
+    let bytes = std::fs::read(Path::new(dir).join("golden.safetensors")).unwrap();
     let st = SafeTensors::deserialize(&bytes).unwrap();
     let (inputs, shape) = f32s(&st, "inputs");
     let n = shape[0];
@@ -113,6 +113,14 @@ fn rust_forward_matches_pytorch_golden_vectors() {
     assert!(e_cert <= 1e-4, "certainty differs by {e_cert:e}");
     assert!(e_attn <= 1e-5, "attention differs by {e_attn:e}");
     assert!(e_state <= 1e-4, "pre/post-activations or sync differ by {e_state:e}");
+}
+
+#[test]
+fn rust_forward_matches_pytorch_golden_vectors() {
+    // The shipped 11-pixel model and the 19-pixel one fine-tuned from it (assets/ctm19).
+    for dir in [DIR, "assets/ctm19"] {
+        check_golden(dir);
+    }
 }
 
 #[test]
