@@ -125,6 +125,14 @@ fn every_shipped_scene_builds() {
     for entry in std::fs::read_dir("scenes").unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "ron") {
+            // A CTM scene names a model and mazes: its model must load and fit its maze size.
+            if neuroplast::ctm::scene::is_ctm_scene(&std::fs::read_to_string(&path).unwrap()) {
+                let scene = neuroplast::ctm::scene::CtmScene::load(&path).unwrap_or_else(|e| panic!("{e:#}"));
+                let model = neuroplast::ctm::CtmModel::load(&scene.model_dir(&path))
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                assert!(scene.cells >= 2 && scene.cells <= model.config().max_cells(), "{}", path.display());
+                continue;
+            }
             let scene = Scene::load(&path).unwrap_or_else(|e| panic!("{e}"));
             scene.build(None).unwrap_or_else(|e| panic!("{e}"));
         }

@@ -146,57 +146,40 @@ fn position_only_layout(
     Ok(())
 }
 
-impl Material for NeuronMaterial {
-    fn vertex_shader() -> ShaderRef {
-        ShaderRef::Handle(NEURON_SHADER)
-    }
-    fn fragment_shader() -> ShaderRef {
-        ShaderRef::Handle(NEURON_SHADER)
-    }
-    fn alpha_mode(&self) -> AlphaMode {
-        AlphaMode::Add
-    }
-    fn enable_prepass() -> bool {
-        false
-    }
-    fn enable_shadows() -> bool {
-        false
-    }
-    fn specialize(
-        _pipeline: &MaterialPipeline,
-        descriptor: &mut RenderPipelineDescriptor,
-        layout: &MeshVertexBufferLayoutRef,
-        _key: MaterialPipelineKey<Self>,
-    ) -> Result<(), SpecializedMeshPipelineError> {
-        position_only_layout(descriptor, layout)
-    }
+/// The one way our instanced materials draw: additive light from our own vertex and fragment
+/// stages over a position-only mesh, no prepass, no shadows.
+macro_rules! additive_instanced_material {
+    ($material:ty, $shader:expr) => {
+        impl Material for $material {
+            fn vertex_shader() -> ShaderRef {
+                ShaderRef::Handle($shader)
+            }
+            fn fragment_shader() -> ShaderRef {
+                ShaderRef::Handle($shader)
+            }
+            fn alpha_mode(&self) -> AlphaMode {
+                AlphaMode::Add
+            }
+            fn enable_prepass() -> bool {
+                false
+            }
+            fn enable_shadows() -> bool {
+                false
+            }
+            fn specialize(
+                _pipeline: &MaterialPipeline,
+                descriptor: &mut RenderPipelineDescriptor,
+                layout: &MeshVertexBufferLayoutRef,
+                _key: MaterialPipelineKey<Self>,
+            ) -> Result<(), SpecializedMeshPipelineError> {
+                position_only_layout(descriptor, layout)
+            }
+        }
+    };
 }
 
-impl Material for SynapseMaterial {
-    fn vertex_shader() -> ShaderRef {
-        ShaderRef::Handle(SYNAPSE_SHADER)
-    }
-    fn fragment_shader() -> ShaderRef {
-        ShaderRef::Handle(SYNAPSE_SHADER)
-    }
-    fn alpha_mode(&self) -> AlphaMode {
-        AlphaMode::Add
-    }
-    fn enable_prepass() -> bool {
-        false
-    }
-    fn enable_shadows() -> bool {
-        false
-    }
-    fn specialize(
-        _pipeline: &MaterialPipeline,
-        descriptor: &mut RenderPipelineDescriptor,
-        layout: &MeshVertexBufferLayoutRef,
-        _key: MaterialPipelineKey<Self>,
-    ) -> Result<(), SpecializedMeshPipelineError> {
-        position_only_layout(descriptor, layout)
-    }
-}
+additive_instanced_material!(NeuronMaterial, NEURON_SHADER);
+additive_instanced_material!(SynapseMaterial, SYNAPSE_SHADER);
 
 /// The CPU side of the GPU buffers: rebuilt when the structure changes, refreshed every frame.
 #[derive(Resource, Default)]

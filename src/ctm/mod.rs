@@ -7,6 +7,7 @@
 pub mod eval;
 pub mod maze;
 pub mod model;
+pub mod scene;
 pub mod weights;
 
 pub use maze::{Maze, walk};
