@@ -77,6 +77,16 @@ fn build(text: &str) -> Network {
     Scene::parse(text, "test").unwrap().build(None).unwrap()
 }
 
+/// Builds `text` and runs `steps` steps inside a pool of `threads` threads.
+fn run_on_threads(text: &str, steps: u64, threads: usize) -> ((SpikeLog, Vec<StructuralEvent>), Network) {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+    pool.install(|| {
+        let mut net = build(text);
+        let out = run(&mut net, steps);
+        (out, net)
+    })
+}
+
 #[test]
 fn synapse_ids_survive_insertion_and_removal() {
     let mut net = static_net();
@@ -249,14 +259,7 @@ fn resumed_growing_run_is_bit_identical() {
 fn growing_network_is_bit_identical_for_one_and_two_threads() {
     // Above the parallel threshold, so two threads really split the neuron update.
     let text = msp_scene(16_000, 4_000, "100 ms", 0.1, 200.0, "5 ms");
-    let run_with = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-        pool.install(|| {
-            let mut net = build(&text);
-            let out = run(&mut net, 1_500);
-            (out, net)
-        })
-    };
+    let run_with = |threads: usize| run_on_threads(&text, 1_500, threads);
     let ((log1, ev1), net1) = run_with(1);
     let ((log2, ev2), net2) = run_with(2);
     assert!(ev1.len() > 1000 && log1.len() > 1000, "{} events, {} spikes", ev1.len(), log1.len());
@@ -653,14 +656,7 @@ fn neurogenesis_is_bit_identical_for_one_and_two_threads() {
     // 16,000 E neurons growing past the parallel threshold to 20,000: two threads really split
     // the neuron update, and the work items change as segments are added.
     let text = ndp_scene(3, 16_000, 20_000, 0.0005, "10 ms", 3.0);
-    let run_with = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-        pool.install(|| {
-            let mut net = build(&text);
-            let out = run(&mut net, 1_500);
-            (out, net)
-        })
-    };
+    let run_with = |threads: usize| run_on_threads(&text, 1_500, threads);
     let ((log1, ev1), net1) = run_with(1);
     let ((log2, ev2), net2) = run_with(2);
     let births = ev1.iter().filter(|e| matches!(e, StructuralEvent::NeuronBorn { .. })).count();

@@ -80,6 +80,25 @@ pub struct Neurons {
     pub theta: Vec<f64>,
 }
 
+impl Neurons {
+    /// Appends a neuron of `population` at `position`: membrane potential `v`, synaptic variables
+    /// `(ex, inh)`, adaptation `adapt`, everything else at rest (no spike yet, no injected current).
+    fn push(&mut self, population: PopulationId, position: [f32; 3], v: f64, (ex, inh): (f64, f64), adapt: f64) {
+        self.v.push(v);
+        self.syn_ex.push(ex);
+        self.syn_in.push(inh);
+        self.psc_ex.push(0.0);
+        self.psc_in.push(0.0);
+        self.adapt.push(adapt);
+        self.refractory.push(0);
+        self.last_spike.push(u64::MAX);
+        self.population.push(population);
+        self.position.push(position);
+        self.i_inj.push(0.0);
+        self.theta.push(0.0);
+    }
+}
+
 /// Synapses in CSR order by presynaptic neuron: the outgoing synapses of neuron `i` occupy
 /// `row_start[i]..row_start[i + 1]`. Several synapses may join the same pair (multapses).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -405,19 +424,8 @@ impl Network {
         }
         let pid = PopulationId(self.populations.len() as u16);
         let nn = &mut self.neurons;
-        for ((p, v), (ex, inh)) in positions.into_iter().zip(v0).zip(syn0) {
-            nn.adapt.push(model.initial_adaptation(v));
-            nn.v.push(v);
-            nn.syn_ex.push(ex);
-            nn.syn_in.push(inh);
-            nn.psc_ex.push(0.0);
-            nn.psc_in.push(0.0);
-            nn.refractory.push(0);
-            nn.last_spike.push(u64::MAX);
-            nn.population.push(pid);
-            nn.position.push(p);
-            nn.i_inj.push(0.0);
-            nn.theta.push(0.0);
+        for ((p, v), syn) in positions.into_iter().zip(v0).zip(syn0) {
+            nn.push(pid, p, v, syn, model.initial_adaptation(v));
         }
         let end = start + n;
         self.segments.push(Segment { start: start as u32, end: end as u32, population: pid });

@@ -176,18 +176,7 @@ impl Network {
         let nn = &mut self.neurons;
         for &(position, parent) in born {
             let id = nn.v.len() as u32;
-            nn.v.push(v);
-            nn.syn_ex.push(0.0);
-            nn.syn_in.push(0.0);
-            nn.psc_ex.push(0.0);
-            nn.psc_in.push(0.0);
-            nn.adapt.push(model.initial_adaptation(v));
-            nn.refractory.push(0);
-            nn.last_spike.push(u64::MAX);
-            nn.population.push(pop);
-            nn.position.push(position);
-            nn.i_inj.push(0.0);
-            nn.theta.push(0.0);
+            nn.push(pop, position, v, (0.0, 0.0), model.initial_adaptation(v));
             events.push(StructuralEvent::NeuronBorn { id: NeuronId(id), parent });
         }
         let end = self.num_neurons();
