@@ -166,12 +166,11 @@ pub fn ctm_capture(
     keys: Res<ButtonInput<KeyCode>>,
     mut state: ResMut<super::ctm_view::CtmState>,
     mut frames: Local<u32>,
-    mut toasts: Local<Option<PathBuf>>,
 ) {
     if keys.just_pressed(KeyCode::F12) {
         let path = screenshot_name(&state.name, (state.tick + 1) as f64);
-        commands.spawn(Screenshot::primary_window()).observe(save_to_disk(path.clone()));
-        *toasts = Some(path);
+        eprintln!("screenshot saved to {}", path.display());
+        commands.spawn(Screenshot::primary_window()).observe(save_to_disk(path));
     }
     let Some(path) = options.screenshot.clone() else { return };
     *frames += 1;

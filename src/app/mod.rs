@@ -79,7 +79,7 @@ pub fn run(options: AppOptions) -> anyhow::Result<()> {
         return run_ctm(options, &scene_path, &text);
     }
     // Load before opening a window so a bad file is a clear error on the terminal.
-    let start = sim::Sim::load(&scene_path, options.seed).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let start = sim::Sim::parse(&text, &scene_path, options.seed).map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut app = window_app(&options, &scene_path);
     app.insert_resource(start);
     if options.screenshot.is_some() {

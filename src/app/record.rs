@@ -149,7 +149,7 @@ pub fn record(o: RecordOptions) -> Result<()> {
         app.insert_resource(state).add_plugins(super::ctm_view::CtmViewPlugin).add_systems(Update, update_ctm_clock);
         app
     } else {
-        let mut sim = Sim::load(&scene_path, o.seed).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let mut sim = Sim::parse(&text, &scene_path, o.seed).map_err(|e| anyhow::anyhow!("{e}"))?;
         if o.warmup_ms > 0.0 {
             sim.advance_ms(o.warmup_ms, None);
         }

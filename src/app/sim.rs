@@ -39,6 +39,12 @@ impl Sim {
         Self::from_scene(scene, path.to_path_buf(), seed)
     }
 
+    /// Parses and builds a scene whose text was already read from `path`.
+    pub fn parse(text: &str, path: &Path, seed: Option<u64>) -> Result<Self, SceneError> {
+        let scene = Scene::parse(text, &path.display().to_string())?;
+        Self::from_scene(scene, path.to_path_buf(), seed)
+    }
+
     /// Builds a parsed scene.
     pub fn from_scene(scene: Scene, path: PathBuf, seed: Option<u64>) -> Result<Self, SceneError> {
         let mut network = scene.build(seed)?;
