@@ -220,6 +220,16 @@ fn bench_growth(duration_s: f64, neurons: u32, threads: Option<usize>) -> Result
             100.0 * struct_all / wall_all,
             first_rss.unwrap_or(0.0),
         );
+        let t = net.structural_times();
+        let per_s = |x: f64| x / seconds as f64;
+        println!(
+            "structural parts per biological second: pruning+regrowth search {:.3} s, attention edges {:.3} s, rewiring the synapse table {:.3} s, MSP {:.3} s, neurogenesis {:.3} s",
+            per_s(t.pruning_s),
+            per_s(t.attention_s),
+            per_s(t.rewire_s),
+            per_s(t.msp_s),
+            per_s(t.neurogenesis_s),
+        );
         Ok(())
     })
 }

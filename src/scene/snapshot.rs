@@ -10,7 +10,7 @@ use crate::sim::Network;
 
 const MAGIC: &[u8; 8] = b"NPSNAP\0\n";
 /// The snapshot format version this build reads and writes.
-pub const SNAPSHOT_VERSION: u32 = 3;
+pub const SNAPSHOT_VERSION: u32 = 4;
 const HEADER: usize = 8 + 4 + 8 + 4;
 
 /// A snapshot that could not be written or read.
@@ -72,6 +72,7 @@ pub fn decode(bytes: &[u8], file: &str) -> Result<Network, SnapshotError> {
         return Err(invalid("corrupted: checksum mismatch".into()));
     }
     let mut net: Network = postcard::from_bytes(payload).map_err(|e| invalid(format!("corrupted payload: {e}")))?;
+    net.reindex().map_err(|e| invalid(format!("corrupted payload: {e}")))?;
     net.prepare();
     Ok(net)
 }

@@ -13,6 +13,8 @@ pub use inputs::{CurrentInput, Input, PoissonInput, Receptor, RewardInput, Spike
 pub use models::{
     AdEx, Izhikevich, Kernel, LifConductance, LifCurrent, NeuronModel, ParamError, PscShape, SynapseKind,
 };
-pub use network::{GapJunctions, Network, NetworkError, NewSynapse, Population, Segment, SynapseView, Synapses};
+pub use network::{
+    GapJunctions, Network, NetworkError, NewSynapse, Population, Segment, StructuralTimes, SynapseView, Synapses,
+};
 pub use report::{SpikeLog, StepReport, StructuralEvent};
 pub use units::{Dim, Quantity};

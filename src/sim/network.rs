@@ -16,7 +16,10 @@ use crate::growth::ndp::Neurogenesis;
 use crate::plasticity::{self, Binding, IntrinsicBinding, ParamChange};
 
 mod structure;
+mod synapse_index;
+
 pub use structure::{NO_PROJECTION, NewSynapse, SynapseView};
+use synapse_index::SynapseIndex;
 
 /// Neurons per parallel work item. Chunk boundaries never depend on the thread count, and spikes
 /// are gathered in chunk order, so results are identical for any number of threads.
@@ -209,8 +212,10 @@ pub struct Network {
     pub attention: Option<AttentionEdges>,
     /// Neurogenesis by replication (NDP), one rule per growing population.
     pub neurogenesis: Vec<Neurogenesis>,
-    /// The slot of each synapse id (`u32::MAX` once pruned); empty while ids and slots coincide.
-    synapse_slot: Vec<u32>,
+    /// Live synapse ids → CSR slots; empty while ids and slots coincide. Rebuilt from the id column
+    /// on load, so snapshots do not carry it.
+    #[serde(skip)]
+    synapse_index: SynapseIndex,
     /// The id the next new synapse gets.
     next_synapse_id: u32,
     /// Every parameter edit made while running, with its time.
@@ -251,8 +256,43 @@ struct Scratch {
     gap_each_step: bool,
     /// Whether `i_ext` reflects the inputs active at the current step.
     i_ext_valid: bool,
-    /// Wall time spent in structural updates (MSP, pruning, attention, neurogenesis) so far (ns).
-    structural_ns: u64,
+    /// Wall time spent in structural updates so far, by part (ns).
+    structural_ns: StructuralNs,
+}
+
+/// Wall time in each part of the structural step (ns).
+#[derive(Clone, Copy, Debug, Default)]
+struct StructuralNs {
+    msp: u64,
+    pruning: u64,
+    neurogenesis: u64,
+    attention: u64,
+    /// Rebuilding the synapse table (CSR, ids, rules' per-synapse state) after edits, whichever
+    /// rule asked for them.
+    rewire: u64,
+}
+
+/// Wall-clock seconds a network has spent in each part of its structural step; not saved in
+/// snapshots.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct StructuralTimes {
+    /// Structural plasticity (MSP): synaptic elements, deletion and pairing plans.
+    pub msp_s: f64,
+    /// GraNet: choosing the weakest synapses and searching the regrowth pairs.
+    pub pruning_s: f64,
+    /// Neurogenesis: growth signals, divisions and the children's state.
+    pub neurogenesis_s: f64,
+    /// Attention edges: embeddings, candidate search, scoring, strengthening and decay.
+    pub attention_s: f64,
+    /// Rebuilding the synapse table after the edits above (all rules together).
+    pub rewire_s: f64,
+}
+
+impl StructuralTimes {
+    /// All parts together.
+    pub fn total_s(&self) -> f64 {
+        self.msp_s + self.pruning_s + self.neurogenesis_s + self.attention_s + self.rewire_s
+    }
 }
 
 impl PartialEq for Scratch {
@@ -351,7 +391,7 @@ impl Network {
             pruning: Vec::new(),
             attention: None,
             neurogenesis: Vec::new(),
-            synapse_slot: Vec::new(),
+            synapse_index: SynapseIndex::default(),
             next_synapse_id: 0,
             param_changes: Vec::new(),
             ring_len: 1,
@@ -384,7 +424,20 @@ impl Network {
     /// Wall-clock seconds this process has spent in structural updates (MSP, pruning with
     /// regrowth, attention edges, neurogenesis) of this network; not saved in snapshots.
     pub fn structural_time_s(&self) -> f64 {
-        self.scratch.structural_ns as f64 * 1e-9
+        self.structural_times().total_s()
+    }
+
+    /// [`Network::structural_time_s`] by part.
+    pub fn structural_times(&self) -> StructuralTimes {
+        let t = &self.scratch.structural_ns;
+        let s = |ns: u64| ns as f64 * 1e-9;
+        StructuralTimes {
+            msp_s: s(t.msp),
+            pruning_s: s(t.pruning),
+            neurogenesis_s: s(t.neurogenesis),
+            attention_s: s(t.attention),
+            rewire_s: s(t.rewire),
+        }
     }
 
     /// Number of neurons.
@@ -460,18 +513,12 @@ impl Network {
         if !optional_ok(s.id.len()) {
             return Err(NetworkError::Invalid("synapse id column differs in length".into()));
         }
-        self.synapse_slot.clear();
+        self.synapse_index = SynapseIndex::default();
         self.next_synapse_id = s.len() as u32;
         if !s.id.is_empty() {
-            let top = s.id.iter().copied().max().map_or(0, |m| m as usize + 1);
-            self.synapse_slot = vec![u32::MAX; top];
-            for (slot, &id) in s.id.iter().enumerate() {
-                if self.synapse_slot[id as usize] != u32::MAX {
-                    return Err(NetworkError::Invalid(format!("synapse id {id} is used twice")));
-                }
-                self.synapse_slot[id as usize] = slot as u32;
-            }
-            self.next_synapse_id = top as u32;
+            self.synapse_index = SynapseIndex::build(&s.id)
+                .map_err(|id| NetworkError::Invalid(format!("synapse id {id} is used twice")))?;
+            self.next_synapse_id = s.id.iter().copied().max().map_or(0, |m| m + 1);
         }
         self.synapses = synapses;
         self.prepare();
@@ -583,6 +630,18 @@ impl Network {
         self.segments.iter().filter(move |s| s.population == pop).flat_map(|s| s.start..s.end)
     }
 
+    /// Rebuilds what a decoded snapshot does not carry (the synapse id index); fails if the id
+    /// column names an id twice.
+    pub fn reindex(&mut self) -> Result<(), NetworkError> {
+        self.synapse_index = if self.synapses.id.is_empty() {
+            SynapseIndex::default()
+        } else {
+            SynapseIndex::build(&self.synapses.id)
+                .map_err(|id| NetworkError::Invalid(format!("synapse id {id} is used twice")))?
+        };
+        Ok(())
+    }
+
     /// Rebuilds the delay ring and the step's scratch buffers after a structural change or a load.
     /// Pending synaptic input survives.
     pub fn prepare(&mut self) {
@@ -646,6 +705,15 @@ impl Network {
         self.inputs.iter().any(|i| matches!(i, Input::Current(c) if c.start_step == step || c.stop_step == Some(step)))
     }
 
+    /// Runs one structural part, adding its wall time (less the rewiring it asked for, which counts
+    /// apart) to `part`.
+    fn timed(&mut self, part: fn(&mut StructuralNs) -> &mut u64, run: impl FnOnce(&mut Self)) {
+        let (t0, rewire0) = (std::time::Instant::now(), self.scratch.structural_ns.rewire);
+        run(self);
+        let own = (t0.elapsed().as_nanos() as u64).saturating_sub(self.scratch.structural_ns.rewire - rewire0);
+        *part(&mut self.scratch.structural_ns) += own;
+    }
+
     /// Advances the network by one `dt`: injected and gap currents, neuron update (parallel over
     /// chunks for large populations), spike gathering, propagation through the delay ring, and
     /// input spikes. Fills `report`; allocates nothing once the network is prepared.
@@ -661,21 +729,24 @@ impl Network {
         let pruning_due = self.pruning.iter().any(|p| p.due(step));
         let attention_due = self.attention.as_ref().is_some_and(|a| a.due(step));
         let neurogenesis_due = self.neurogenesis.iter().any(|g| g.due(step));
-        if msp_due || pruning_due || attention_due || neurogenesis_due {
-            let t0 = std::time::Instant::now();
-            if msp_due {
-                self.update_structure(report);
-            }
-            if pruning_due {
-                self.prune_and_regrow(report);
-            }
-            if neurogenesis_due {
-                self.divide_neurons(report);
-            }
-            if let Some(a) = self.attention.as_mut().filter(|_| attention_due) {
-                a.update(&self.neurons.position, self.seed, step, &mut report.events);
-            }
-            self.scratch.structural_ns += t0.elapsed().as_nanos() as u64;
+        if msp_due {
+            self.timed(|t| &mut t.msp, |net| net.update_structure(report));
+        }
+        if pruning_due {
+            self.timed(|t| &mut t.pruning, |net| net.prune_and_regrow(report));
+        }
+        if neurogenesis_due {
+            self.timed(|t| &mut t.neurogenesis, |net| net.divide_neurons(report));
+        }
+        if attention_due {
+            self.timed(
+                |t| &mut t.attention,
+                |net| {
+                    if let Some(a) = net.attention.as_mut() {
+                        a.update(&net.neurons.position, net.seed, step, &mut report.events);
+                    }
+                },
+            );
         }
         let n = self.num_neurons();
 

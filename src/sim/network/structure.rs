@@ -9,7 +9,7 @@
 //! intervals of many steps and change a small fraction of the synapses, so an O(synapses) pass per
 //! batch costs far less than a per-synapse check on every spike would.
 
-use super::{Network, NetworkError, Segment, Synapses};
+use super::{Network, NetworkError, Segment, SynapseIndex, Synapses};
 use crate::growth::ndp::Neurogenesis;
 use crate::sim::ids::{NeuronId, PopulationId, SynapseId};
 use crate::sim::inputs::{Input, Receptor};
@@ -60,10 +60,7 @@ impl Network {
         if self.synapses.id.is_empty() {
             return (id.index() < self.synapses.len()).then_some(id.index());
         }
-        match self.synapse_slot.get(id.index()) {
-            Some(&s) if s != u32::MAX => Some(s as usize),
-            _ => None,
-        }
+        self.synapse_index.get(id.0)
     }
 
     /// The synapse with stable id `id`, if it exists.
@@ -361,11 +358,12 @@ impl Network {
     /// are appended to their presynaptic rows in order and get the next ids. Rules' per-synapse
     /// state follows its synapses. Pushes one event per change (removals first).
     fn restructure(&mut self, remove: &[u32], add: &[NewSynapse], events: &mut Vec<StructuralEvent>) {
+        let t0 = std::time::Instant::now();
         let n = self.num_neurons();
         let s_old = self.synapses.len();
         if self.synapses.id.is_empty() {
             self.synapses.id = (0..s_old as u32).collect();
-            self.synapse_slot = self.synapses.id.clone();
+            self.synapse_index = SynapseIndex::identity(s_old);
             self.next_synapse_id = s_old as u32;
         }
         let old = &self.synapses;
@@ -398,6 +396,7 @@ impl Network {
             id: Vec::with_capacity(total),
         };
         let mut old_to_new = vec![u32::MAX; s_old];
+        let mut added_slot = vec![0u32; add.len()];
         let mut k = 0;
         for i in 0..n {
             for s in old.row(NeuronId(i as u32)).filter(|&s| !dead[s]) {
@@ -414,6 +413,7 @@ impl Network {
             }
             while k < order.len() && add[order[k] as usize].pre.index() == i {
                 let a = &add[order[k] as usize];
+                added_slot[order[k] as usize] = new.target.len() as u32;
                 new.target.push((a.post.0 << 1) | a.receptor.index());
                 new.weight.push(a.weight);
                 if with_delay {
@@ -428,15 +428,11 @@ impl Network {
         }
         for &s in remove {
             if std::mem::take(&mut dead[s as usize]) {
-                let id = old.id[s as usize];
-                self.synapse_slot[id as usize] = u32::MAX;
-                events.push(StructuralEvent::SynapsePruned { id: SynapseId(id) });
+                events.push(StructuralEvent::SynapsePruned { id: SynapseId(old.id[s as usize]) });
             }
         }
-        self.synapse_slot.resize(first_id as usize + add.len(), u32::MAX);
-        for (slot, &id) in new.id.iter().enumerate() {
-            self.synapse_slot[id as usize] = slot as u32;
-        }
+        self.synapse_index.renumber(&old_to_new, (first_id..).zip(added_slot));
+        debug_assert_eq!(self.synapse_index.len(), new.len(), "every live synapse is indexed");
         for (k, a) in add.iter().enumerate() {
             let id = SynapseId(first_id + k as u32);
             events.push(StructuralEvent::SynapseFormed { id, pre: a.pre, post: a.post, kind: a.receptor });
@@ -447,5 +443,6 @@ impl Network {
         }
         self.synapses = new;
         self.prepare();
+        self.scratch.structural_ns.rewire += t0.elapsed().as_nanos() as u64;
     }
 }
