@@ -268,6 +268,43 @@ fn growing_network_is_bit_identical_for_one_and_two_threads() {
     assert_eq!(net1, net2);
 }
 
+#[test]
+fn pruning_and_attention_are_bit_identical_for_one_and_two_threads() {
+    // Large enough that every parallel part splits into several blocks: 6,000 rows for the CSR
+    // merge (blocks of 2,048), ~460,000 E->E synapses for the pruning keys (blocks of 65,536) and
+    // 4,800 attention rows (blocks of 1,024).
+    let text = r#"Scene(
+    version: 1, dt: "0.1 ms", seed: 5,
+    populations: [
+        (name: "E", size: 4800, model: LifCurrent(tau_m: "20 ms", e_l: "-49 mV", v_th: "-50 mV", v_reset: "-60 mV", t_ref: "5 ms"),
+         layout: Box(center: (0.0, 0.0, 0.0), size: (2000.0, 2000.0, 2000.0)), init: (v: Uniform(low: "-60 mV", high: "-50 mV"))),
+        (name: "I", size: 1200, model: LifCurrent(tau_m: "20 ms", e_l: "-49 mV", v_th: "-50 mV", v_reset: "-60 mV", t_ref: "5 ms"),
+         layout: Box(center: (0.0, 0.0, 0.0), size: (2000.0, 2000.0, 2000.0)), init: (v: Uniform(low: "-60 mV", high: "-50 mV"))),
+    ],
+    projections: [
+        (name: "E->E", source: "E", target: "E", connectivity: Bernoulli(p: 0.02),
+         weight: Uniform(low: "0.1 mV", high: "0.5 mV"), delay: Uniform(low: "0.5 ms", high: "2 ms"),
+         pruning: (interval: "50 ms", end: "1 s", final_density: 0.015, death_rate: 0.1, death_rate_min: 0.01,
+                   regrow_weight: "0.3 mV", trace_tau: "20 ms")),
+        (source: "E", target: "I", connectivity: Bernoulli(p: 0.02), weight: Constant("0.3 mV")),
+        (source: "I", target: "E", connectivity: Bernoulli(p: 0.02), weight: Constant("-1.5 mV"), receptor: Inhibitory),
+    ],
+    attention_edges: (populations: ["E"], interval: "50 ms", min_distance: "500 um", top_k: 500, weight: "20 pA"),
+)"#;
+    let run_with = |threads: usize| run_on_threads(text, 2_000, threads);
+    let ((log1, ev1), net1) = run_with(1);
+    let ((log2, ev2), net2) = run_with(2);
+    let count = |f: fn(&StructuralEvent) -> bool| ev1.iter().filter(|e| f(e)).count();
+    let pruned = count(|e| matches!(e, StructuralEvent::SynapsePruned { .. }));
+    let formed = count(|e| matches!(e, StructuralEvent::SynapseFormed { .. }));
+    let edges = count(|e| matches!(e, StructuralEvent::AttentionEdgeFormed { .. }));
+    assert!(pruned > 10_000 && formed > 1_000 && edges > 100, "{pruned} pruned, {formed} formed, {edges} edges");
+    assert!(log1.len() > 10_000, "{} spikes", log1.len());
+    assert_eq!(ev1, ev2);
+    assert_eq!(log1, log2);
+    assert_eq!(net1, net2);
+}
+
 /// MSP on a 10× faster clock (τ_Ca 1 s with β 0.01 keeps the targets at 5 and 20 Hz; growth
 /// rates ×10, update every 10 ms): the NEST example's network settles on both calcium targets.
 #[test]

@@ -22,11 +22,15 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::sim::report::StructuralEvent;
 use crate::sim::rng::{CounterRng, stream};
 use crate::sim::{NeuronId, PopulationId};
+
+/// Query rows (or neurons) per parallel task: fixed, so results never depend on the thread count.
+const ROWS_PER_TASK: usize = 1024;
 
 /// An attention edge from `from` (the attended, value side) to `to` (the query side).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -235,6 +239,8 @@ impl AttentionEdges {
                 .map(|c| CounterRng::new(seed, t as u64, c as u64, stream::ATTENTION).normal())
                 .collect();
             let mut sig: Vec<(u64, u32)> = (0..m)
+                .into_par_iter()
+                .with_min_len(ROWS_PER_TASK)
                 .map(|a| {
                     let mut s = 0u64;
                     for b in 0..p.bits {
@@ -244,7 +250,7 @@ impl AttentionEdges {
                     (s, a as u32)
                 })
                 .collect();
-            sig.sort_unstable();
+            sig.par_sort_unstable();
             let mut at = vec![0u32; m];
             for (k, &(_, a)) in sig.iter().enumerate() {
                 at[a as usize] = k as u32;
@@ -253,70 +259,85 @@ impl AttentionEdges {
             pos.push(at);
         }
         // Existing edges by receiving neuron, so they stay candidates and can be re-selected.
-        let slot_of: HashMap<u32, u32> = ids.iter().enumerate().map(|(a, &i)| (i, a as u32)).collect();
+        let mut slot_of = vec![u32::MAX; n];
+        for (a, &i) in ids.iter().enumerate() {
+            slot_of[i as usize] = a as u32;
+        }
         let mut partners: Vec<Vec<(u32, f64)>> = vec![Vec::new(); m];
         for e in &self.edges {
-            if let (Some(&a), Some(&b)) = (slot_of.get(&e.to), slot_of.get(&e.from)) {
+            let (a, b) = (slot_of[e.to as usize], slot_of[e.from as usize]);
+            if a != u32::MAX && b != u32::MAX {
                 partners[a as usize].push((b, e.channel));
             }
         }
         // 3. Per query neuron: candidates from its buckets (at most `bucket_cap` neighbours in
         //    each table's sorted order), attention over them with the rest of the row estimated
-        //    from sampled partners; its best few go on to the global selection.
+        //    from sampled partners; its best few go on to the global selection. Rows are
+        //    independent, so fixed blocks of them run in parallel and are joined in row order:
+        //    the result does not depend on the thread count.
         let per_row = p.top_k.clamp(1, 8);
         let half = p.bucket_cap.div_ceil(2);
-        let mut scored: Vec<(f64, f64, u32, u32)> = Vec::new();
-        let (mut cand, mut row_scores): (Vec<u32>, Vec<(f64, f64, u32)>) = (Vec::new(), Vec::new());
-        for a in 0..m {
-            cand.clear();
-            for t in 0..p.tables {
-                let (list, k) = (&sorted[t], pos[t][a] as usize);
-                let s = list[k].0;
-                let lo = k.saturating_sub(half);
-                let hi = (k + half + 1).min(m);
-                cand.extend(list[lo..hi].iter().filter(|e| e.0 == s && e.1 as usize != a).map(|e| e.1));
-            }
-            cand.extend(partners[a].iter().map(|e| e.0));
-            cand.sort_unstable();
-            cand.dedup();
-            cand.retain(|&b| far(a, b as usize));
-            if cand.is_empty() {
-                continue;
-            }
-            row_scores.clear();
-            row_scores.extend(cand.iter().map(|&b| {
-                // Ĥ = content logit + edge bias (the channel of an existing edge).
-                let content = (p.sharpness * dot(a, b as usize)).clamp(-5.0, 5.0);
-                let channel = partners[a].iter().find(|e| e.0 == b).map_or(0.0, |e| e.1);
-                ((content + channel).exp(), content, b)
-            }));
-            // The rest of the row (far partners outside the candidates), from sampled partners.
-            let mut rng = CounterRng::new(seed, step, ids[a] as u64, stream::ATTENTION + 1);
-            let mut rest = 0.0;
-            let (mut sum, mut far_n) = (0.0, 0usize);
-            for _ in 0..p.samples {
-                let b = rng.below(m as u64) as usize;
-                if b != a && far(a, b) {
-                    sum += (p.sharpness * dot(a, b)).clamp(-5.0, 5.0).exp();
-                    far_n += 1;
+        let score_rows = |rows: std::ops::Range<usize>| -> Vec<(f64, f64, u32, u32)> {
+            let mut scored = Vec::new();
+            let (mut cand, mut row_scores): (Vec<u32>, Vec<(f64, f64, u32)>) = (Vec::new(), Vec::new());
+            for a in rows {
+                cand.clear();
+                for t in 0..p.tables {
+                    let (list, k) = (&sorted[t], pos[t][a] as usize);
+                    let s = list[k].0;
+                    let lo = k.saturating_sub(half);
+                    let hi = (k + half + 1).min(m);
+                    cand.extend(list[lo..hi].iter().filter(|e| e.0 == s && e.1 as usize != a).map(|e| e.1));
+                }
+                cand.extend(partners[a].iter().map(|e| e.0));
+                cand.sort_unstable();
+                cand.dedup();
+                cand.retain(|&b| far(a, b as usize));
+                if cand.is_empty() {
+                    continue;
+                }
+                row_scores.clear();
+                row_scores.extend(cand.iter().map(|&b| {
+                    // Ĥ = content logit + edge bias (the channel of an existing edge).
+                    let content = (p.sharpness * dot(a, b as usize)).clamp(-5.0, 5.0);
+                    let channel = partners[a].iter().find(|e| e.0 == b).map_or(0.0, |e| e.1);
+                    ((content + channel).exp(), content, b)
+                }));
+                // The rest of the row (far partners outside the candidates), from sampled partners.
+                let mut rng = CounterRng::new(seed, step, ids[a] as u64, stream::ATTENTION + 1);
+                let mut rest = 0.0;
+                let (mut sum, mut far_n) = (0.0, 0usize);
+                for _ in 0..p.samples {
+                    let b = rng.below(m as u64) as usize;
+                    if b != a && far(a, b) {
+                        sum += (p.sharpness * dot(a, b)).clamp(-5.0, 5.0).exp();
+                        far_n += 1;
+                    }
+                }
+                if far_n > 0 {
+                    let eligible = (m - 1) as f64 * far_n as f64 / p.samples as f64;
+                    rest = (eligible - cand.len() as f64).max(0.0) * sum / far_n as f64;
+                }
+                let z: f64 = row_scores.iter().map(|r| r.0).sum::<f64>() + rest;
+                // Gated attention A ⊙ σ(G), the gate G = gain (content logit − threshold) closing
+                // on pairs whose activity is not correlated now (a softmax row sums to 1 even when
+                // no partner is). The edge channel then follows the content logit (bounded by the
+                // clip).
+                for r in row_scores.iter_mut() {
+                    r.0 = r.0 / z / (1.0 + (-p.gate_gain * (r.1 - p.gate_threshold)).exp());
+                }
+                row_scores.sort_by(|u, v| v.0.total_cmp(&u.0).then(u.2.cmp(&v.2)));
+                for &(g, h, b) in row_scores.iter().take(per_row) {
+                    scored.push((g, h, ids[a], ids[b as usize]));
                 }
             }
-            if far_n > 0 {
-                let eligible = (m - 1) as f64 * far_n as f64 / p.samples as f64;
-                rest = (eligible - cand.len() as f64).max(0.0) * sum / far_n as f64;
-            }
-            let z: f64 = row_scores.iter().map(|r| r.0).sum::<f64>() + rest;
-            // Gated attention A ⊙ σ(G), the gate G = gain (content logit − threshold) closing on
-            // pairs whose activity is not correlated now (a softmax row sums to 1 even when no
-            // partner is). The edge channel then follows the content logit (bounded by the clip).
-            for r in row_scores.iter_mut() {
-                r.0 = r.0 / z / (1.0 + (-p.gate_gain * (r.1 - p.gate_threshold)).exp());
-            }
-            row_scores.sort_by(|u, v| v.0.total_cmp(&u.0).then(u.2.cmp(&v.2)));
-            for &(g, h, b) in row_scores.iter().take(per_row) {
-                scored.push((g, h, ids[a], ids[b as usize]));
-            }
-        }
+            scored
+        };
+        let blocks: Vec<Vec<(f64, f64, u32, u32)>> = (0..m.div_ceil(ROWS_PER_TASK))
+            .into_par_iter()
+            .map(|k| score_rows(k * ROWS_PER_TASK..((k + 1) * ROWS_PER_TASK).min(m)))
+            .collect();
+        let mut scored: Vec<(f64, f64, u32, u32)> = blocks.concat();
         // 4. The top-k pairs by attention (ties by ids) are selected.
         let order =
             |u: &(f64, f64, u32, u32), v: &(f64, f64, u32, u32)| v.0.total_cmp(&u.0).then((u.2, u.3).cmp(&(v.2, v.3)));

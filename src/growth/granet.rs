@@ -11,6 +11,7 @@
 
 use std::collections::BinaryHeap;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::plasticity::trace::{Decay, Trace};
@@ -176,9 +177,35 @@ impl Pruning {
         };
         let (sources, targets) = (members(self.source), members(self.target));
         let capacity = (sources.len() * targets.len()) as f64;
-        // This projection's synapses, smallest |w| first (ties by slot).
-        let mut live: Vec<u32> =
-            (0..syn.len()).filter(|&s| syn.projection.get(s) == Some(&proj)).map(|s| s as u32).collect();
+        // This projection's synapses as keys |w| then slot: |w| is finite and not negative, so its
+        // bits order like its value, and one u64 comparison orders by |w| with ties by slot.
+        // Blocks of slots in parallel: a count, then each block fills its own range, in slot order.
+        const BLOCK: usize = 1 << 16;
+        let mine = |b: usize| {
+            let range = b * BLOCK..((b + 1) * BLOCK).min(syn.projection.len());
+            (range.start, &syn.projection[range.clone()], &syn.weight[range])
+        };
+        let blocks = syn.projection.len().div_ceil(BLOCK);
+        let counts: Vec<usize> =
+            (0..blocks).into_par_iter().map(|b| mine(b).1.iter().filter(|&&p| p == proj).count()).collect();
+        let mut live = vec![0u64; counts.iter().sum()];
+        let mut pieces = Vec::with_capacity(blocks);
+        let mut rest = &mut live[..];
+        for &c in &counts {
+            let (head, tail) = std::mem::take(&mut rest).split_at_mut(c);
+            pieces.push(head);
+            rest = tail;
+        }
+        pieces.into_par_iter().enumerate().for_each(|(b, out)| {
+            let (lo, projection, weight) = mine(b);
+            let mut k = 0;
+            for (s, (&p, &w)) in projection.iter().zip(weight).enumerate() {
+                if p == proj {
+                    out[k] = (u64::from(w.abs().to_bits()) << 32) | (lo + s) as u64;
+                    k += 1;
+                }
+            }
+        });
         if self.initial_density.is_nan() {
             self.initial_density = live.len() as f64 / capacity.max(1.0);
         }
@@ -188,16 +215,14 @@ impl Pruning {
         let span = (self.end_step - self.start_step).max(1) as f64;
         let rate = death_rate(t, span, self.death_rate, self.death_rate_min);
         let replaced = ((rate * target_nnz as f64).ceil() as usize).min(target_nnz);
-        // The k weakest (ties by slot): a selection, then a sort of those only.
-        let weakest =
-            |a: &u32, b: &u32| syn.weight[*a as usize].abs().total_cmp(&syn.weight[*b as usize].abs()).then(a.cmp(b));
+        // The k weakest: a selection, then a sort of those only.
         let k = pruned + replaced;
         if k > 0 && k < live.len() {
-            live.select_nth_unstable_by(k - 1, weakest);
+            live.select_nth_unstable(k - 1);
         }
         live.truncate(k);
-        live.sort_by(weakest);
-        let remove = live;
+        live.sort_unstable();
+        let remove: Vec<u32> = live.iter().map(|&key| key as u32).collect();
         // The connected pairs that stay, by presynaptic neuron (rows touched by the search only).
         let mut gone = vec![false; syn.len()];
         for &s in &remove {

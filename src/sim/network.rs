@@ -15,6 +15,7 @@ use crate::growth::msp::Msp;
 use crate::growth::ndp::Neurogenesis;
 use crate::plasticity::{self, Binding, IntrinsicBinding, ParamChange};
 
+mod csr_merge;
 mod structure;
 mod synapse_index;
 

@@ -2,14 +2,16 @@
 //! neuron addition, and the structural updates inside the step (MSP, GraNet, neurogenesis).
 //!
 //! Edits are applied in batches by one merge pass over the CSR (kept rows are copied in order,
-//! new synapses appended at the end of their presynaptic row), and an id map (id → slot) is
-//! rewritten in the same pass. The step's propagation loop therefore stays exactly the static
-//! one: no tombstone test per synapse, no per-row length indirection, and a network that never
-//! changes pays nothing (its id column stays empty: slots are ids). Structural rules act at
-//! intervals of many steps and change a small fraction of the synapses, so an O(synapses) pass per
-//! batch costs far less than a per-synapse check on every spike would.
+//! new synapses appended at the end of their presynaptic row; blocks of rows in parallel, see
+//! `csr_merge`), and the index of live ids (id → slot, see `synapse_index`) is renumbered after
+//! it. The step's propagation loop therefore stays exactly the static one: no tombstone test per
+//! synapse, no per-row length indirection, and a network that never changes pays nothing (its id
+//! column stays empty: slots are ids). Structural rules act at intervals of many steps and change
+//! a small fraction of the synapses, so an O(synapses) pass per batch costs far less than a
+//! per-synapse check on every spike would.
 
-use super::{Network, NetworkError, Segment, SynapseIndex, Synapses};
+use super::csr_merge::{Merged, merge};
+use super::{Network, NetworkError, Segment, SynapseIndex};
 use crate::growth::ndp::Neurogenesis;
 use crate::sim::ids::{NeuronId, PopulationId, SynapseId};
 use crate::sim::inputs::{Input, Receptor};
@@ -366,66 +368,13 @@ impl Network {
             self.synapse_index = SynapseIndex::identity(s_old);
             self.next_synapse_id = s_old as u32;
         }
-        let old = &self.synapses;
         let mut dead = vec![false; s_old];
         for &s in remove {
             dead[s as usize] = true;
         }
-        let with_delay = !old.delay.is_empty() || add.iter().any(|a| a.delay_steps > 0);
-        let with_projection = !old.projection.is_empty() || add.iter().any(|a| a.projection != NO_PROJECTION);
-        let mut row_start = vec![0u64; n + 1];
-        for i in 0..n {
-            row_start[i + 1] = old.row(NeuronId(i as u32)).filter(|&s| !dead[s]).count() as u64;
-        }
-        for a in add {
-            row_start[a.pre.index() + 1] += 1;
-        }
-        for i in 1..=n {
-            row_start[i] += row_start[i - 1];
-        }
-        let total = row_start[n] as usize;
-        let mut order: Vec<u32> = (0..add.len() as u32).collect();
-        order.sort_by_key(|&k| add[k as usize].pre); // stable: a row's new synapses keep their order
         let first_id = self.next_synapse_id;
-        let mut new = Synapses {
-            row_start,
-            target: Vec::with_capacity(total),
-            weight: Vec::with_capacity(total),
-            delay: Vec::with_capacity(if with_delay { total } else { 0 }),
-            projection: Vec::with_capacity(if with_projection { total } else { 0 }),
-            id: Vec::with_capacity(total),
-        };
-        let mut old_to_new = vec![u32::MAX; s_old];
-        let mut added_slot = vec![0u32; add.len()];
-        let mut k = 0;
-        for i in 0..n {
-            for s in old.row(NeuronId(i as u32)).filter(|&s| !dead[s]) {
-                old_to_new[s] = new.target.len() as u32;
-                new.target.push(old.target[s]);
-                new.weight.push(old.weight[s]);
-                if with_delay {
-                    new.delay.push(old.delay_steps(s));
-                }
-                if with_projection {
-                    new.projection.push(old.projection.get(s).copied().unwrap_or(NO_PROJECTION));
-                }
-                new.id.push(old.id[s]);
-            }
-            while k < order.len() && add[order[k] as usize].pre.index() == i {
-                let a = &add[order[k] as usize];
-                added_slot[order[k] as usize] = new.target.len() as u32;
-                new.target.push((a.post.0 << 1) | a.receptor.index());
-                new.weight.push(a.weight);
-                if with_delay {
-                    new.delay.push(a.delay_steps);
-                }
-                if with_projection {
-                    new.projection.push(a.projection);
-                }
-                new.id.push(first_id + order[k]);
-                k += 1;
-            }
-        }
+        let Merged { synapses: new, old_to_new, added_slot } = merge(&self.synapses, &dead, add, first_id, n);
+        let old = &self.synapses;
         for &s in remove {
             if std::mem::take(&mut dead[s as usize]) {
                 events.push(StructuralEvent::SynapsePruned { id: SynapseId(old.id[s as usize]) });
