@@ -87,6 +87,17 @@ fn run_on_threads(text: &str, steps: u64, threads: usize) -> ((SpikeLog, Vec<Str
     })
 }
 
+/// Runs `text` for `steps` steps with one and with two threads, asserts that the runs are
+/// bit-identical (events, spikes, the final network), and returns the spikes, events and network.
+fn run_on_one_and_two_threads(text: &str, steps: u64) -> (SpikeLog, Vec<StructuralEvent>, Network) {
+    let ((log1, ev1), net1) = run_on_threads(text, steps, 1);
+    let ((log2, ev2), net2) = run_on_threads(text, steps, 2);
+    assert_eq!(ev1, ev2);
+    assert_eq!(log1, log2);
+    assert_eq!(net1, net2);
+    (log1, ev1, net1)
+}
+
 #[test]
 fn synapse_ids_survive_insertion_and_removal() {
     let mut net = static_net();
@@ -259,13 +270,8 @@ fn resumed_growing_run_is_bit_identical() {
 fn growing_network_is_bit_identical_for_one_and_two_threads() {
     // Above the parallel threshold, so two threads really split the neuron update.
     let text = msp_scene(16_000, 4_000, "100 ms", 0.1, 200.0, "5 ms");
-    let run_with = |threads: usize| run_on_threads(&text, 1_500, threads);
-    let ((log1, ev1), net1) = run_with(1);
-    let ((log2, ev2), net2) = run_with(2);
-    assert!(ev1.len() > 1000 && log1.len() > 1000, "{} events, {} spikes", ev1.len(), log1.len());
-    assert_eq!(ev1, ev2);
-    assert_eq!(log1, log2);
-    assert_eq!(net1, net2);
+    let (log, events, _) = run_on_one_and_two_threads(&text, 1_500);
+    assert!(events.len() > 1000 && log.len() > 1000, "{} events, {} spikes", events.len(), log.len());
 }
 
 #[test]
@@ -291,18 +297,13 @@ fn pruning_and_attention_are_bit_identical_for_one_and_two_threads() {
     ],
     attention_edges: (populations: ["E"], interval: "50 ms", min_distance: "500 um", top_k: 500, weight: "20 pA"),
 )"#;
-    let run_with = |threads: usize| run_on_threads(text, 2_000, threads);
-    let ((log1, ev1), net1) = run_with(1);
-    let ((log2, ev2), net2) = run_with(2);
-    let count = |f: fn(&StructuralEvent) -> bool| ev1.iter().filter(|e| f(e)).count();
+    let (log, events, _) = run_on_one_and_two_threads(text, 2_000);
+    let count = |f: fn(&StructuralEvent) -> bool| events.iter().filter(|e| f(e)).count();
     let pruned = count(|e| matches!(e, StructuralEvent::SynapsePruned { .. }));
     let formed = count(|e| matches!(e, StructuralEvent::SynapseFormed { .. }));
     let edges = count(|e| matches!(e, StructuralEvent::AttentionEdgeFormed { .. }));
     assert!(pruned > 10_000 && formed > 1_000 && edges > 100, "{pruned} pruned, {formed} formed, {edges} edges");
-    assert!(log1.len() > 10_000, "{} spikes", log1.len());
-    assert_eq!(ev1, ev2);
-    assert_eq!(log1, log2);
-    assert_eq!(net1, net2);
+    assert!(log.len() > 10_000, "{} spikes", log.len());
 }
 
 /// MSP on a 10× faster clock (τ_Ca 1 s with β 0.01 keeps the targets at 5 and 20 Hz; growth
@@ -693,14 +694,9 @@ fn neurogenesis_is_bit_identical_for_one_and_two_threads() {
     // 16,000 E neurons growing past the parallel threshold to 20,000: two threads really split
     // the neuron update, and the work items change as segments are added.
     let text = ndp_scene(3, 16_000, 20_000, 0.0005, "10 ms", 3.0);
-    let run_with = |threads: usize| run_on_threads(&text, 1_500, threads);
-    let ((log1, ev1), net1) = run_with(1);
-    let ((log2, ev2), net2) = run_with(2);
-    let births = ev1.iter().filter(|e| matches!(e, StructuralEvent::NeuronBorn { .. })).count();
-    assert!(births > 1_000 && net1.num_neurons() > neuroplast::sim::network::PARALLEL_MIN_NEURONS, "{births} births");
-    assert_eq!(ev1, ev2);
-    assert_eq!(log1, log2);
-    assert_eq!(net1, net2);
+    let (_, events, net) = run_on_one_and_two_threads(&text, 1_500);
+    let births = events.iter().filter(|e| matches!(e, StructuralEvent::NeuronBorn { .. })).count();
+    assert!(births > 1_000 && net.num_neurons() > neuroplast::sim::network::PARALLEL_MIN_NEURONS, "{births} births");
 }
 
 #[test]

@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::plasticity::trace::{Decay, Trace};
+use crate::sim::blocks::split_at_offsets;
 use crate::sim::network::NewSynapse;
 use crate::sim::{NeuronId, PopulationId, Receptor, Segment, Synapses};
 
@@ -188,15 +189,14 @@ impl Pruning {
         let blocks = syn.projection.len().div_ceil(BLOCK);
         let counts: Vec<usize> =
             (0..blocks).into_par_iter().map(|b| mine(b).1.iter().filter(|&&p| p == proj).count()).collect();
-        let mut live = vec![0u64; counts.iter().sum()];
-        let mut pieces = Vec::with_capacity(blocks);
-        let mut rest = &mut live[..];
-        for &c in &counts {
-            let (head, tail) = std::mem::take(&mut rest).split_at_mut(c);
-            pieces.push(head);
-            rest = tail;
-        }
-        pieces.into_par_iter().enumerate().for_each(|(b, out)| {
+        let offsets: Vec<usize> = std::iter::once(0)
+            .chain(counts.iter().scan(0, |sum, &c| {
+                *sum += c;
+                Some(*sum)
+            }))
+            .collect();
+        let mut live = vec![0u64; offsets[blocks]];
+        split_at_offsets(&mut live, &offsets).into_par_iter().enumerate().for_each(|(b, out)| {
             let (lo, projection, weight) = mine(b);
             let mut k = 0;
             for (s, (&p, &w)) in projection.iter().zip(weight).enumerate() {

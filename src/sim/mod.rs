@@ -1,5 +1,6 @@
 //! The simulation engine: neuron models, the network, inputs, the step, randomness. No Bevy, no I/O.
 
+pub(crate) mod blocks;
 pub mod ids;
 pub mod inputs;
 pub mod models;

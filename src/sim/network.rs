@@ -269,7 +269,7 @@ struct StructuralNs {
     neurogenesis: u64,
     attention: u64,
     /// Rebuilding the synapse table (CSR, ids, rules' per-synapse state) after edits, whichever
-    /// rule asked for them.
+    /// rule (or edit between steps) asked for them.
     rewire: u64,
 }
 
@@ -285,7 +285,8 @@ pub struct StructuralTimes {
     pub neurogenesis_s: f64,
     /// Attention edges: embeddings, candidate search, scoring, strengthening and decay.
     pub attention_s: f64,
-    /// Rebuilding the synapse table after the edits above (all rules together).
+    /// Rebuilding the synapse table after the edits above (all rules together, and edits made
+    /// between steps through `add_synapses` / `remove_synapses`).
     pub rewire_s: f64,
 }
 

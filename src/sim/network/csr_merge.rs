@@ -7,6 +7,7 @@ use rayon::prelude::*;
 
 use super::Synapses;
 use super::structure::{NO_PROJECTION, NewSynapse};
+use crate::sim::blocks::split_at_offsets;
 use crate::sim::ids::NeuronId;
 
 /// Presynaptic rows per parallel task.
@@ -56,13 +57,13 @@ pub(super) fn merge(old: &Synapses, dead: &[bool], add: &[NewSynapse], first_id:
     let old_at: Vec<usize> = blocks.iter().map(|&r| old.row_start[r] as usize).collect();
     let at_or_zero = |present: bool| if present { new_at.clone() } else { vec![0; new_at.len()] };
     let (delay_at, projection_at) = (at_or_zero(with_delay), at_or_zero(with_projection));
-    let parts = split(&mut new.target, &new_at)
+    let parts = split_at_offsets(&mut new.target, &new_at)
         .into_iter()
-        .zip(split(&mut new.weight, &new_at))
-        .zip(split(&mut new.delay, &delay_at))
-        .zip(split(&mut new.projection, &projection_at))
-        .zip(split(&mut new.id, &new_at))
-        .zip(split(&mut old_to_new, &old_at))
+        .zip(split_at_offsets(&mut new.weight, &new_at))
+        .zip(split_at_offsets(&mut new.delay, &delay_at))
+        .zip(split_at_offsets(&mut new.projection, &projection_at))
+        .zip(split_at_offsets(&mut new.id, &new_at))
+        .zip(split_at_offsets(&mut old_to_new, &old_at))
         .enumerate()
         .map(|(b, (((((target, weight), delay), projection), id), o2n))| Block {
             rows: blocks[b]..blocks[b + 1],
@@ -153,16 +154,4 @@ impl Block<'_> {
         }
         placed
     }
-}
-
-/// Cuts `v` at the offsets `at` (`at[0]` = 0, ascending, the last one `v.len()`): one piece per
-/// pair of neighbouring offsets.
-fn split<'a, T>(mut v: &'a mut [T], at: &[usize]) -> Vec<&'a mut [T]> {
-    let mut pieces = Vec::with_capacity(at.len().saturating_sub(1));
-    for w in at.windows(2) {
-        let (head, tail) = std::mem::take(&mut v).split_at_mut(w[1] - w[0]);
-        pieces.push(head);
-        v = tail;
-    }
-    pieces
 }
