@@ -98,3 +98,14 @@ fn bad_input_gives_a_located_error_and_exit_status_1() {
     assert!(!ok && err.contains("not a Neuroplast snapshot"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn growth_benchmark_runs_small_and_refuses_impossible_sizes() {
+    let (ok, out, err) = neuroplast(&["bench", "growth", "--growth-neurons", "300", "--duration", "200ms"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("300 neurons") && out.contains("structural parts per biological second"), "{out}");
+    let (ok, _, err) = neuroplast(&["bench", "growth", "--growth-neurons", "5"]);
+    assert!(!ok && err.contains("--growth-neurons") && err.contains("got 5"), "{err}");
+    let (ok, _, err) = neuroplast(&["bench", "growth", "--duration", "0 s"]);
+    assert!(!ok && err.contains("--duration") && err.contains("positive"), "{err}");
+}

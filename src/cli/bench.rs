@@ -28,6 +28,9 @@ pub struct BenchArgs {
     pub threads: Option<usize>,
 }
 
+/// Synapses per neuron in the growth benchmark's network.
+const GROWTH_SYNAPSES_PER_NEURON: f64 = 100.0;
+
 struct Case {
     name: &'static str,
     scene: &'static str,
@@ -49,6 +52,16 @@ pub fn bench(args: BenchArgs) -> Result<()> {
             .and_then(|q| q.expect(neuroplast::sim::Dim::Time))
             .map_err(anyhow::Error::msg)?
             * 1e-3;
+        if !(secs > 0.0 && secs.is_finite()) {
+            anyhow::bail!("--duration: the growth benchmark needs a positive biological time, got {}", args.duration);
+        }
+        if args.growth_neurons < GROWTH_SYNAPSES_PER_NEURON as u32 * 2 {
+            anyhow::bail!(
+                "--growth-neurons: at least {} neurons, so that {GROWTH_SYNAPSES_PER_NEURON} synapses per neuron is a connection probability below 1 (got {})",
+                GROWTH_SYNAPSES_PER_NEURON as u32 * 2,
+                args.growth_neurons
+            );
+        }
         return bench_growth(secs, args.growth_neurons, args.threads);
     }
     if args.which.as_deref() == Some("frame") {
@@ -173,7 +186,7 @@ fn bench_growth(duration_s: f64, neurons: u32, threads: Option<usize>) -> Result
     let pool = builder.build().context("starting the thread pool")?;
     pool.install(|| -> Result<()> {
         let t0 = std::time::Instant::now();
-        let mut net = neuroplast::scene::Scene::parse(&growth_scene(neurons, 100.0, duration_s), "bench growth")?.build(None)?;
+        let mut net = neuroplast::scene::Scene::parse(&growth_scene(neurons, GROWTH_SYNAPSES_PER_NEURON, duration_s), "bench growth")?.build(None)?;
         let build_s = t0.elapsed().as_secs_f64();
         let steps_per_s = (1000.0 / net.dt_ms()).round() as u64;
         let seconds = duration_s.ceil().max(1.0) as u64;
