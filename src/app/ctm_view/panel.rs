@@ -4,7 +4,9 @@
 
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
-use egui_plot::{Legend, Line, Plot, PlotPoints, Points, VLine};
+use egui_plot::{Legend, Line, PlotPoints, Points, VLine};
+
+use crate::app::ui::plots::plot;
 
 use super::CtmState;
 use crate::app::palette::viridis;
@@ -173,7 +175,7 @@ fn contents(ui: &mut egui::Ui, state: &mut CtmState) {
     ui.strong("Certainty per tick");
     let cert: Vec<[f64; 2]> =
         state.run.certainty.iter().enumerate().map(|(t, &v)| [t as f64 + 1.0, v as f64]).collect();
-    Plot::new("certainty").height(110.0).include_y(0.0).include_y(1.0).allow_scroll(false).show(ui, |p| {
+    plot("certainty").height(110.0).include_y(0.0).include_y(1.0).allow_scroll(false).show(ui, |p| {
         p.line(Line::new("certainty", PlotPoints::from(cert.clone())).width(2.0));
         p.points(Points::new("most certain", vec![cert.get(most).copied().unwrap_or([1.0, 0.0])]).radius(5.0));
         p.vline(VLine::new("shown", state.tick as f64 + 1.0).color(egui::Color32::WHITE));
@@ -191,7 +193,7 @@ fn contents(ui: &mut egui::Ui, state: &mut CtmState) {
             state.version += 1;
         }
     });
-    Plot::new("traces").height(130.0).legend(Legend::default()).allow_scroll(false).show(ui, |p| {
+    plot("traces").height(130.0).legend(Legend::default()).allow_scroll(false).show(ui, |p| {
         for &n in &state.picked {
             let pre: Vec<[f64; 2]> =
                 (0..state.run.ticks).map(|t| [t as f64 + 1.0, state.run.pre_at(t)[n] as f64]).collect();

@@ -2,7 +2,9 @@
 //! the hover tooltip.
 
 use bevy_egui::egui;
-use egui_plot::{Line, Plot, PlotPoints};
+use egui_plot::{Line, PlotPoints};
+
+use super::plots::plot;
 
 use super::UiView;
 use crate::app::sim::SimRequest;
@@ -56,7 +58,7 @@ pub fn inspector(ctx: &egui::Context, view: &UiView, out: &mut Vec<SimRequest>) 
                 }
             });
             let trace: Vec<[f64; 2]> = view.sim.history.trace.iter().copied().collect();
-            Plot::new("voltage_trace").height(120.0).allow_scroll(false).y_axis_label("mV").show(ui, |p| {
+            plot("voltage_trace").height(120.0).allow_scroll(false).y_axis_label("mV").show(ui, |p| {
                 p.line(Line::new("V", PlotPoints::from(trace)).color(egui::Color32::from_rgb(120, 220, 200)));
             });
             let syn = &net.synapses;

@@ -4,7 +4,7 @@
 
 mod inspector;
 mod panels;
-mod plots;
+pub(crate) mod plots;
 mod sliders;
 
 use std::time::{Duration, Instant};

@@ -2,7 +2,9 @@
 //! for every parameter of every rule, with the rule's curve beside them).
 
 use bevy_egui::egui;
-use egui_plot::{Line, Plot, PlotPoints};
+use egui_plot::{Line, PlotPoints};
+
+use super::plots::plot;
 
 use super::sliders::param_slider;
 use super::{UiSettings, UiView};
@@ -134,7 +136,7 @@ pub fn rules_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, 
                 }
                 let curve = rule.curve(101);
                 if !curve.points.is_empty() {
-                    Plot::new(("curve", k))
+                    plot(("curve", k))
                         .height(110.0)
                         .allow_scroll(false)
                         .allow_drag(false)

@@ -3,7 +3,7 @@
 //! neuron/synapse counts. Clicking a spike in the raster picks its neuron.
 
 use bevy_egui::egui;
-use egui_plot::{HLine, Legend, Line, Plot, PlotPoints, Points};
+use egui_plot::{AxisHints, GridInput, GridMark, HLine, Legend, Line, Plot, PlotPoints, Points, uniform_grid_spacer};
 
 use super::UiView;
 use crate::app::history::{History, WEIGHT_BINS};
@@ -16,15 +16,77 @@ fn color32(c: [f32; 3]) -> egui::Color32 {
     egui::Color32::from_rgb(r, g, b)
 }
 
-/// Draws the four plot columns.
+/// The smallest step of 1, 2 or 5 × 10^k that is at least `min` (> 0).
+pub(crate) fn nice_step(min: f64) -> f64 {
+    let decade = 10f64.powf(min.log10().floor());
+    [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * decade).find(|&s| s >= min * (1.0 - 1e-9)).unwrap_or(10.0 * decade)
+}
+
+/// The finer grid under a 1-2-5 step: a 1-2-5 step that divides it 4 or 5 times (1 → 0.2,
+/// 2 → 0.5, 5 → 1), so its lines fall on the step's and sit too close for labels of their own.
+fn fine_step(step: f64) -> f64 {
+    let mantissa = step / 10f64.powf(step.log10().floor());
+    if (mantissa - 2.0).abs() < 1e-6 { step / 4.0 } else { step / 5.0 }
+}
+
+/// Grid marks whose main step is the smallest 1-2-5 step at least `label_points` apart on screen,
+/// with a finer (unlabelled) and a coarser one. egui_plot's default steps are powers of ten, which in a small
+/// plot over, say, 0–5000 leave a single label ("0").
+fn nice_spacer(label_points: f64) -> impl Fn(GridInput) -> Vec<GridMark> {
+    uniform_grid_spacer(move |input: GridInput| {
+        // `base_step_size` is egui_plot's minimum grid spacing (8 points) in data units.
+        let per_point = input.base_step_size / 8.0;
+        if !(per_point.is_finite() && per_point > 0.0) {
+            return [1.0, 10.0, 100.0];
+        }
+        let main = nice_step(per_point * label_points);
+        [fine_step(main), main, 10.0 * main]
+    })
+}
+
+/// A tick label with as many decimals as its step needs (egui_plot's default rounds the
+/// decimals of log10(step), which prints 0.5 as "0").
+fn tick_label(mark: GridMark, _range: &std::ops::RangeInclusive<f64>) -> String {
+    let decimals = (-mark.step_size.log10()).ceil().clamp(0.0, 12.0) as usize;
+    format!("{:.*}", decimals, mark.value + 0.0) // + 0.0 turns -0 into 0
+}
+
+/// Tick labels closer than the first value (points) are hidden, and fade in up to the second:
+/// x labels are at most 6 characters ("600000") in the dock's font, y labels one line high.
+const X_LABEL_SPACING: (f32, f32) = (44.0, 56.0);
+const Y_LABEL_SPACING: (f32, f32) = (16.0, 22.0);
+
+/// A plot whose axes get readable labels however small it is: the labelled grid step is the
+/// smallest 1-2-5 step that gives labels at full strength.
+pub(crate) fn plot<'a>(id: impl egui::AsId) -> Plot<'a> {
+    let (x, y) = (X_LABEL_SPACING, Y_LABEL_SPACING);
+    Plot::new(id)
+        .custom_x_axes(vec![AxisHints::new_x().label_spacing(x.0..=x.1)])
+        .custom_y_axes(vec![AxisHints::new_y().label_spacing(y.0..=y.1)])
+        .x_grid_spacer(nice_spacer(x.1 as f64))
+        .y_grid_spacer(nice_spacer(y.1 as f64))
+        .x_axis_formatter(tick_label)
+        .y_axis_formatter(tick_label)
+}
+
+/// Draws the plot columns (the weight column only when a projection is plastic).
 pub fn plots(ui: &mut egui::Ui, view: &UiView, height: f32, out: &mut Vec<SimRequest>) {
     let h = height - 16.0;
-    ui.columns(4, |cols| {
-        raster(&mut cols[0], view, h, out);
-        weights(&mut cols[1], &view.sim.history, &view.sim.network, h);
-        synchrony(&mut cols[2], view, h);
-        counts(&mut cols[3], &view.sim.history, h);
-    });
+    let history = &view.sim.history;
+    if history.weights.is_empty() {
+        ui.columns(3, |cols| {
+            raster(&mut cols[0], view, h, out);
+            synchrony(&mut cols[1], view, h);
+            counts(&mut cols[2], history, h);
+        });
+    } else {
+        ui.columns(4, |cols| {
+            raster(&mut cols[0], view, h, out);
+            weights(&mut cols[1], history, &view.sim.network, h);
+            synchrony(&mut cols[2], view, h);
+            counts(&mut cols[3], history, h);
+        });
+    }
 }
 
 fn raster(ui: &mut egui::Ui, view: &UiView, h: f32, out: &mut Vec<SimRequest>) {
@@ -43,7 +105,7 @@ fn raster(ui: &mut egui::Ui, view: &UiView, h: f32, out: &mut Vec<SimRequest>) {
         hist.raster_stride,
         if hist.raster_stride > 1 { "s" } else { "" }
     ));
-    let resp = Plot::new("raster")
+    let resp = plot("raster")
         .height((h - 110.0).max(60.0))
         .show_axes([false, true])
         .allow_scroll(false)
@@ -81,7 +143,7 @@ fn raster(ui: &mut egui::Ui, view: &UiView, h: f32, out: &mut Vec<SimRequest>) {
             out.push(SimRequest::Select(Some(NeuronId(n))));
         }
     }
-    Plot::new("rates").height(70.0).allow_scroll(false).y_axis_label("Hz").x_axis_label("time (ms)").show(ui, |p| {
+    plot("rates").height(70.0).allow_scroll(false).y_axis_label("Hz").x_axis_label("time (ms)").show(ui, |p| {
         for (k, s) in hist.rates.iter().enumerate() {
             let c = colors.get(k).copied().unwrap_or([0.8, 0.8, 0.8]);
             p.line(Line::new(net.populations[k].name.clone(), PlotPoints::from(s.to_vec())).color(color32(c)));
@@ -130,7 +192,7 @@ fn weights(ui: &mut egui::Ui, hist: &History, net: &crate::sim::Network, h: f32)
 fn synchrony(ui: &mut egui::Ui, view: &UiView, h: f32) {
     let sim = &view.sim;
     ui.label("Synchrony R(t)");
-    Plot::new("sync")
+    plot("sync")
         .height(h - 40.0)
         .include_y(0.0)
         .include_y(1.0)
@@ -151,12 +213,51 @@ fn synchrony(ui: &mut egui::Ui, view: &UiView, h: f32) {
 }
 
 fn counts(ui: &mut egui::Ui, hist: &History, h: f32) {
-    ui.label("Neurons / synapses");
+    // The counts now, in the heading: the small plots' axes cannot always label them.
+    let now = |s: &crate::app::history::Series| s.last().map_or(String::new(), |v| format!(" {v:.0}"));
+    ui.label(format!("Neurons{} / synapses{}", now(&hist.neuron_count), now(&hist.synapse_count)));
     let half = (h - 60.0) / 2.0;
-    Plot::new("neuron_count").height(half).allow_scroll(false).include_y(0.0).show(ui, |p| {
+    plot("neuron_count").height(half).allow_scroll(false).include_y(0.0).y_axis_label("neurons").show(ui, |p| {
         p.line(Line::new("neurons", PlotPoints::from(hist.neuron_count.to_vec())).color(egui::Color32::LIGHT_GREEN));
     });
-    Plot::new("synapse_count").height(half).allow_scroll(false).include_y(0.0).show(ui, |p| {
-        p.line(Line::new("synapses", PlotPoints::from(hist.synapse_count.to_vec())).color(egui::Color32::LIGHT_BLUE));
-    });
+    plot("synapse_count")
+        .height(half)
+        .allow_scroll(false)
+        .include_y(0.0)
+        .y_axis_label("synapses")
+        .x_axis_label("time (ms)")
+        .show(ui, |p| {
+            p.line(
+                Line::new("synapses", PlotPoints::from(hist.synapse_count.to_vec())).color(egui::Color32::LIGHT_BLUE),
+            );
+        });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nice_steps_are_one_two_five_times_a_power_of_ten() {
+        assert_eq!(nice_step(1.0), 1.0);
+        assert_eq!(nice_step(1.3), 2.0);
+        assert_eq!(nice_step(2.0), 2.0);
+        assert_eq!(nice_step(3.0), 5.0);
+        assert_eq!(nice_step(6.0), 10.0);
+        assert_eq!(nice_step(430.0), 500.0);
+        assert!((nice_step(0.013) - 0.02).abs() < 1e-15);
+        assert_eq!(fine_step(500.0), 100.0);
+        assert_eq!(fine_step(200.0), 50.0);
+        assert_eq!(fine_step(1000.0), 200.0);
+    }
+
+    #[test]
+    fn tick_labels_keep_the_decimals_their_step_needs() {
+        let label = |value, step_size| tick_label(GridMark { value, step_size }, &(0.0..=1.0));
+        assert_eq!(label(0.5, 0.5), "0.5");
+        assert_eq!(label(0.4, 0.2), "0.4");
+        assert_eq!(label(2000.0, 2000.0), "2000");
+        assert_eq!(label(0.05, 0.05), "0.05");
+        assert_eq!(label(-0.0, 1.0), "0");
+    }
 }
