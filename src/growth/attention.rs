@@ -326,8 +326,15 @@ impl AttentionEdges {
                 for r in row_scores.iter_mut() {
                     r.0 = r.0 / z / (1.0 + (-p.gate_gain * (r.1 - p.gate_threshold)).exp());
                 }
-                row_scores.sort_by(|u, v| v.0.total_cmp(&u.0).then(u.2.cmp(&v.2)));
-                for &(g, h, b) in row_scores.iter().take(per_row) {
+                // The row's best `per_row` (by attention, ties by partner): a selection, then a
+                // sort of those only.
+                let by_attention = |u: &(f64, f64, u32), v: &(f64, f64, u32)| v.0.total_cmp(&u.0).then(u.2.cmp(&v.2));
+                let keep = per_row.min(row_scores.len());
+                if keep < row_scores.len() {
+                    row_scores.select_nth_unstable_by(keep - 1, by_attention);
+                }
+                row_scores[..keep].sort_by(by_attention);
+                for &(g, h, b) in &row_scores[..keep] {
                     scored.push((g, h, ids[a], ids[b as usize]));
                 }
             }
