@@ -215,14 +215,7 @@ impl Pruning {
         let span = (self.end_step - self.start_step).max(1) as f64;
         let rate = death_rate(t, span, self.death_rate, self.death_rate_min);
         let replaced = ((rate * target_nnz as f64).ceil() as usize).min(target_nnz);
-        // The k weakest: a selection, then a sort of those only.
-        let k = pruned + replaced;
-        if k > 0 && k < live.len() {
-            live.select_nth_unstable(k - 1);
-        }
-        live.truncate(k);
-        live.sort_unstable();
-        let remove: Vec<u32> = live.iter().map(|&key| key as u32).collect();
+        let remove: Vec<u32> = smallest(live, pruned + replaced).iter().map(|&key| key as u32).collect();
         // The connected pairs that stay, by presynaptic neuron (rows touched by the search only).
         let mut gone = vec![false; syn.len()];
         for &s in &remove {
@@ -281,6 +274,41 @@ impl Pruning {
     }
 }
 
+/// The `k` smallest of `keys` (all distinct), ascending. A deterministic sample of the keys gives
+/// a bound just above the k-th smallest, a parallel pass keeps the keys under it, and the
+/// selection runs over those only; when the bound falls short, over all of them.
+fn smallest(mut keys: Vec<u64>, k: usize) -> Vec<u64> {
+    const SAMPLE: usize = 8192;
+    const BLOCK: usize = 1 << 16;
+    let n = keys.len();
+    if k == 0 {
+        return Vec::new();
+    }
+    if k < n / 8 && n >= 8 * SAMPLE {
+        let mut sample: Vec<u64> = keys.iter().step_by(n / SAMPLE).copied().collect();
+        sample.sort_unstable();
+        // The sample's quantile for k, with a margin of 20 % and 16 samples.
+        let q = (k as f64 / n as f64 * sample.len() as f64 * 1.2) as usize + 16;
+        if q < sample.len() {
+            let bound = sample[q];
+            let under: Vec<Vec<u64>> = keys
+                .par_chunks(BLOCK)
+                .map(|block| block.iter().copied().filter(|&key| key <= bound).collect())
+                .collect();
+            let mut under = under.concat();
+            if under.len() >= k {
+                keys = std::mem::take(&mut under);
+            }
+        }
+    }
+    if k < keys.len() {
+        keys.select_nth_unstable(k - 1);
+    }
+    keys.truncate(k);
+    keys.sort_unstable();
+    keys
+}
+
 /// A candidate pair in the sorted trace lists, ordered by score, then by position (earlier first).
 #[derive(PartialEq)]
 struct Candidate {
@@ -322,6 +350,26 @@ mod tests {
         let want = [0.5, 0.42751, 0.2525, 0.07749, 0.005];
         for (q, w) in want.iter().enumerate() {
             assert!((death_rate(q as f64 * 25.0, 100.0, 0.5, 0.005) - w).abs() < 1e-5);
+        }
+    }
+
+    #[test]
+    fn smallest_equals_a_full_sort_for_any_k_and_key_spread() {
+        // 200,000 distinct keys: weights from an LCG (few distinct values in the second case, so
+        // ties by slot decide), the slot in the low bits as in `plan`.
+        for distinct_weights in [u64::MAX, 3] {
+            let mut x = 12345u64;
+            let keys: Vec<u64> = (0..200_000u64)
+                .map(|s| {
+                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    (((x >> 33) % distinct_weights) << 32) | s
+                })
+                .collect();
+            let mut sorted = keys.clone();
+            sorted.sort_unstable();
+            for k in [0, 1, 17, 1_000, 24_999, 25_000, 60_000, 199_999, 200_000] {
+                assert_eq!(smallest(keys.clone(), k), sorted[..k], "k = {k}");
+            }
         }
     }
 
