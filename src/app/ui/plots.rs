@@ -17,7 +17,7 @@ fn color32(c: [f32; 3]) -> egui::Color32 {
 }
 
 /// The smallest step of 1, 2 or 5 × 10^k that is at least `min` (> 0).
-pub(crate) fn nice_step(min: f64) -> f64 {
+fn nice_step(min: f64) -> f64 {
     let decade = 10f64.powf(min.log10().floor());
     [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * decade).find(|&s| s >= min * (1.0 - 1e-9)).unwrap_or(10.0 * decade)
 }
@@ -30,8 +30,8 @@ fn fine_step(step: f64) -> f64 {
 }
 
 /// Grid marks whose main step is the smallest 1-2-5 step at least `label_points` apart on screen,
-/// with a finer (unlabelled) and a coarser one. egui_plot's default steps are powers of ten, which in a small
-/// plot over, say, 0–5000 leave a single label ("0").
+/// with a finer (unlabelled) and a coarser one. egui_plot's default steps are powers of ten,
+/// which in a small plot over, say, 0–5000 leave a single label ("0").
 fn nice_spacer(label_points: f64) -> impl Fn(GridInput) -> Vec<GridMark> {
     uniform_grid_spacer(move |input: GridInput| {
         // `base_step_size` is egui_plot's minimum grid spacing (8 points) in data units.
@@ -51,9 +51,10 @@ fn tick_label(mark: GridMark, _range: &std::ops::RangeInclusive<f64>) -> String 
     format!("{:.*}", decimals, mark.value + 0.0) // + 0.0 turns -0 into 0
 }
 
-/// Tick labels closer than the first value (points) are hidden, and fade in up to the second:
-/// x labels are at most 6 characters ("600000") in the dock's font, y labels one line high.
+/// X tick labels closer than the first value (points) are hidden, and fade in up to the second:
+/// room for 6 characters ("600000") in the dock's font.
 const X_LABEL_SPACING: (f32, f32) = (44.0, 56.0);
+/// The same for y tick labels: one line high.
 const Y_LABEL_SPACING: (f32, f32) = (16.0, 22.0);
 
 /// A plot whose axes get readable labels however small it is: the labelled grid step is the
