@@ -37,16 +37,31 @@ struct Active {
     size: (u32, u32),
     next: u32,
     panels_before: bool,
-    tx: mpsc::Sender<(u32, Vec<u8>)>,
+    tx: mpsc::Sender<Frame>,
     worker: JoinHandle<anyhow::Result<(PathBuf, u32)>>,
+}
+
+/// What the capture observers send the encoder thread: frame `k`'s pixels, or the end of the
+/// recording. The end is a message, not the channel closing: captures still in flight hold
+/// senders, and waiting for them to drop would wait for a frame the waiting main thread renders.
+enum Frame {
+    Pixels(u32, Vec<u8>),
+    End,
+}
+
+impl Active {
+    /// Tells the encoder to finish and waits for it.
+    fn finish(self) -> std::thread::Result<anyhow::Result<(PathBuf, u32)>> {
+        let _ = self.tx.send(Frame::End);
+        self.worker.join()
+    }
 }
 
 impl Drop for LiveRecording {
     /// A recording still running when the app is torn down is finished, not lost.
     fn drop(&mut self) {
         if let Some(active) = self.active.take() {
-            drop(active.tx);
-            let _ = active.worker.join();
+            let _ = active.finish();
         }
     }
 }
@@ -141,7 +156,7 @@ fn start(rec: &mut LiveRecording, ui: &mut UiState, window: &Window, path: PathB
         Ok(w) => w,
         Err(e) => return Toast::error(format!("could not start recording: {e:#}")),
     };
-    let (tx, rx) = mpsc::channel::<(u32, Vec<u8>)>();
+    let (tx, rx) = mpsc::channel::<Frame>();
     let worker = std::thread::spawn(move || write_in_order(writer, rx, size, even));
     let panels_before = ui.show_panels;
     if !rec.include_panels {
@@ -155,10 +170,10 @@ fn start(rec: &mut LiveRecording, ui: &mut UiState, window: &Window, path: PathB
 /// Ends a recording: waits for the encoder and says where the video is.
 fn stop(active: Active, ui: &mut UiState) -> Toast {
     ui.show_panels = active.panels_before;
-    drop(active.tx);
-    match active.worker.join() {
+    let path = active.path.clone();
+    match active.finish() {
         Ok(Ok((path, frames))) => Toast::info(format!("recorded {frames} frames to {}", path.display())),
-        Ok(Err(e)) => Toast::error(format!("recording {} failed: {e:#}", active.path.display())),
+        Ok(Err(e)) => Toast::error(format!("recording {} failed: {e:#}", path.display())),
         Err(_) => Toast::error("the recording thread stopped unexpectedly".to_string()),
     }
 }
@@ -166,13 +181,14 @@ fn stop(active: Active, ui: &mut UiState) -> Toast {
 /// Writes frames in capture order (screenshots may come back out of order), cropped to `even`.
 fn write_in_order(
     mut writer: Writer,
-    rx: mpsc::Receiver<(u32, Vec<u8>)>,
+    rx: mpsc::Receiver<Frame>,
     size: (u32, u32),
     even: (u32, u32),
 ) -> anyhow::Result<(PathBuf, u32)> {
     let mut pending: BTreeMap<u32, Vec<u8>> = BTreeMap::new();
     let mut next = 0u32;
-    for (k, rgba) in rx {
+    for frame in rx {
+        let Frame::Pixels(k, rgba) = frame else { break };
         pending.insert(k, rgba);
         while let Some(rgba) = pending.remove(&next) {
             writer.frame(next, &crop(&rgba, size, even))?;
@@ -221,7 +237,7 @@ fn capture_frame(
     commands.spawn((Screenshot::primary_window(), RecorderShot)).observe(move |ev: On<ScreenshotCaptured>| {
         let (w, h) = (ev.image.width(), ev.image.height());
         if (w, h) == expected {
-            let _ = tx.send((k, rgba_bytes(&ev.image)));
+            let _ = tx.send(Frame::Pixels(k, rgba_bytes(&ev.image)));
         }
     });
 }
@@ -246,7 +262,34 @@ fn indicator(mut contexts: EguiContexts, rec: Res<LiveRecording>) -> Result {
 
 #[cfg(test)]
 mod tests {
-    use super::crop;
+    use super::*;
+
+    #[test]
+    fn the_encoder_finishes_on_the_end_message_while_captures_still_hold_senders() {
+        let dir = std::env::temp_dir().join(format!("neuroplast-recorder-{}", std::process::id()));
+        let writer = Writer::start(&Sink::Pngs(dir.clone()), 2, 2, LIVE_FPS).unwrap();
+        let (tx, rx) = mpsc::channel::<Frame>();
+        let worker = std::thread::spawn(move || write_in_order(writer, rx, (2, 2), (2, 2)));
+        let in_flight = tx.clone(); // a capture observer that has not fired yet
+        tx.send(Frame::Pixels(1, vec![9; 16])).unwrap();
+        tx.send(Frame::Pixels(0, vec![7; 16])).unwrap();
+        let active = Active {
+            path: dir.clone(),
+            started: Instant::now(),
+            size: (2, 2),
+            next: 2,
+            panels_before: true,
+            tx,
+            worker,
+        };
+        // Finish on another thread, so a regression fails here instead of hanging the suite.
+        let (done_tx, done) = mpsc::channel();
+        std::thread::spawn(move || done_tx.send(active.finish().map(|r| r.map(|(_, n)| n).ok())));
+        let frames = done.recv_timeout(std::time::Duration::from_secs(20)).expect("the encoder finished");
+        assert_eq!(frames.ok().flatten(), Some(2), "both frames written, in order");
+        drop(in_flight);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn crop_keeps_the_top_left_even_part() {
