@@ -160,6 +160,23 @@ fn synapse_ids_survive_insertion_and_removal() {
 }
 
 #[test]
+fn a_synapse_table_with_a_repeated_id_is_refused_and_the_network_kept() {
+    let mut net = static_net();
+    let first: Vec<SynapseId> = net.synapse_views().take(3).map(|v| v.id).collect();
+    net.remove_synapses(&first[..1]).unwrap(); // ids and slots now differ: the index is in use
+    let before: Vec<_> = net.synapse_views().collect();
+    let mut bad = net.synapses.clone();
+    bad.id[1] = bad.id[0];
+    let err = net.set_synapses(bad).unwrap_err().to_string();
+    assert!(err.contains("used twice"), "{err}");
+    assert_eq!(net.synapse_views().collect::<Vec<_>>(), before);
+    for v in &before {
+        assert_eq!(net.synapse(v.id), Some(*v));
+    }
+    assert!(net.synapse(first[0]).is_none());
+}
+
+#[test]
 fn edits_and_new_neurons_deliver_exact_events_in_the_next_report() {
     let mut net = static_net();
     run(&mut net, 10);

@@ -303,6 +303,14 @@ impl PartialEq for Scratch {
     }
 }
 
+/// The id index of a synapse id column (empty while ids are slots); refuses an id used twice.
+fn index_of(id_column: &[u32]) -> Result<SynapseIndex, NetworkError> {
+    if id_column.is_empty() {
+        return Ok(SynapseIndex::default());
+    }
+    SynapseIndex::build(id_column).map_err(|id| NetworkError::Invalid(format!("synapse id {id} is used twice")))
+}
+
 /// Errors from building or editing a network.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum NetworkError {
@@ -515,13 +523,9 @@ impl Network {
         if !optional_ok(s.id.len()) {
             return Err(NetworkError::Invalid("synapse id column differs in length".into()));
         }
-        self.synapse_index = SynapseIndex::default();
-        self.next_synapse_id = s.len() as u32;
-        if !s.id.is_empty() {
-            self.synapse_index = SynapseIndex::build(&s.id)
-                .map_err(|id| NetworkError::Invalid(format!("synapse id {id} is used twice")))?;
-            self.next_synapse_id = s.id.iter().copied().max().map_or(0, |m| m + 1);
-        }
+        // Built before anything changes, so a refused table leaves the network as it was.
+        self.synapse_index = index_of(&s.id)?;
+        self.next_synapse_id = s.id.iter().copied().max().map_or(s.len() as u32, |m| m + 1);
         self.synapses = synapses;
         self.prepare();
         Ok(())
@@ -635,12 +639,7 @@ impl Network {
     /// Rebuilds what a decoded snapshot does not carry (the synapse id index); fails if the id
     /// column names an id twice.
     pub fn reindex(&mut self) -> Result<(), NetworkError> {
-        self.synapse_index = if self.synapses.id.is_empty() {
-            SynapseIndex::default()
-        } else {
-            SynapseIndex::build(&self.synapses.id)
-                .map_err(|id| NetworkError::Invalid(format!("synapse id {id} is used twice")))?
-        };
+        self.synapse_index = index_of(&self.synapses.id)?;
         Ok(())
     }
 
