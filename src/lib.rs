@@ -7,6 +7,7 @@ pub mod analysis;
 #[cfg(feature = "app")]
 pub mod app;
 pub mod ctm;
+pub mod engine;
 pub mod growth;
 pub mod plasticity;
 pub mod scene;

@@ -1,4 +1,4 @@
-//! `Network::step` allocates nothing once the network is prepared: counted with a global
+//! `Simulation::step` allocates nothing once the network is prepared: counted with a global
 //! allocator, on the serial path and on the parallel path, with delays and every input kind.
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -54,7 +54,7 @@ fn allocations_during_steps(scale: u32, threads: usize) -> (usize, usize) {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
     pool.install(|| {
         let mut net = Scene::parse(&text, "alloc").unwrap().build(None).unwrap();
-        let mut report = StepReport::with_capacity(net.num_neurons());
+        let mut report = StepReport::with_capacity(net.network.num_neurons());
         // Warm up: rayon starts its workers lazily.
         for _ in 0..20 {
             net.step(&mut report);
@@ -72,7 +72,7 @@ fn allocations_during_steps(scale: u32, threads: usize) -> (usize, usize) {
 /// Allocations during 2000 steps of a shipped scene, after 200 warm-up steps (1 thread).
 fn allocations_in_scene(path: &str) -> usize {
     let mut net = Scene::load(std::path::Path::new(path)).unwrap().build(None).unwrap();
-    let mut report = StepReport::with_capacity(net.num_neurons());
+    let mut report = StepReport::with_capacity(net.network.num_neurons());
     for _ in 0..200 {
         net.step(&mut report);
     }

@@ -41,7 +41,7 @@ fn one_entity_per_neuron_and_per_synapse_with_their_ids() {
     let mut app = app();
     let (n, s) = {
         let sim = app.world().resource::<Sim>();
-        (sim.network.num_neurons(), sim.network.num_synapses())
+        (sim.network().num_neurons(), sim.network().num_synapses())
     };
     assert!(s > 100);
     let world = app.world_mut();
@@ -53,7 +53,7 @@ fn one_entity_per_neuron_and_per_synapse_with_their_ids() {
     // Every synapse entity carries the right presynaptic neuron.
     let sim_pre: Vec<u32> = {
         let sim = world.resource::<Sim>();
-        (0..s).map(|k| sim.network.synapses.pre(k).0).collect()
+        (0..s).map(|k| sim.network().synapses.pre(k).0).collect()
     };
     let mut q = world.query::<(&Synapse, &Pre)>();
     for (syn, pre) in q.iter(world) {
@@ -67,11 +67,11 @@ fn a_slider_edit_reaches_the_rule_on_the_next_tick_and_is_logged() {
     app.world_mut().resource_mut::<Transport>().paused = true;
     send(&mut app, SimRequest::SetRuleParam { binding: 0, param: "a_plus".into(), value: 0.02 });
     // Not applied until the fixed tick runs the ApplyControls set.
-    assert_eq!(app.world().resource::<Sim>().network.plasticity[0].rule.get("a_plus"), Some(0.01));
+    assert_eq!(app.world().resource::<Sim>().engine.synaptic[0].get("a_plus"), Some(0.01));
     fixed_tick(&mut app);
     let sim = app.world().resource::<Sim>();
-    assert_eq!(sim.network.plasticity[0].rule.get("a_plus"), Some(0.02));
-    let change = sim.network.param_changes.last().unwrap();
+    assert_eq!(sim.engine.synaptic[0].get("a_plus"), Some(0.02));
+    let change = sim.engine.param_changes.last().unwrap();
     assert_eq!((change.param.as_str(), change.old, change.new), ("a_plus", 0.01, 0.02));
 }
 
@@ -79,7 +79,7 @@ fn a_slider_edit_reaches_the_rule_on_the_next_tick_and_is_logged() {
 fn an_impossible_value_is_refused_with_a_toast_and_changes_nothing() {
     let mut app = app();
     app.world_mut().resource_mut::<Transport>().paused = true;
-    let before = app.world().resource::<Sim>().network.plasticity[0].rule.clone();
+    let before = app.world().resource::<Sim>().engine.synaptic[0].params();
     send(&mut app, SimRequest::SetRuleParam { binding: 0, param: "tau_plus".into(), value: f64::NAN });
     send(&mut app, SimRequest::SetRuleParam { binding: 0, param: "a_plus".into(), value: -5.0 });
     send(&mut app, SimRequest::SetSpeed(-1.0));
@@ -89,8 +89,8 @@ fn an_impossible_value_is_refused_with_a_toast_and_changes_nothing() {
     assert!(toasts.iter().all(|t| t.error));
     assert!(toasts[0].text.contains("tau_plus"), "{}", toasts[0].text);
     let sim = app.world().resource::<Sim>();
-    assert_eq!(sim.network.plasticity[0].rule, before);
-    assert!(sim.network.param_changes.is_empty());
+    assert_eq!(sim.engine.synaptic[0].params(), before);
+    assert!(sim.engine.param_changes.is_empty());
     assert_eq!(app.world().resource::<Transport>().speed_ms_per_s, Transport::default().speed_ms_per_s);
 }
 
@@ -99,11 +99,11 @@ fn step_requests_advance_exactly_one_step_while_paused() {
     let mut app = app();
     app.world_mut().resource_mut::<Transport>().paused = true;
     fixed_tick(&mut app);
-    assert_eq!(app.world().resource::<Sim>().network.step_count(), 0);
+    assert_eq!(app.world().resource::<Sim>().network().step_count(), 0);
     send(&mut app, SimRequest::Step);
     send(&mut app, SimRequest::Step);
     fixed_tick(&mut app);
-    assert_eq!(app.world().resource::<Sim>().network.step_count(), 2);
+    assert_eq!(app.world().resource::<Sim>().network().step_count(), 2);
 }
 
 #[test]
@@ -117,7 +117,7 @@ fn stimulation_makes_the_target_fire() {
     }
     fixed_tick(&mut app);
     let sim = app.world().resource::<Sim>();
-    assert_eq!(sim.network.step_count(), 200);
+    assert_eq!(sim.network().step_count(), 200);
     // 5 nA into a 250 pF cell fires it within a few ms, several times in 20 ms.
     let spikes = sim.history.raster.iter().filter(|&&(_, n)| n == 5).count();
     assert!(spikes >= 3, "{spikes} spikes");
@@ -136,7 +136,7 @@ fn reset_rebuilds_the_network_and_its_entities() {
     let world = app.world_mut();
     let (n, s, step, seed) = {
         let sim = world.resource::<Sim>();
-        (sim.network.num_neurons(), sim.network.num_synapses(), sim.network.step_count(), sim.network.seed())
+        (sim.network().num_neurons(), sim.network().num_synapses(), sim.network().step_count(), sim.network().seed())
     };
     assert_eq!((step, seed), (0, 9));
     assert_eq!(world.query::<&Neuron>().iter(world).count(), n);
@@ -170,7 +170,7 @@ fn pruned_synapses_fade_out_and_formed_ones_fade_in_with_the_id_map_in_step() {
         .insert_resource(TimeUpdateStrategy::ManualDuration(std::time::Duration::from_millis(300)));
     app.update();
     app.world_mut().resource_mut::<Transport>().paused = true;
-    let before = app.world().resource::<Sim>().network.num_synapses();
+    let before = app.world().resource::<Sim>().network().num_synapses();
     // 200 ms of biological time: pruning rounds at 20, 40, …, 200 ms.
     let (pruned, formed) = {
         let mut sim = app.world_mut().resource_mut::<Sim>();
@@ -185,7 +185,7 @@ fn pruned_synapses_fade_out_and_formed_ones_fade_in_with_the_id_map_in_step() {
     fixed_tick(&mut app);
     let world = app.world_mut();
     let live: HashSet<_> = {
-        let net = &world.resource::<Sim>().network;
+        let net = world.resource::<Sim>().network();
         assert_eq!(net.num_synapses(), before - pruned + formed);
         (0..net.num_synapses()).map(|s| net.synapse_id(s)).collect()
     };

@@ -4,13 +4,14 @@
 //! runs away to ~300 Hz, the modulated liquid settles where L ≈ I.
 
 use neuroplast::analysis::branching_factor;
+use neuroplast::engine::Simulation;
 use neuroplast::scene::Scene;
-use neuroplast::sim::{Network, SpikeLog, StepReport};
+use neuroplast::sim::{SpikeLog, StepReport};
 
 /// One weight unit of NALSM's [−3, 3] scale: a ~2 mV jump with these neurons.
 const UNIT_PA: f64 = 85.0;
 
-fn liquid(w_a: f64) -> Network {
+fn liquid(w_a: f64) -> Simulation {
     let astro = |lo: f64, hi: f64| {
         format!(
             r#"AstroStdp(eta_plus: {}, tau_trace: "10 ms", trace_step: 0.1, w_a: {}, b_a: {}, tau_astro: "100 ms", w_min: "{} pA", w_max: "{} pA")"#,
@@ -44,15 +45,15 @@ fn liquid(w_a: f64) -> Network {
 }
 
 /// Runs 20 s; returns (liquid rate in Hz, branching factor) over the last 5 s.
-fn settle(net: &mut Network) -> (f64, f64) {
-    let mut report = StepReport::with_capacity(net.num_neurons());
+fn settle(net: &mut Simulation) -> (f64, f64) {
+    let mut report = StepReport::with_capacity(net.network.num_neurons());
     net.run(150_000, &mut report, |_| {});
     let mut log = SpikeLog::default();
     net.run(50_000, &mut report, |r| log.record(r));
-    let offset = (net.time_ms() / 0.1).round() as u64 - 50_000;
+    let offset = (net.network.time_ms() / 0.1).round() as u64 - 50_000;
     log.grid.iter_mut().for_each(|g| *g -= offset);
     let liquid = log.neurons.iter().filter(|&&n| n >= 100).count();
-    (liquid as f64 / 1000.0 / 5.0, branching_factor(&log, &net.synapses, 100..1100, 0.1, 4.0, 25.0, 5000.0))
+    (liquid as f64 / 1000.0 / 5.0, branching_factor(&log, &net.network.synapses, 100..1100, 0.1, 4.0, 25.0, 5000.0))
 }
 
 #[test]

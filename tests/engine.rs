@@ -2,15 +2,16 @@
 //! and the CUBA benchmark's statistics (ALGORITHMS.md §1.1 acceptance).
 
 use neuroplast::analysis::activity_stats;
+use neuroplast::engine::Simulation;
 use neuroplast::scene::Scene;
-use neuroplast::sim::{Network, SpikeLog, StepReport};
+use neuroplast::sim::{SpikeLog, StepReport};
 
-fn build(text: &str) -> Network {
+fn build(text: &str) -> Simulation {
     Scene::parse(text, "test.ron").unwrap().build(None).unwrap()
 }
 
-fn run_log(net: &mut Network, steps: u64) -> SpikeLog {
-    let mut report = StepReport::with_capacity(net.num_neurons());
+fn run_log(net: &mut Simulation, steps: u64) -> SpikeLog {
+    let mut report = StepReport::with_capacity(net.network.num_neurons());
     let mut log = SpikeLog::default();
     net.run(steps, &mut report, |r| log.record(r));
     log
@@ -29,11 +30,11 @@ fn pair_scene(delay: &str, pairs: &str) -> String {
 }
 
 /// The first step during which neuron 1 leaves rest.
-fn first_response_step(net: &mut Network) -> u64 {
+fn first_response_step(net: &mut Simulation) -> u64 {
     let mut report = StepReport::with_capacity(2);
     for _ in 0..400 {
         net.step(&mut report);
-        if net.neurons.v[1] > -70.0 + 1e-12 {
+        if net.network.neurons.v[1] > -70.0 + 1e-12 {
             return report.step;
         }
     }
@@ -54,13 +55,13 @@ fn delays_land_on_the_right_step() {
 fn multapses_are_kept_distinct_and_add_up() {
     let mut one = build(&pair_scene("1 ms", "(0, 0)"));
     let mut three = build(&pair_scene("1 ms", "(0, 0), (0, 0), (0, 0)"));
-    assert_eq!(three.num_synapses(), 3);
+    assert_eq!(three.network.num_synapses(), 3);
     let mut r = StepReport::with_capacity(2);
     for _ in 0..200 {
         one.step(&mut r);
         three.step(&mut r);
     }
-    let (d1, d3) = (one.neurons.v[1] + 70.0, three.neurons.v[1] + 70.0);
+    let (d1, d3) = (one.network.neurons.v[1] + 70.0, three.network.neurons.v[1] + 70.0);
     assert!(d1 > 0.0);
     assert!((d3 - 3.0 * d1).abs() < 1e-9 * d3.abs(), "{d1} {d3}");
 }
@@ -74,7 +75,7 @@ fn gap_junctions_pull_potentials_together_symmetrically() {
     ], gap_junctions: [(source: "a", target: "b", connectivity: AllToAll(), conductance: Constant("5 nS"))])"#;
     let mut net = build(text);
     run_log(&mut net, 1000);
-    let (va, vb, vc) = (net.neurons.v[0], net.neurons.v[1], net.neurons.v[2]);
+    let (va, vb, vc) = (net.network.neurons.v[0], net.network.neurons.v[1], net.network.neurons.v[2]);
     assert!(vb > -70.0 + 1.0, "coupled neuron depolarised: {vb}");
     assert_eq!(vc, -70.0, "uncoupled neuron stays at rest");
     assert!(va < -70.0 + 300.0 * 0.04, "driven neuron leaks current into its partner: {va}");
@@ -93,7 +94,7 @@ fn poisson_input_delivers_the_expected_rate() {
     run_log(&mut net, 1001);
     // Each neuron received Poisson(100 · 10 Hz · 0.1 s) = Poisson(100) unit jumps, decaying with
     // τ = 1000 ms; their sum is close to the count.
-    let mean: f64 = net.neurons.syn_ex.iter().sum::<f64>() / 200.0;
+    let mean: f64 = net.network.neurons.syn_ex.iter().sum::<f64>() / 200.0;
     assert!((mean - 95.0).abs() < 3.0, "mean accumulated input {mean}");
 }
 
@@ -106,16 +107,16 @@ fn spike_list_input_arrives_at_its_time() {
     let mut first = None;
     for _ in 0..100 {
         net.step(&mut report);
-        if first.is_none() && net.neurons.v[1] > -70.0 {
+        if first.is_none() && net.network.neurons.v[1] > -70.0 {
             first = Some(report.step);
         }
     }
     // Enters the current at 5 ms (end of step 49), moves V during step 50.
     assert_eq!(first, Some(50));
-    assert_eq!(net.neurons.v[0], -70.0);
+    assert_eq!(net.network.neurons.v[0], -70.0);
 }
 
-fn cuba(scale: f64, seed: u64) -> Network {
+fn cuba(scale: f64, seed: u64) -> Simulation {
     let mut scene = Scene::load(std::path::Path::new("scenes/cuba.ron")).unwrap();
     for p in &mut scene.file.populations {
         p.size = (p.size as f64 * scale) as u32;
@@ -136,7 +137,7 @@ fn spike_trains_are_identical_for_one_and_two_threads() {
         pool.install(|| {
             let mut net = cuba(10.0, 3);
             let log = run_log(&mut net, 1500);
-            (log, net.neurons.v.clone())
+            (log, net.network.neurons.v.clone())
         })
     };
     let (log1, v1) = run_with(1);
@@ -150,10 +151,10 @@ fn spike_trains_are_identical_for_one_and_two_threads() {
 fn same_seed_same_network_other_seed_other_network() {
     let (a, b, c) = (cuba(1.0, 7), cuba(1.0, 7), cuba(1.0, 8));
     assert_eq!(a, b);
-    assert_ne!(a.synapses, c.synapses);
+    assert_ne!(a.network.synapses, c.network.synapses);
     // p = 0.02 over 4000 × 4000 candidates.
     let expected = 0.02 * 4000.0 * 4000.0;
-    assert!((a.num_synapses() as f64 - expected).abs() < 5.0 * expected.sqrt());
+    assert!((a.network.num_synapses() as f64 - expected).abs() < 5.0 * expected.sqrt());
 }
 
 #[test]
@@ -185,14 +186,14 @@ fn growing_the_delay_ring_mid_run_keeps_pending_input() {
             net.step(&mut report);
         }
         if regrow {
-            let mut longer = net.synapses.clone();
+            let mut longer = net.network.synapses.clone();
             longer.delay[0] = 100;
-            net.set_synapses(longer).unwrap();
+            net.network.set_synapses(longer).unwrap();
         }
         for _ in 0..60 {
             net.step(&mut report);
         }
-        net.neurons.v[1]
+        net.network.neurons.v[1]
     };
     assert!(run(false) > -70.0 + 1e-6);
     assert_eq!(run(true), run(false));

@@ -3,8 +3,9 @@
 //! A change here is a change of results for users: when it is intended, say so in the commit
 //! and replace the constant with the value the failure prints.
 
+use neuroplast::engine::Simulation;
 use neuroplast::scene::Scene;
-use neuroplast::sim::{Network, StepReport, StructuralEvent};
+use neuroplast::sim::{StepReport, StructuralEvent};
 
 /// FNV-1a over a stream of little-endian words.
 struct Fnv(u64);
@@ -30,7 +31,7 @@ struct Hashes {
     counts: (usize, usize, usize),
 }
 
-fn build(text: &str, seed: Option<u64>) -> Network {
+fn build(text: &str, seed: Option<u64>) -> Simulation {
     Scene::parse(text, "golden").unwrap().build(seed).unwrap()
 }
 
@@ -40,9 +41,9 @@ fn scene_text(file: &str) -> String {
 
 /// Runs `net` for `seconds` and hashes every spike (step, neuron), every structural event (step,
 /// kind, fields) and the final weights (id, bits) in CSR order.
-fn run_hashed(mut net: Network, seconds: f64) -> Hashes {
-    let steps = (seconds * 1000.0 / net.dt_ms()).round() as u64;
-    let mut report = StepReport::with_capacity(net.num_neurons());
+fn run_hashed(mut net: Simulation, seconds: f64) -> Hashes {
+    let steps = (seconds * 1000.0 / net.network.dt_ms()).round() as u64;
+    let mut report = StepReport::with_capacity(net.network.num_neurons());
     let (mut spikes, mut events) = (Fnv::new(), Fnv::new());
     let (mut n_spikes, mut n_events) = (0, 0);
     net.run(steps, &mut report, |r| {
@@ -85,16 +86,21 @@ fn run_hashed(mut net: Network, seconds: f64) -> Hashes {
         }
     });
     let mut weights = Fnv::new();
-    for s in net.synapse_views() {
+    for s in net.network.synapse_views() {
         weights.word(s.id.0 as u64);
         weights.word(s.pre.0 as u64);
         weights.word(s.post.0 as u64);
         weights.word(s.weight.to_bits() as u64);
     }
-    for v in &net.neurons.v {
+    for v in &net.network.neurons.v {
         weights.word(v.to_bits());
     }
-    Hashes { spikes: spikes.0, events: events.0, weights: weights.0, counts: (n_spikes, n_events, net.num_synapses()) }
+    Hashes {
+        spikes: spikes.0,
+        events: events.0,
+        weights: weights.0,
+        counts: (n_spikes, n_events, net.network.num_synapses()),
+    }
 }
 
 fn check(name: &str, got: Hashes, want: (u64, u64, u64)) {

@@ -2,13 +2,14 @@
 //! events, snapshots that hold the structure, thread-count bit-identity with growth on, and MSP
 //! (ALGORITHMS.md §9) driving calcium to its targets with exact element bookkeeping.
 
+use neuroplast::engine::Simulation;
+use neuroplast::growth::attention::AttentionEdges;
+use neuroplast::growth::msp::Msp;
 use neuroplast::scene::{Scene, snapshot};
-use neuroplast::sim::{
-    Network, NeuronId, NewSynapse, PopulationId, Receptor, SpikeLog, StepReport, StructuralEvent, SynapseId,
-};
+use neuroplast::sim::{NeuronId, NewSynapse, PopulationId, Receptor, SpikeLog, StepReport, StructuralEvent, SynapseId};
 
-fn run(net: &mut Network, steps: u64) -> (SpikeLog, Vec<StructuralEvent>) {
-    let mut report = StepReport::with_capacity(net.num_neurons());
+fn run(net: &mut Simulation, steps: u64) -> (SpikeLog, Vec<StructuralEvent>) {
+    let mut report = StepReport::with_capacity(net.network.num_neurons());
     let (mut log, mut events) = (SpikeLog::default(), Vec::new());
     net.run(steps, &mut report, |r| {
         log.record(r);
@@ -19,7 +20,7 @@ fn run(net: &mut Network, steps: u64) -> (SpikeLog, Vec<StructuralEvent>) {
 
 /// A small static E/I network (CUBA at 1/20 of its size) with delays and an STDP projection, so
 /// edits must carry delays, projection indices and per-synapse rule state.
-fn static_net() -> Network {
+fn static_net() -> Simulation {
     let text = std::fs::read_to_string("scenes/cuba.ron")
         .unwrap()
         .replace("size: 3200", "size: 160")
@@ -73,12 +74,12 @@ fn msp_scene(n_e: u32, n_i: u32, tau_ca: &str, beta: f64, nu_hz: f64, interval: 
     )
 }
 
-fn build(text: &str) -> Network {
+fn build(text: &str) -> Simulation {
     Scene::parse(text, "test").unwrap().build(None).unwrap()
 }
 
 /// Builds `text` and runs `steps` steps inside a pool of `threads` threads.
-fn run_on_threads(text: &str, steps: u64, threads: usize) -> ((SpikeLog, Vec<StructuralEvent>), Network) {
+fn run_on_threads(text: &str, steps: u64, threads: usize) -> ((SpikeLog, Vec<StructuralEvent>), Simulation) {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
     pool.install(|| {
         let mut net = build(text);
@@ -89,7 +90,7 @@ fn run_on_threads(text: &str, steps: u64, threads: usize) -> ((SpikeLog, Vec<Str
 
 /// Runs `text` for `steps` steps with one and with two threads, asserts that the runs are
 /// bit-identical (events, spikes, the final network), and returns the spikes, events and network.
-fn run_on_one_and_two_threads(text: &str, steps: u64) -> (SpikeLog, Vec<StructuralEvent>, Network) {
+fn run_on_one_and_two_threads(text: &str, steps: u64) -> (SpikeLog, Vec<StructuralEvent>, Simulation) {
     let ((log1, ev1), net1) = run_on_threads(text, steps, 1);
     let ((log2, ev2), net2) = run_on_threads(text, steps, 2);
     assert_eq!(ev1, ev2);
@@ -101,8 +102,8 @@ fn run_on_one_and_two_threads(text: &str, steps: u64) -> (SpikeLog, Vec<Structur
 #[test]
 fn synapse_ids_survive_insertion_and_removal() {
     let mut net = static_net();
-    assert!(!net.synapses.delay.is_empty() && net.num_synapses() > 1000);
-    let before: Vec<_> = net.synapse_views().collect();
+    assert!(!net.network.synapses.delay.is_empty() && net.network.num_synapses() > 1000);
+    let before: Vec<_> = net.network.synapse_views().collect();
     run(&mut net, 50);
     // Remove every 7th synapse, then add three multapses between the same pair and one more.
     let gone: Vec<SynapseId> = before.iter().step_by(7).map(|s| s.id).collect();
@@ -117,16 +118,16 @@ fn synapse_ids_survive_insertion_and_removal() {
                 receptor: if w < 0.0 { Receptor::Inhibitory } else { Receptor::Excitatory },
                 weight: w,
                 delay_steps: 7,
-                projection: neuroplast::sim::network::NO_PROJECTION,
+                projection: neuroplast::sim::NO_PROJECTION,
             })
             .collect();
     let ids = net.add_synapses(&new).unwrap();
     let first = before.len() as u32;
     assert_eq!(ids, (first..first + 4).map(SynapseId).collect::<Vec<_>>());
-    assert_eq!(net.num_synapses(), before.len() - gone.len() + 4);
+    assert_eq!(net.network.num_synapses(), before.len() - gone.len() + 4);
     // Survivors keep id, ends, weight and delay; removed ids are gone; new ids are what was asked.
     for s in &before {
-        match net.synapse(s.id) {
+        match net.network.synapse(s.id) {
             Some(now) if !gone.contains(&s.id) => {
                 assert_eq!(
                     (now.pre, now.post, now.receptor, now.delay_steps),
@@ -138,22 +139,22 @@ fn synapse_ids_survive_insertion_and_removal() {
         }
     }
     for (id, a) in ids.iter().zip(&new) {
-        let v = net.synapse(*id).unwrap();
+        let v = net.network.synapse(*id).unwrap();
         assert_eq!((v.pre, v.post, v.weight, v.delay_steps), (a.pre, a.post, a.weight, 7));
     }
     // The multapses are three distinct synapses; removing one leaves the other two.
     net.remove_synapses(&ids[1..2]).unwrap();
-    assert!(net.synapse(ids[1]).is_none());
-    assert_eq!(net.synapse(ids[0]).unwrap().weight, 30.0);
-    assert_eq!(net.synapse(ids[2]).unwrap().weight, 32.0);
-    let count = net.synapse_views().filter(|v| (v.pre, v.post) == pair && v.weight >= 30.0).count();
+    assert!(net.network.synapse(ids[1]).is_none());
+    assert_eq!(net.network.synapse(ids[0]).unwrap().weight, 30.0);
+    assert_eq!(net.network.synapse(ids[2]).unwrap().weight, 32.0);
+    let count = net.network.synapse_views().filter(|v| (v.pre, v.post) == pair && v.weight >= 30.0).count();
     assert_eq!(count, 2);
     assert!(net.remove_synapses(&ids[1..2]).is_err(), "a removed id cannot be removed again");
     // Every slot's id maps back to that slot, and ids are never handed out twice.
-    for (slot, v) in net.synapse_views().enumerate() {
-        assert_eq!(net.synapse_slot(v.id), Some(slot));
+    for (slot, v) in net.network.synapse_views().enumerate() {
+        assert_eq!(net.network.synapse_slot(v.id), Some(slot));
     }
-    assert_eq!(net.next_synapse_id(), SynapseId(first + 4));
+    assert_eq!(net.network.next_synapse_id(), SynapseId(first + 4));
     // The STDP rule follows its synapses: the network keeps running and learning.
     let (log, _) = run(&mut net, 500);
     assert!(!log.is_empty());
@@ -162,25 +163,25 @@ fn synapse_ids_survive_insertion_and_removal() {
 #[test]
 fn a_synapse_table_with_a_repeated_id_is_refused_and_the_network_kept() {
     let mut net = static_net();
-    let first: Vec<SynapseId> = net.synapse_views().take(3).map(|v| v.id).collect();
+    let first: Vec<SynapseId> = net.network.synapse_views().take(3).map(|v| v.id).collect();
     net.remove_synapses(&first[..1]).unwrap(); // ids and slots now differ: the index is in use
-    let before: Vec<_> = net.synapse_views().collect();
-    let mut bad = net.synapses.clone();
+    let before: Vec<_> = net.network.synapse_views().collect();
+    let mut bad = net.network.synapses.clone();
     bad.id[1] = bad.id[0];
-    let err = net.set_synapses(bad).unwrap_err().to_string();
+    let err = net.network.set_synapses(bad).unwrap_err().to_string();
     assert!(err.contains("used twice"), "{err}");
-    assert_eq!(net.synapse_views().collect::<Vec<_>>(), before);
+    assert_eq!(net.network.synapse_views().collect::<Vec<_>>(), before);
     for v in &before {
-        assert_eq!(net.synapse(v.id), Some(*v));
+        assert_eq!(net.network.synapse(v.id), Some(*v));
     }
-    assert!(net.synapse(first[0]).is_none());
+    assert!(net.network.synapse(first[0]).is_none());
 }
 
 #[test]
 fn edits_and_new_neurons_deliver_exact_events_in_the_next_report() {
     let mut net = static_net();
     run(&mut net, 10);
-    let victim = net.synapse_id(3);
+    let victim = net.network.synapse_id(3);
     net.remove_synapses(&[victim]).unwrap();
     let born = net.add_neurons(PopulationId(0), &[([1.0, 2.0, 3.0], Some(NeuronId(4))), ([0.0; 3], None)]).unwrap();
     assert_eq!(born, 200..202);
@@ -190,10 +191,10 @@ fn edits_and_new_neurons_deliver_exact_events_in_the_next_report() {
         receptor: Receptor::Excitatory,
         weight: 10.0,
         delay_steps: 0,
-        projection: neuroplast::sim::network::NO_PROJECTION,
+        projection: neuroplast::sim::NO_PROJECTION,
     };
     let id = net.add_synapses(&[syn]).unwrap()[0];
-    let mut report = StepReport::with_capacity(net.num_neurons());
+    let mut report = StepReport::with_capacity(net.network.num_neurons());
     net.step(&mut report);
     assert_eq!(
         report.events,
@@ -206,22 +207,22 @@ fn edits_and_new_neurons_deliver_exact_events_in_the_next_report() {
     );
     net.step(&mut report);
     assert!(report.events.is_empty(), "events are reported once");
-    assert_eq!(net.num_neurons(), 202);
-    assert_eq!(net.neurons.position[200], [1.0, 2.0, 3.0]);
-    assert_eq!(net.populations[0].size, 162);
-    assert_eq!(net.population_neurons(PopulationId(0)).count(), 162);
+    assert_eq!(net.network.num_neurons(), 202);
+    assert_eq!(net.network.neurons.position[200], [1.0, 2.0, 3.0]);
+    assert_eq!(net.network.populations[0].size, 162);
+    assert_eq!(net.network.population_neurons(PopulationId(0)).count(), 162);
     run(&mut net, 200);
 }
 
 /// For every neuron, bound elements equal the synapses of each structural kind it takes part in,
 /// and each event matches a real change of the synapse set.
-fn check_bookkeeping(net: &Network) {
-    let msp = net.msp.as_ref().unwrap();
-    let n = net.num_neurons();
+fn check_bookkeeping(net: &Simulation) {
+    let msp = net.structural_rule::<Msp>().unwrap();
+    let n = net.network.num_neurons();
     for m in &msp.synapse_models {
         let (mut out, mut inc) = (vec![0i32; n], vec![0i32; n]);
-        for v in net.synapse_views() {
-            if net.synapses.projection[net.synapse_slot(v.id).unwrap()] == m.projection {
+        for v in net.network.synapse_views() {
+            if net.network.synapses.projection[net.network.synapse_slot(v.id).unwrap()] == m.projection {
                 out[v.pre.index()] += 1;
                 inc[v.post.index()] += 1;
             }
@@ -237,20 +238,20 @@ fn check_bookkeeping(net: &Network) {
 fn msp_events_match_the_synapse_set_and_elements_match_synapses() {
     let mut net = build(&msp_scene(160, 40, "1 s", 0.01, 5.0, "20 ms"));
     let (mut alive, mut formed, mut pruned) = (std::collections::BTreeSet::new(), 0, 0);
-    let mut report = StepReport::with_capacity(net.num_neurons());
+    let mut report = StepReport::with_capacity(net.network.num_neurons());
     for _ in 0..30 {
         for _ in 0..1000 {
             net.step(&mut report);
             for e in &report.events {
                 match *e {
                     StructuralEvent::SynapseFormed { id, pre, post, .. } => {
-                        let v = net.synapse(id).expect("a formed synapse exists");
+                        let v = net.network.synapse(id).expect("a formed synapse exists");
                         assert_eq!((v.pre, v.post), (pre, post));
                         assert!(alive.insert(id));
                         formed += 1;
                     }
                     StructuralEvent::SynapsePruned { id } => {
-                        assert!(net.synapse(id).is_none());
+                        assert!(net.network.synapse(id).is_none());
                         assert!(alive.remove(&id));
                         pruned += 1;
                     }
@@ -259,7 +260,7 @@ fn msp_events_match_the_synapse_set_and_elements_match_synapses() {
             }
         }
         check_bookkeeping(&net);
-        assert_eq!(alive.len(), net.num_synapses());
+        assert_eq!(alive.len(), net.network.num_synapses());
     }
     assert!(formed > 500 && pruned > 0, "formed {formed}, pruned {pruned}");
 }
@@ -273,7 +274,7 @@ fn resumed_growing_run_is_bit_identical() {
 
     let mut half = build(&text);
     run(&mut half, 20_000);
-    assert!(half.num_synapses() > 100, "structure grew before the snapshot");
+    assert!(half.network.num_synapses() > 100, "structure grew before the snapshot");
     let mut resumed = snapshot::decode(&snapshot::encode(&half), "mem").unwrap();
     drop(half);
     let (tail_resumed, ev_resumed) = run(&mut resumed, 5_000);
@@ -328,13 +329,13 @@ fn pruning_and_attention_are_bit_identical_for_one_and_two_threads() {
 #[test]
 fn msp_calcium_reaches_its_targets() {
     let mut net = build(&msp_scene(800, 200, "1 s", 0.01, 1.0, "10 ms"));
-    let msp_pops: Vec<Vec<u32>> = (0..2).map(|p| net.population_neurons(PopulationId(p)).collect()).collect();
-    let mut report = StepReport::with_capacity(net.num_neurons());
+    let msp_pops: Vec<Vec<u32>> = (0..2).map(|p| net.network.population_neurons(PopulationId(p)).collect()).collect();
+    let mut report = StepReport::with_capacity(net.network.num_neurons());
     let (mut sum, mut samples) = ([0.0f64; 2], 0);
     for k in 0..300_000u64 {
         net.step(&mut report);
         if k >= 200_000 && k % 1000 == 999 {
-            let msp = net.msp.as_ref().unwrap();
+            let msp = net.structural_rule::<Msp>().unwrap();
             for (p, ids) in msp_pops.iter().enumerate() {
                 sum[p] += ids.iter().map(|&i| msp.calcium(i as usize)).sum::<f64>() / ids.len() as f64;
             }
@@ -424,11 +425,11 @@ fn pruned_scene() -> String {
 fn pruning_follows_the_cubic_schedule_and_regrows_between_coactive_neurons() {
     use neuroplast::growth::granet::density;
     let mut net = build(&pruned_scene());
-    let count = |net: &Network| net.synapses.projection.iter().filter(|&&p| p == 0).count();
+    let count = |net: &Simulation| net.network.synapses.projection.iter().filter(|&&p| p == 0).count();
     let capacity = 300.0 * 300.0;
     let d_init = count(&net) as f64 / capacity;
     let (start, end) = (1000.0, 10_000.0);
-    let mut report = StepReport::with_capacity(net.num_neurons());
+    let mut report = StepReport::with_capacity(net.network.num_neurons());
     let (mut rounds, mut first_round_checked) = (0, false);
     for _ in 0..12_000 {
         let before = count(&net);
@@ -509,13 +510,13 @@ fn attention_edges_join_far_groups_that_share_input_and_not_unrelated_ones() {
 fn attention_case(seed: u64) {
     let mut net = build(&attention_scene(seed));
     let (log, events) = run(&mut net, 20_000);
-    let pops = net.neurons.population.clone();
+    let pops = net.network.neurons.population.clone();
     let group = |i: u32| ["in1", "in2", "A", "B", "C"][pops[i as usize].index()];
     // C is as active as A and B: it is left out for its timing, not its silence.
     let rate = |g: &str| log.neurons.iter().filter(|&&i| group(i) == g).count() as f64 / 40.0 / 2.0;
     let (ra, rc) = (rate("A"), rate("C"));
     assert!(rc > 0.5 * ra && ra > 5.0, "rates A {ra} Hz, C {rc} Hz");
-    let att = net.attention.as_ref().unwrap();
+    let att = net.structural_rule::<AttentionEdges>().unwrap();
     let edges = att.edges();
     assert!(edges.len() >= 50, "{} edges", edges.len());
     for e in edges {
@@ -577,12 +578,12 @@ fn neurogenesis_grows_a_ten_neuron_seed_to_the_cap_with_exact_events() {
     let text = ndp_scene(7, 10, 200, 0.3, "50 ms", 8.0);
     let mut net = build(&text);
     let e = PopulationId(0);
-    let mut report = StepReport::with_capacity(net.num_neurons());
-    let mut alive: std::collections::BTreeSet<SynapseId> = net.synapse_views().map(|v| v.id).collect();
+    let mut report = StepReport::with_capacity(net.network.num_neurons());
+    let mut alive: std::collections::BTreeSet<SynapseId> = net.network.synapse_views().map(|v| v.id).collect();
     let (mut born, mut inherited, mut w_parent, mut w_child, mut changed) = (0u32, 0usize, 0.0f64, 0.0f64, 0usize);
     let mut log = SpikeLog::default();
     for _ in 0..30_000 {
-        let before: Vec<_> = net.synapse_views().collect();
+        let before: Vec<_> = net.network.synapse_views().collect();
         net.step(&mut report);
         log.record(&report);
         if report.events.is_empty() {
@@ -595,8 +596,12 @@ fn neurogenesis_grows_a_ten_neuron_seed_to_the_cap_with_exact_events() {
                 assert_eq!(id.0, 15 + born, "ids are dense and follow the seed");
                 born += 1;
                 let p = parent.expect("a child has a parent");
-                assert!(p < id && net.neurons.population[p.index()] == e && net.neurons.population[id.index()] == e);
-                let (a, b) = (net.neurons.position[p.index()], net.neurons.position[id.index()]);
+                assert!(
+                    p < id
+                        && net.network.neurons.population[p.index()] == e
+                        && net.network.neurons.population[id.index()] == e
+                );
+                let (a, b) = (net.network.neurons.position[p.index()], net.network.neurons.position[id.index()]);
                 let d = ((0..3).map(|k| (a[k] - b[k]) as f64 * (a[k] - b[k]) as f64).sum::<f64>()).sqrt();
                 assert!((d - 15.0).abs() < 1e-3, "child {id:?} is {d} um from its parent");
                 children.push((id, p));
@@ -605,7 +610,7 @@ fn neurogenesis_grows_a_ten_neuron_seed_to_the_cap_with_exact_events() {
         assert!(!children.is_empty(), "only births change this network: {:?}", report.events);
         // Old synapses keep their ids, ends and weights.
         for v in &before {
-            assert_eq!(net.synapse(v.id), Some(*v));
+            assert_eq!(net.network.synapse(v.id), Some(*v));
         }
         // Each child's synapses are its parent's (as they were), the parent's autapse becoming a
         // pair parent <-> child, announced by one SynapseFormed each.
@@ -614,7 +619,7 @@ fn neurogenesis_grows_a_ten_neuron_seed_to_the_cap_with_exact_events() {
             .iter()
             .filter_map(|ev| match *ev {
                 StructuralEvent::SynapseFormed { id, pre, post, kind } => {
-                    let v = net.synapse(id).expect("a formed synapse exists");
+                    let v = net.network.synapse(id).expect("a formed synapse exists");
                     assert_eq!((v.pre, v.post, v.receptor), (pre, post, kind));
                     assert!(alive.insert(id));
                     Some(v)
@@ -622,7 +627,7 @@ fn neurogenesis_grows_a_ten_neuron_seed_to_the_cap_with_exact_events() {
                 _ => None,
             })
             .collect();
-        assert_eq!(formed.len() + before.len(), net.num_synapses());
+        assert_eq!(formed.len() + before.len(), net.network.num_synapses());
         for &(c, p) in &children {
             let mut want: Vec<((u32, u32, u32, u16), f32)> = Vec::new();
             for v in before.iter().filter(|v| v.pre == p || v.post == p) {
@@ -648,27 +653,27 @@ fn neurogenesis_grows_a_ten_neuron_seed_to_the_cap_with_exact_events() {
             }
             inherited += got.len();
         }
-        assert_eq!(alive.len(), net.num_synapses());
+        assert_eq!(alive.len(), net.network.num_synapses());
     }
-    assert_eq!(net.num_neurons(), 205);
+    assert_eq!(net.network.num_neurons(), 205);
     assert_eq!(born, 190);
-    assert_eq!((net.populations[0].size, net.population_neurons(e).count()), (200, 200));
-    assert_eq!(alive.len(), net.num_synapses());
+    assert_eq!((net.network.populations[0].size, net.network.population_neurons(e).count()), (200, 200));
+    assert_eq!(alive.len(), net.network.num_synapses());
     // Weights are perturbed copies: different one by one, the same on average (jitter 0.1).
     assert!(inherited > 5_000 && changed > inherited * 9 / 10, "{changed} of {inherited} changed");
     assert!((w_child / w_parent - 1.0).abs() < 0.01, "mean ratio {}", w_child / w_parent);
     // Children receive the parents' drive: every E neuron fired in the last second.
     let late: std::collections::BTreeSet<u32> =
         log.neurons.iter().zip(&log.grid).filter(|(_, g)| **g > 20_000).map(|(n, _)| *n).collect();
-    assert!(net.population_neurons(e).all(|i| late.contains(&i)), "silent children");
+    assert!(net.network.population_neurons(e).all(|i| late.contains(&i)), "silent children");
 }
 
 /// (neurons, positions, synapses as (id, pre, post, weight)) of a network.
 type Shape = (usize, Vec<[f32; 3]>, Vec<(u32, u32, u32, f32)>);
 
-fn shape(net: &Network) -> Shape {
-    let syn = net.synapse_views().map(|v| (v.id.0, v.pre.0, v.post.0, v.weight)).collect();
-    (net.num_neurons(), net.neurons.position.clone(), syn)
+fn shape(net: &Simulation) -> Shape {
+    let syn = net.network.synapse_views().map(|v| (v.id.0, v.pre.0, v.post.0, v.weight)).collect();
+    (net.network.num_neurons(), net.network.neurons.position.clone(), syn)
 }
 
 #[test]
@@ -694,7 +699,7 @@ fn resumed_neurogenesis_run_is_bit_identical() {
 
     let mut half = build(&text);
     run(&mut half, 8_000);
-    let grown = half.num_neurons();
+    let grown = half.network.num_neurons();
     assert!(grown > 15 && grown < 150, "{grown} neurons at the snapshot");
     let mut resumed = snapshot::decode(&snapshot::encode(&half), "mem").unwrap();
     drop(half);
@@ -713,7 +718,10 @@ fn neurogenesis_is_bit_identical_for_one_and_two_threads() {
     let text = ndp_scene(3, 16_000, 20_000, 0.0005, "10 ms", 3.0);
     let (_, events, net) = run_on_one_and_two_threads(&text, 1_500);
     let births = events.iter().filter(|e| matches!(e, StructuralEvent::NeuronBorn { .. })).count();
-    assert!(births > 1_000 && net.num_neurons() > neuroplast::sim::network::PARALLEL_MIN_NEURONS, "{births} births");
+    assert!(
+        births > 1_000 && net.network.num_neurons() > neuroplast::sim::network::PARALLEL_MIN_NEURONS,
+        "{births} births"
+    );
 }
 
 #[test]
@@ -750,8 +758,9 @@ fn bad_neurogenesis_values_name_file_line_and_field() {
 
 #[test]
 fn neurogenesis_divides_the_strongest_first_up_to_the_cap_and_splits_the_signal() {
-    use neuroplast::growth::ndp::Neurogenesis;
+    use neuroplast::growth::neurogenesis::Neurogenesis;
     use neuroplast::sim::Segment;
+    use neuroplast::sim::StructuralRule;
     let (e, other) = (PopulationId(0), PopulationId(1));
     // Neurons 0-5 in E, 6-7 in another population; signal tau 1000 steps, threshold 3 spikes.
     let segments = [Segment { start: 0, end: 6, population: e }, Segment { start: 6, end: 8, population: other }];
@@ -760,7 +769,7 @@ fn neurogenesis_divides_the_strongest_first_up_to_the_cap_and_splits_the_signal(
     // Spikes at step 10: neuron k fires k times (other-population neurons fire often).
     for k in 0..7u32 {
         let spikes: Vec<NeuronId> = (0..8).filter(|&i| i >= 6 || i > k).map(NeuronId).collect();
-        g.after_step(&spikes, &population, 10);
+        g.record_spikes(&spikes, &population, 10);
     }
     let at = |g: &Neurogenesis, i: usize| g.signal(i, 100);
     let decay = (-90.0f64 / 1000.0).exp();
@@ -768,7 +777,7 @@ fn neurogenesis_divides_the_strongest_first_up_to_the_cap_and_splits_the_signal(
     assert_eq!((at(&g, 0), at(&g, 6)), (0.0, 0.0), "silent, and of another population");
     // Room for 3 (cap 9, size 6); neurons 3, 4, 5 pass the threshold (3, 4, 5 spikes decayed: only
     // 4 and 5 stay above 3), and the other population never divides.
-    let parents = g.plan(&segments, 6, 100);
+    let parents = g.choose_parents(&segments, 6, 100);
     assert_eq!(parents, vec![4, 5]);
     assert!((at(&g, 5) - 2.5 * decay).abs() < 1e-12, "the parent keeps half its signal");
     g.resize(9);
@@ -780,11 +789,11 @@ fn neurogenesis_divides_the_strongest_first_up_to_the_cap_and_splits_the_signal(
     g3.max_size = 6;
     for k in 0..7u32 {
         let spikes: Vec<NeuronId> = (0..6).filter(|&i| i > k).map(NeuronId).collect();
-        g2.after_step(&spikes, &population, 10);
-        g3.after_step(&spikes, &population, 10);
+        g2.record_spikes(&spikes, &population, 10);
+        g3.record_spikes(&spikes, &population, 10);
     }
-    assert_eq!(g2.plan(&segments, 6, 100), vec![5]);
-    assert!(g3.plan(&segments, 6, 100).is_empty());
+    assert_eq!(g2.choose_parents(&segments, 6, 100), vec![5]);
+    assert!(g3.choose_parents(&segments, 6, 100).is_empty());
     assert!(g.due(200) && !g.due(0) && !g.due(150));
     // A child is `offset` away, in a direction that depends on the step and the parent only.
     let p = [1.0, 2.0, 3.0];
@@ -804,12 +813,12 @@ fn neurogenesis_divides_the_strongest_first_up_to_the_cap_and_splits_the_signal(
 fn growth_scene_grows_into_assemblies_joined_by_long_range_edges() {
     let scene = Scene::load(std::path::Path::new("scenes/growth.ron")).unwrap();
     let mut net = scene.build(None).unwrap();
-    assert_eq!(net.num_neurons(), 20);
+    assert_eq!(net.network.num_neurons(), 20);
     let (_, events) = run(&mut net, 60_000);
-    let (e, i) = (net.population_by_name("E").unwrap(), net.population_by_name("I").unwrap());
-    assert_eq!((net.populations[e.index()].size, net.populations[i.index()].size), (240, 60));
+    let (e, i) = (net.network.population_by_name("E").unwrap(), net.network.population_by_name("I").unwrap());
+    assert_eq!((net.network.populations[e.index()].size, net.network.populations[i.index()].size), (240, 60));
     // The founder of every E neuron (E founders are neurons 4-15: A 4-7, B 8-11, C 12-15).
-    let mut founder: Vec<u32> = (0..net.num_neurons() as u32).collect();
+    let mut founder: Vec<u32> = (0..net.network.num_neurons() as u32).collect();
     for ev in &events {
         if let StructuralEvent::NeuronBorn { id, parent: Some(p) } = *ev {
             founder[id.index()] = founder[p.index()];
@@ -823,14 +832,14 @@ fn growth_scene_grows_into_assemblies_joined_by_long_range_edges() {
     };
     let ee = scene.file.projections.iter().position(|p| p.name == "E->E").unwrap() as u16;
     let (mut inside, mut total) = (0, 0);
-    for v in net.synapse_views() {
-        if net.synapses.projection[net.synapse_slot(v.id).unwrap()] == ee {
+    for v in net.network.synapse_views() {
+        if net.network.synapses.projection[net.network.synapse_slot(v.id).unwrap()] == ee {
             total += 1;
             inside += usize::from(lineage(v.pre.0) == lineage(v.post.0));
         }
     }
     assert!(total > 500 && inside * 10 > total * 9, "{inside} of {total} E->E synapses inside a lineage");
-    let edges = net.attention.as_ref().unwrap().edges();
+    let edges = net.structural_rule::<AttentionEdges>().unwrap().edges();
     let ab = edges.iter().filter(|x| matches!((lineage(x.from), lineage(x.to)), ('A', 'B') | ('B', 'A'))).count();
     assert!(edges.len() >= 50 && ab * 10 >= edges.len() * 6, "{ab} of {} attention edges join A and B", edges.len());
 }

@@ -1,12 +1,13 @@
 //! Homeostasis (ALGORITHMS.md §5): synaptic scaling and threshold adaptation bring a neuron driven
 //! at ~77 Hz to its 5 Hz target.
 
+use neuroplast::engine::Simulation;
 use neuroplast::scene::Scene;
-use neuroplast::sim::{Network, StepReport};
+use neuroplast::sim::StepReport;
 
 /// One LIF (τ_m 20 ms, E_L −70, V_th −54, V_reset −60 mV, t_ref 2 ms) with near-delta synapses
 /// (a 0.6 mV jump per spike) from 200 Poisson inputs at 10 Hz.
-fn scene(plasticity: &str, intrinsic: &str) -> Network {
+fn scene(plasticity: &str, intrinsic: &str) -> Simulation {
     let text = format!(
         r#"Scene(version: 1, dt: "0.1 ms", seed: 3, populations: [
             (name: "inputs", size: 200, model: PoissonSource(rate: "10 Hz")),
@@ -21,10 +22,10 @@ fn scene(plasticity: &str, intrinsic: &str) -> Network {
 }
 
 /// Simulates to `to_s` seconds; returns the neuron's spike times (s).
-fn post_spikes(net: &mut Network, to_s: f64) -> Vec<f64> {
-    let mut report = StepReport::with_capacity(net.num_neurons());
+fn post_spikes(net: &mut Simulation, to_s: f64) -> Vec<f64> {
+    let mut report = StepReport::with_capacity(net.network.num_neurons());
     let mut out = Vec::new();
-    let steps = (to_s * 1e4).round() as u64 - net.step_count();
+    let steps = (to_s * 1e4).round() as u64 - net.network.step_count();
     net.run(steps, &mut report, |r| out.extend(r.spikes.iter().filter(|s| s.0 == 200).map(|_| r.time_ms * 1e-3)));
     out
 }
@@ -44,11 +45,11 @@ fn without_homeostasis_the_neuron_fires_fast() {
 #[test]
 fn synaptic_scaling_reaches_the_target_and_keeps_weight_ratios() {
     let mut net = scene(r#"SynapticScaling(target_rate: "5 Hz", tau_rate: "1 s", tau_scale: "10 s")"#, "None");
-    let w0: Vec<f32> = net.synapses.weight.clone();
+    let w0: Vec<f32> = net.network.synapses.weight.clone();
     let s = post_spikes(&mut net, 120.0);
     let late = rate(&s, 60.0, 120.0);
     assert!((late - 5.0).abs() <= 0.75, "mean rate over 60-120 s: {late} Hz");
-    let w = &net.synapses.weight;
+    let w = &net.network.synapses.weight;
     assert!(w.iter().zip(&w0).all(|(a, b)| a < b), "weights fell");
     // Multiplicative: every weight onto the neuron is its initial weight times one common gain,
     // rounded once to f32 (so ratios hold to f32 precision, not drifting with each rescaling).
@@ -65,7 +66,7 @@ fn threshold_adaptation_reaches_the_target() {
     let s = post_spikes(&mut net, 120.0);
     let late = rate(&s, 60.0, 120.0);
     assert!((late - 5.0).abs() <= 1.0, "mean rate over 60-120 s: {late} Hz");
-    assert!(net.neurons.theta[200] > 5.0, "threshold rose by {} mV", net.neurons.theta[200]);
+    assert!(net.network.neurons.theta[200] > 5.0, "threshold rose by {} mV", net.network.neurons.theta[200]);
 }
 
 #[test]

@@ -2,13 +2,15 @@
 //! triplet-rule frequency table, Song et al. (2000) competition, and live parameter edits.
 
 use neuroplast::analysis::weight_summary;
-use neuroplast::plasticity::{PairStdp, Tunable};
+use neuroplast::engine::Simulation;
+use neuroplast::plasticity::{BcmRule, PairStdp, RewardStdp};
 use neuroplast::scene::{Scene, snapshot};
-use neuroplast::sim::{Dim, Network, Quantity, SpikeLog, StepReport};
+use neuroplast::sim::Tunable;
+use neuroplast::sim::{Dim, Quantity, SpikeLog, StepReport};
 
 /// Two LIF neurons whose spikes are forced by huge, very brief input spikes at the listed times,
 /// joined by one plastic synapse pre -> post with the given rule (RON) and initial weight.
-fn forced_pair(pre_ms: &[f64], post_ms: &[f64], rule: &str, w0: &str) -> Network {
+fn forced_pair(pre_ms: &[f64], post_ms: &[f64], rule: &str, w0: &str) -> Simulation {
     let list = |ts: &[f64]| ts.iter().map(|t| format!("(0, \"{t} ms\")")).collect::<Vec<_>>().join(", ");
     let text = format!(
         r#"Scene(version: 1, dt: "0.1 ms", populations: [
@@ -26,10 +28,10 @@ fn forced_pair(pre_ms: &[f64], post_ms: &[f64], rule: &str, w0: &str) -> Network
     Scene::parse(&text, "pair").unwrap().build(None).unwrap()
 }
 
-fn run_to(net: &mut Network, t_ms: f64) -> SpikeLog {
-    let mut report = StepReport::with_capacity(net.num_neurons());
+fn run_to(net: &mut Simulation, t_ms: f64) -> SpikeLog {
+    let mut report = StepReport::with_capacity(net.network.num_neurons());
     let mut log = SpikeLog::default();
-    let steps = (t_ms / net.dt_ms()).round() as u64 - net.step_count();
+    let steps = (t_ms / net.network.dt_ms()).round() as u64 - net.network.step_count();
     net.run(steps, &mut report, |r| log.record(r));
     log
 }
@@ -73,7 +75,7 @@ fn pair_stdp_in_the_network_gives_the_window() {
         let (pre, post) = (100.0, 100.0 + lag);
         let mut net = forced_pair(&[pre], &[post], rule, "5 pA");
         run_to(&mut net, 200.0);
-        let dw = net.synapses.weight[0] as f64 - 5.0;
+        let dw = net.network.synapses.weight[0] as f64 - 5.0;
         assert!((dw - want).abs() < 2e-6, "lag {lag}: dw {dw}, want {want}");
     }
 }
@@ -87,8 +89,8 @@ fn multiplicative_stdp_scales_with_the_weight() {
     run_to(&mut up, 200.0);
     run_to(&mut down, 200.0);
     let e = (-0.5f64).exp();
-    assert!((up.synapses.weight[0] as f64 - (50.0 + 100.0 * 0.01 * 0.5 * e)).abs() < 1e-4);
-    assert!((down.synapses.weight[0] as f64 - (50.0 - 100.0 * 0.01 * 0.5 * e)).abs() < 1e-4);
+    assert!((up.network.synapses.weight[0] as f64 - (50.0 + 100.0 * 0.01 * 0.5 * e)).abs() < 1e-4);
+    assert!((down.network.synapses.weight[0] as f64 - (50.0 - 100.0 * 0.01 * 0.5 * e)).abs() < 1e-4);
 }
 
 /// Total weight change after 60 pairings at `rho` Hz with lag `lag` ms (w0 = 1, no bounds).
@@ -100,7 +102,7 @@ fn triplet_pairing(rule: &str, rho: f64, lag: f64) -> f64 {
     let end = pre.last().unwrap().max(*post.last().unwrap()) + 50.0;
     let log = run_to(&mut net, end);
     assert_eq!(log.len(), 120, "every forced spike happened once");
-    net.synapses.weight[0] as f64 - 1.0
+    net.network.synapses.weight[0] as f64 - 1.0
 }
 
 #[test]
@@ -131,8 +133,8 @@ fn triplet_single_pair_closed_forms() {
     use neuroplast::plasticity::TripletStdp;
     let r = TripletStdp { clip: false, ..Default::default() };
     // +10 ms: A2+ e^{-10/16.8}; -10 ms: -A2- e^{-10/33.7} (single pair, no triplet term).
-    let up = r.on_post(0.0, (-10.0f64 / 16.8).exp(), 0.0, 1.0);
-    let down = r.on_pre(0.0, (-10.0f64 / 33.7).exp(), 0.0, 1.0);
+    let up = r.potentiated(0.0, (-10.0f64 / 16.8).exp(), 0.0, 1.0);
+    let down = r.depressed(0.0, (-10.0f64 / 33.7).exp(), 0.0, 1.0);
     assert!((up - 2.757156e-10).abs() < 1e-9 * 2.757156e-10 * 1e3, "{up}");
     assert!((down + 5.202682e-3).abs() < 1e-9, "{down}");
 }
@@ -143,8 +145,8 @@ fn song_2000_weights_become_bimodal() {
     // (Brian2: 0.234 + 0.185), mean w/g_max in [0.35, 0.60], post rate in [12, 30] Hz.
     let mut net = Scene::load(std::path::Path::new("scenes/stdp_song.ron")).unwrap().build(None).unwrap();
     let log = run_to(&mut net, 100_000.0);
-    let b = &net.plasticity[0];
-    let s = weight_summary(&b.weights(&net.synapses), b.w_max_engine().unwrap(), 10);
+    let b = &net.synaptic[0];
+    let s = weight_summary(&b.weights(&net.network.synapses), b.w_max_engine().unwrap(), 10);
     assert_eq!(s.count, 1000);
     assert!(s.below_10pct + s.above_90pct >= 0.35, "{s:?}");
     assert!((0.35..=0.60).contains(&s.mean_fraction), "{s:?}");
@@ -158,23 +160,27 @@ fn parameter_edits_take_effect_next_step_are_recorded_and_survive_snapshots() {
     let rule = r#"PairStdp(a_plus: 0.1, a_minus: 0.1, w_max: "10 pA")"#;
     let mut net = forced_pair(&[100.0, 300.0], &[110.0, 310.0], rule, "5 pA");
     run_to(&mut net, 200.0);
-    let after_first = net.synapses.weight[0];
+    let after_first = net.network.synapses.weight[0];
     assert!((after_first as f64 - 5.606531).abs() < 2e-6);
     // Switch potentiation off at 200 ms: the second causal pair no longer potentiates.
-    net.set_plasticity_param(0, "a_plus", 0.0).unwrap();
+    net.set_synaptic_param(0, "a_plus", 0.0).unwrap();
     let change = net.param_changes.last().unwrap().clone();
     assert_eq!((change.step, change.param.as_str(), change.old, change.new), (2000, "a_plus", 0.1, 0.0));
     assert_eq!(change.target, "projection pre->post");
     assert_eq!(change.time_ms, 200.0);
     let restored = snapshot::decode(&snapshot::encode(&net), "mem").unwrap();
     assert_eq!(restored.param_changes, net.param_changes);
-    assert_eq!(restored.plasticity[0].rule.get("a_plus"), Some(0.0));
+    assert_eq!(restored.synaptic[0].get("a_plus"), Some(0.0));
     let mut resumed = restored;
     run_to(&mut net, 400.0);
     run_to(&mut resumed, 400.0);
     // Only the second pre spike's depression (from the post spike 190 ms before) remains.
     let want = after_first as f64 - (-190.0f64 / 20.0).exp();
-    assert!((net.synapses.weight[0] as f64 - want).abs() < 1e-6, "{} vs {want}", net.synapses.weight[0]);
+    assert!(
+        (net.network.synapses.weight[0] as f64 - want).abs() < 1e-6,
+        "{} vs {want}",
+        net.network.synapses.weight[0]
+    );
     assert_eq!(resumed, net);
 }
 
@@ -190,11 +196,11 @@ fn invalid_edits_are_refused_and_leave_the_network_untouched() {
         ("tau_plus", f64::INFINITY, "not a finite number"),
         ("learning_rate", 0.1, "no parameter `learning_rate`"),
     ] {
-        let err = net.set_plasticity_param(0, name, value).unwrap_err().to_string();
+        let err = net.set_synaptic_param(0, name, value).unwrap_err().to_string();
         assert!(err.contains("PairStdp") && err.contains(says), "{name}: {err}");
         assert_eq!(net, before);
     }
-    assert!(net.set_plasticity_param(3, "a_plus", 0.1).is_err());
+    assert!(net.set_synaptic_param(3, "a_plus", 0.1).is_err());
     assert_eq!(net, before);
 }
 
@@ -227,7 +233,7 @@ fn broken_plasticity_in_a_scene_is_located() {
 }
 
 /// The forced pair with reward pulses at the given times.
-fn rewarded_pair(pre_ms: f64, post_ms: f64, rewards: &str) -> Network {
+fn rewarded_pair(pre_ms: f64, post_ms: f64, rewards: &str) -> Simulation {
     let text = format!(
         r#"Scene(version: 1, dt: "0.1 ms", populations: [
             (name: "pre", size: 1, model: LifCurrent(tau_syn_ex: "0.01 ms", t_ref: "0.5 ms")),
@@ -250,8 +256,8 @@ fn reward_stdp_needs_the_third_factor() {
     // A causal pair without reward leaves an eligibility trace but no weight change.
     let mut net = rewarded_pair(100.0, 110.0, "");
     run_to(&mut net, 200.0);
-    assert_eq!(net.synapses.weight[0], 5.0);
-    let c = net.plasticity[0].eligibility(0);
+    assert_eq!(net.network.synapses.weight[0], 5.0);
+    let c = net.synaptic[0].get_as::<RewardStdp>().unwrap().state.of(0);
     let want = 10.0 * 0.1 * (-0.5f64).exp() * (-(200.0 - 110.1) / 1000.0f64).exp();
     assert!((c - want).abs() < 1e-3 * want, "eligibility {c} vs {want}");
 }
@@ -265,12 +271,12 @@ fn reward_stdp_matches_the_eligibility_dopamine_integral() {
     let expected = 0.01 * c0 * (-(t_r - t_pair) / 1000.0f64).exp() * (1000.0 * 200.0 / 1200.0);
     let mut up = rewarded_pair(100.0, 110.0, r#""500 ms""#);
     run_to(&mut up, 5000.0);
-    let dw = up.synapses.weight[0] as f64 - 5.0;
+    let dw = up.network.synapses.weight[0] as f64 - 5.0;
     assert!((dw / expected - 1.0).abs() < 0.01, "dw {dw} vs {expected}");
     // The anti-causal pair, rewarded the same way, weakens the synapse as much.
     let mut down = rewarded_pair(110.0, 100.0, r#""500 ms""#);
     run_to(&mut down, 5000.0);
-    let dw = down.synapses.weight[0] as f64 - 5.0;
+    let dw = down.network.synapses.weight[0] as f64 - 5.0;
     assert!((dw / expected + 1.0).abs() < 0.01, "dw {dw} vs {}", -expected);
 }
 
@@ -282,13 +288,13 @@ fn reward_button_and_bad_rewards() {
     assert!(net.deliver_reward(f64::NAN).is_err());
     assert_eq!(net, before);
     net.deliver_reward(1.0).unwrap();
-    assert_eq!(net.plasticity[0].dopamine(), 1.0);
+    assert_eq!(net.synaptic[0].get_as::<RewardStdp>().unwrap().state.dopamine, 1.0);
     run_to(&mut net, 2000.0);
-    assert!(net.synapses.weight[0] > 5.0);
+    assert!(net.network.synapses.weight[0] > 5.0);
 }
 
 /// Pre fires every 50 ms (20 Hz), post every 100 ms (10 Hz), for `seconds`; one plastic synapse.
-fn regular_pair(rule: &str, seconds: f64) -> Network {
+fn regular_pair(rule: &str, seconds: f64) -> Simulation {
     let train = |period: f64, offset: f64| {
         (0..((seconds * 1000.0 - offset) / period) as usize)
             .map(|k| format!("(0, \"{} ms\")", offset + period * k as f64))
@@ -316,7 +322,7 @@ fn oja_on_spike_rates_settles_at_its_fixed_point() {
     // x̂ = 20/10 = 2, ŷ = 10/10 = 1: dŵ/dt = η ŷ (x̂ − ŷ ŵ) -> ŵ* = x̂ / ŷ = 2, i.e. w = 20 pA.
     let mut net = regular_pair(r#"Oja(eta: "0.3 Hz", tau_rate: "1000 ms", rate_ref: "10 Hz", w_ref: "10 pA")"#, 40.0);
     run_to(&mut net, 40_000.0);
-    let w = net.synapses.weight[0] as f64;
+    let w = net.network.synapses.weight[0] as f64;
     assert!((w / 20.0 - 1.0).abs() < 0.03, "w = {w} pA");
 }
 
@@ -328,22 +334,22 @@ fn bcm_on_spike_rates_slides_its_threshold_to_the_squared_rate() {
         30.0,
     );
     run_to(&mut net, 10_000.0);
-    let w_mid = net.synapses.weight[0] as f64;
+    let w_mid = net.network.synapses.weight[0] as f64;
     run_to(&mut net, 30_000.0);
-    let theta = net.plasticity[0].bcm_threshold(1);
+    let theta = net.synaptic[0].get_as::<BcmRule>().unwrap().state.threshold(1);
     assert!((theta - 1.0).abs() < 0.05, "theta {theta}");
-    let w_end = net.synapses.weight[0] as f64;
+    let w_end = net.network.synapses.weight[0] as f64;
     assert!(w_mid > 5.5, "potentiated while theta < y: {w_mid}");
     assert!((w_end - w_mid).abs() < 0.02 * w_mid, "stable once theta = y^2: {w_mid} -> {w_end}");
 }
 
 #[test]
 fn rule_curves_follow_their_parameters() {
-    use neuroplast::plasticity::PlasticityRule;
+    use neuroplast::engine::PlasticityRule;
     let mut rule = PlasticityRule::PairStdp(PairStdp { a_plus: 1.0, a_minus: 1.0, ..Default::default() });
     let c = rule.curve(41);
     assert_eq!(c.points.len(), 41);
-    let at = |c: &neuroplast::plasticity::Curve, t: f64| c.points.iter().find(|p| (p[0] - t).abs() < 1e-9).unwrap()[1];
+    let at = |c: &neuroplast::sim::Curve, t: f64| c.points.iter().find(|p| (p[0] - t).abs() < 1e-9).unwrap()[1];
     assert!((at(&c, 10.0) - 0.606531).abs() < 1e-6 && (at(&c, -10.0) + 0.606531).abs() < 1e-6);
     // Moving a slider moves the curve.
     rule.set("tau_plus", 10.0).unwrap();

@@ -29,7 +29,7 @@ fn error_of(text: &str) -> Located {
 #[test]
 fn the_good_scene_builds() {
     let net = Scene::parse(GOOD, "good.ron").unwrap().build(None).unwrap();
-    assert_eq!(net.num_neurons(), 15);
+    assert_eq!(net.network.num_neurons(), 15);
 }
 
 #[test]

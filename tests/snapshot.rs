@@ -1,10 +1,11 @@
 //! Snapshots resume bit-identically; damaged or foreign files give clear errors.
 
+use neuroplast::engine::Simulation;
 use neuroplast::scene::{Scene, snapshot};
-use neuroplast::sim::{Network, SpikeLog, StepReport};
+use neuroplast::sim::{SpikeLog, StepReport};
 
-fn run(net: &mut Network, steps: u64) -> SpikeLog {
-    let mut report = StepReport::with_capacity(net.num_neurons());
+fn run(net: &mut Simulation, steps: u64) -> SpikeLog {
+    let mut report = StepReport::with_capacity(net.network.num_neurons());
     let mut log = SpikeLog::default();
     net.run(steps, &mut report, |r| log.record(r));
     log
@@ -12,7 +13,7 @@ fn run(net: &mut Network, steps: u64) -> SpikeLog {
 
 /// CUBA plus delays, a Poisson input, a step current and a spike list, so every kind of pending
 /// state (delay ring, input cursors, refractory counters) crosses the snapshot.
-fn scene() -> Network {
+fn scene() -> Simulation {
     let mut text = std::fs::read_to_string("scenes/cuba.ron").unwrap();
     text = text.replace(
         r#"weight: Constant("1.62 mV"), receptor: Excitatory),"#,
@@ -34,7 +35,7 @@ fn scene() -> Network {
 #[test]
 fn resumed_run_is_bit_identical_to_an_uninterrupted_one() {
     let mut whole = scene();
-    assert!(!whole.synapses.delay.is_empty());
+    assert!(!whole.network.synapses.delay.is_empty());
     let first = run(&mut whole, 2000);
     let tail_whole = run(&mut whole, 2000);
 
@@ -44,7 +45,7 @@ fn resumed_run_is_bit_identical_to_an_uninterrupted_one() {
     let bytes = snapshot::encode(&half);
     drop(half);
     let mut resumed = snapshot::decode(&bytes, "mem").unwrap();
-    assert_eq!(resumed.step_count(), 2000);
+    assert_eq!(resumed.network.step_count(), 2000);
     let tail_resumed = run(&mut resumed, 2000);
     assert!(tail_whole.len() > 1000, "the network is active");
     assert_eq!(tail_resumed, tail_whole);
@@ -63,7 +64,7 @@ fn snapshot_file_round_trip() {
     assert_eq!(loaded, net);
     // Compact: at most 12 bytes a synapse (target, f32 weight, delay) and 100 bytes a neuron.
     let size = std::fs::metadata(&path).unwrap().len() as usize;
-    assert!(size < 12 * net.num_synapses() + 100 * net.num_neurons(), "{size} bytes");
+    assert!(size < 12 * net.network.num_synapses() + 100 * net.network.num_neurons(), "{size} bytes");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

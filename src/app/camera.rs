@@ -63,7 +63,7 @@ pub fn fit_distance(extent: f32, fov_y: f32, aspect: f32) -> f32 {
 
 /// Centre and radius of the neurons' bounding sphere.
 pub fn bounds(sim: &Sim) -> (Vec3, f32) {
-    let pos = &sim.network.neurons.position;
+    let pos = &sim.engine.network.neurons.position;
     if pos.is_empty() {
         return (Vec3::ZERO, 10.0);
     }
@@ -106,7 +106,7 @@ fn refit_on_new_network(
     mut cams: Query<(&mut OrbitCamera, &mut Projection)>,
 ) {
     // Refit only when a whole new network arrives (reset/open), not when it grows.
-    if sim.is_changed() && sim.network.step_count() == 0 && *version != Some(sim.structure_version) {
+    if sim.is_changed() && sim.engine.network.step_count() == 0 && *version != Some(sim.structure_version) {
         *version = Some(sim.structure_version);
         for (mut cam, mut proj) in &mut cams {
             *cam = OrbitCamera::framing(&sim);
@@ -162,7 +162,7 @@ fn orbit_input(
         if !egui_keys
             && keys.just_pressed(KeyCode::KeyF)
             && let Some(sel) = selection.0
-            && let Some(p) = sim.network.neurons.position.get(sel.index())
+            && let Some(p) = sim.engine.network.neurons.position.get(sel.index())
         {
             let (_, extent) = bounds(&sim);
             cam.goal = Some((Vec3::from_array(*p), (extent * 0.35).max(1.0)));
@@ -188,10 +188,10 @@ fn keep_fit(sim: Res<Sim>, mut cams: Query<(&mut OrbitCamera, &Projection)>) {
 /// relative to the distance that shows the whole network.
 fn follow_camera_path(sim: Res<Sim>, mut cams: Query<(&mut OrbitCamera, &Projection)>) {
     let Some(path) = sim.scene.file.camera.as_ref() else { return };
-    let Some((a, b, s)) = path.around(sim.network.time_ms()) else { return };
+    let Some((a, b, s)) = path.around(sim.engine.network.time_ms()) else { return };
     let (center, extent) = bounds(&sim);
     let look_at = |focus: Option<u32>| {
-        focus.and_then(|n| sim.network.neurons.position.get(n as usize)).map_or(center, |p| Vec3::from_array(*p))
+        focus.and_then(|n| sim.engine.network.neurons.position.get(n as usize)).map_or(center, |p| Vec3::from_array(*p))
     };
     let mix = |x: f64, y: f64| (x + (y - x) * s) as f32;
     for (mut cam, proj) in &mut cams {

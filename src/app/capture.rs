@@ -78,7 +78,7 @@ fn screenshot_key(
     if egui.is_some_and(|e| e.wants_any_keyboard_input()) || !keys.just_pressed(KeyCode::F12) {
         return;
     }
-    let path = screenshot_name(&sim.name(), sim.network.time_ms());
+    let path = screenshot_name(&sim.name(), sim.engine.network.time_ms());
     commands.spawn(Screenshot::primary_window()).observe(save_to_disk(path.clone()));
     toasts.write(Toast::info(format!("screenshot saved to {}", path.display())));
 }
@@ -113,7 +113,7 @@ fn scripted_capture(
     eprintln!("rendered {} frames, {:.1} ms per frame", state.frames, per_frame * 1000.0);
     if let (Ok((camera, tf)), Ok(window)) = (cameras.single(), window.single()) {
         let positions: Vec<Option<Vec2>> = sim
-            .network
+            .network()
             .neurons
             .position
             .iter()

@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 
+use crate::engine::Simulation;
 use crate::sim::{Network, NeuronId, StepReport};
 
 /// Width of the raster window (biological ms).
@@ -93,7 +94,8 @@ pub struct History {
 
 impl History {
     /// An empty history sized for `net`.
-    pub fn new(net: &Network) -> Self {
+    pub fn new(engine: &Simulation) -> Self {
+        let net = &engine.network;
         let n = net.num_neurons();
         let pops = net.populations.len();
         Self {
@@ -101,8 +103,8 @@ impl History {
             raster_stride: n.div_ceil(RASTER_ROWS).max(1) as u32,
             rates: vec![Series::default(); pops],
             sync: vec![Series::default(); pops],
-            weights: net
-                .plasticity
+            weights: engine
+                .synaptic
                 .iter()
                 .map(|b| WeightHistory { w_hi: b.w_max_engine().unwrap_or(0.0), ..Default::default() })
                 .collect(),
@@ -127,7 +129,8 @@ impl History {
     }
 
     /// Records one step.
-    pub fn record_step(&mut self, report: &StepReport, net: &Network, selected: Option<NeuronId>) {
+    pub fn record_step(&mut self, report: &StepReport, engine: &Simulation, selected: Option<NeuronId>) {
+        let net = &engine.network;
         self.select(selected);
         let t = report.time_ms;
         let n = net.num_neurons();
@@ -162,7 +165,7 @@ impl History {
             self.close_bin(net, report.step, t);
         }
         if t >= self.next_weights_ms {
-            self.sample_weights(net, t);
+            self.sample_weights(engine, t);
             self.next_weights_ms = t + WEIGHT_INTERVAL_MS;
         }
     }
@@ -208,26 +211,27 @@ impl History {
         (k >= 8).then(|| (c * c + s * s).sqrt() / k as f64)
     }
 
-    fn sample_weights(&mut self, net: &Network, t: f64) {
-        let syn = &net.synapses;
+    fn sample_weights(&mut self, engine: &Simulation, t: f64) {
+        let syn = &engine.network.synapses;
         if syn.projection.is_empty() {
             return;
         }
-        for (b, hist) in net.plasticity.iter().zip(self.weights.iter_mut()) {
+        for (b, hist) in engine.synaptic.iter().zip(self.weights.iter_mut()) {
+            let projection = b.scope().projection;
             let stride = (syn.len() / 500_000).max(1);
             let mut counts = [0u32; WEIGHT_BINS];
             let (mut sum, mut k) = (0.0f64, 0u64);
             if hist.w_hi <= 0.0 {
                 // No declared bound: use the largest weight seen (fixed after the first sample).
                 hist.w_hi = (0..syn.len())
-                    .filter(|&s| syn.projection[s] == b.projection)
+                    .filter(|&s| syn.projection[s] == projection)
                     .map(|s| syn.weight[s].abs() as f64)
                     .fold(0.0, f64::max)
                     .max(1e-12)
                     * 1.5;
             }
             for s in (0..syn.len()).step_by(stride) {
-                if syn.projection[s] != b.projection {
+                if syn.projection[s] != projection {
                     continue;
                 }
                 let w = syn.weight[s].abs() as f64;

@@ -83,7 +83,7 @@ fn pick_neurons(
     }
     let Ok(ray) = camera.viewport_to_world(cam_tf, cursor) else { return };
     let radius = cpu.radius * 1.5;
-    let positions = &sim.network.neurons.position;
+    let positions = &sim.engine.network.neurons.position;
     if buttons.just_pressed(MouseButton::Left) {
         *press = Some(cursor);
     }

@@ -236,7 +236,7 @@ pub fn record(o: RecordOptions) -> Result<()> {
         let state = app.world().resource::<super::ctm_view::CtmState>();
         format!("through maze {} of seed {}", state.index, state.seed)
     } else {
-        format!("up to t = {:.1} ms", app.world().resource::<Sim>().network.time_ms())
+        format!("up to t = {:.1} ms", app.world().resource::<Sim>().network().time_ms())
     };
     eprintln!("recorded {frames} frames ({w}x{h} at {} fps, {shown}) to {}", o.fps, written.display());
     Ok(())
@@ -372,7 +372,7 @@ fn update_ctm_clock(state: Res<super::ctm_view::CtmState>, mut clocks: Query<&mu
 
 fn update_clock(sim: Res<Sim>, mut clocks: Query<&mut Text, With<Clock>>) {
     for mut t in &mut clocks {
-        let s = format!("t = {:.1} ms", sim.network.time_ms());
+        let s = format!("t = {:.1} ms", sim.engine.network.time_ms());
         if t.0 != s {
             t.0 = s;
         }

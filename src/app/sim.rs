@@ -7,6 +7,8 @@ use std::time::Instant;
 
 use bevy::prelude::*;
 
+use crate::engine::Simulation;
+use crate::growth::attention::AttentionEdges;
 use crate::scene::{Scene, SceneError};
 use crate::sim::{CurrentInput, Input, Network, NeuronId, Receptor, StepReport, StructuralEvent, SynapseId};
 
@@ -15,8 +17,8 @@ use super::history::History;
 /// The running network, the scene it came from, and what has been recorded of it.
 #[derive(Resource)]
 pub struct Sim {
-    /// The network being simulated.
-    pub network: Network,
+    /// The network being simulated, with its rules.
+    pub engine: Simulation,
     /// The scene it was built from (kept for reset and save).
     pub scene: Scene,
     /// The scene's file.
@@ -47,12 +49,16 @@ impl Sim {
 
     /// Builds a parsed scene.
     pub fn from_scene(scene: Scene, path: PathBuf, seed: Option<u64>) -> Result<Self, SceneError> {
-        let mut network = scene.build(seed)?;
-        network.prepare();
-        let history = History::new(&network);
-        let report = StepReport::with_capacity(network.num_neurons());
-        Ok(Self {
-            network,
+        let engine = scene.build(seed)?;
+        Ok(Self::with_simulation(engine, scene, path))
+    }
+
+    /// Wraps a built (or resumed) simulation of `scene`.
+    pub fn with_simulation(engine: Simulation, scene: Scene, path: PathBuf) -> Self {
+        let history = History::new(&engine);
+        let report = StepReport::with_capacity(engine.network.num_neurons());
+        Self {
+            engine,
             scene,
             scene_path: path,
             history,
@@ -60,7 +66,12 @@ impl Sim {
             events: Vec::new(),
             births: HashMap::new(),
             report,
-        })
+        }
+    }
+
+    /// The network being simulated.
+    pub fn network(&self) -> &Network {
+        &self.engine.network
     }
 
     /// The scene's display name (its `name` field, else the file stem).
@@ -75,19 +86,19 @@ impl Sim {
 
     /// Advances one step and records it.
     pub fn step_once(&mut self, selected: Option<NeuronId>) {
-        self.network.step(&mut self.report);
+        self.engine.step(&mut self.report);
         self.events.extend_from_slice(&self.report.events);
         for e in &self.report.events {
             if let StructuralEvent::NeuronBorn { id, parent } = *e {
                 self.births.insert(id, (self.report.time_ms, parent));
             }
         }
-        self.history.record_step(&self.report, &self.network, selected);
+        self.history.record_step(&self.report, &self.engine, selected);
     }
 
     /// Advances by `ms` of biological time.
     pub fn advance_ms(&mut self, ms: f64, selected: Option<NeuronId>) {
-        let steps = (ms / self.network.dt_ms()).round() as u64;
+        let steps = (ms / self.engine.network.dt_ms()).round() as u64;
         for _ in 0..steps {
             self.step_once(selected);
         }
@@ -296,20 +307,20 @@ impl Plugin for SimPlugin {
 
 /// Spawns one entity per neuron and per synapse of the current network.
 pub fn spawn_network_entities(mut commands: Commands, sim: Res<Sim>) {
-    queue_spawn_entities(&mut commands, &sim.network);
+    queue_spawn_entities(&mut commands, &sim.engine);
 }
 
 /// Queues the spawning of every neuron and synapse entity of `net` (in batches, in a world
 /// command) and the filling of the [`IdMap`].
-fn queue_spawn_entities(commands: &mut Commands, net: &Network) {
+fn queue_spawn_entities(commands: &mut Commands, engine: &Simulation) {
+    let net = &engine.network;
     let neurons: Vec<Neuron> = (0..net.num_neurons() as u32).map(|i| Neuron(NeuronId(i))).collect();
     let syn = &net.synapses;
     let bundles: Vec<(Synapse, Pre, Post, EdgeKind)> = (0..syn.len())
         .map(|s| (Synapse(net.synapse_id(s)), Pre(syn.pre(s)), Post(syn.post(s)), EdgeKind(syn.target[s] & 1)))
         .collect();
-    let edges: Vec<(AttentionEdge, Pre, Post, EdgeKind)> = net
-        .attention
-        .as_ref()
+    let edges: Vec<(AttentionEdge, Pre, Post, EdgeKind)> = engine
+        .structural_rule::<AttentionEdges>()
         .map(|a| {
             a.edges()
                 .iter()
@@ -369,7 +380,7 @@ pub fn apply_requests(
             SimRequest::Reset { seed } => {
                 let scene = sim.scene.clone();
                 let path = sim.scene_path.clone();
-                let seed = seed.or(Some(sim.network.seed()));
+                let seed = seed.or(Some(sim.engine.network.seed()));
                 match Sim::from_scene(scene, path, seed) {
                     Ok(fresh) => replace_sim(&mut commands, &mut sim, &mut ids, &mut selection, fresh),
                     Err(e) => {
@@ -378,18 +389,18 @@ pub fn apply_requests(
                 }
             }
             SimRequest::SetRuleParam { binding, param, value } => {
-                let label = sim.network.plasticity.get(*binding).map(|b| b.label.clone()).unwrap_or_default();
-                if let Err(e) = sim.network.set_plasticity_param(*binding, param, *value) {
+                let label = sim.engine.synaptic.get(*binding).map(|b| b.label().to_string()).unwrap_or_default();
+                if let Err(e) = sim.engine.set_synaptic_param(*binding, param, *value) {
                     toasts.write(Toast::error(format!("{label}: {e}")));
                 }
             }
             SimRequest::SetIntrinsicParam { index, param, value } => {
-                if let Err(e) = sim.network.set_intrinsic_param(*index, param, *value) {
+                if let Err(e) = sim.engine.set_intrinsic_param(*index, param, *value) {
                     toasts.write(Toast::error(format!("intrinsic rule {index}: {e}")));
                 }
             }
             SimRequest::Stimulate { neurons, amplitude_pa, duration_ms } => {
-                let net = &mut sim.network;
+                let net = &mut sim.engine.network;
                 if !(duration_ms.is_finite() && *duration_ms > 0.0) {
                     toasts.write(Toast::error(format!("stimulus duration {duration_ms} ms must be positive")));
                     continue;
@@ -407,7 +418,7 @@ pub fn apply_requests(
                 }
             }
             SimRequest::Reward(amount) => {
-                if let Err(e) = sim.network.deliver_reward(*amount) {
+                if let Err(e) = sim.engine.deliver_reward(*amount) {
                     toasts.write(Toast::error(format!("reward refused: {e}")));
                 }
             }
@@ -428,26 +439,14 @@ pub fn apply_requests(
                 };
             }
             SimRequest::SaveSnapshot(path) => {
-                match crate::scene::snapshot::save(&sim.network, path) {
+                match crate::scene::snapshot::save(&sim.engine, path) {
                     Ok(()) => toasts.write(Toast::info(format!("snapshot saved to {}", path.display()))),
                     Err(e) => toasts.write(Toast::error(e.to_string())),
                 };
             }
             SimRequest::OpenSnapshot(path) => match crate::scene::snapshot::load(path) {
-                Ok(mut network) => {
-                    network.prepare();
-                    let scene = sim.scene.clone();
-                    let history = History::new(&network);
-                    let fresh = Sim {
-                        report: StepReport::with_capacity(network.num_neurons()),
-                        network,
-                        scene,
-                        scene_path: sim.scene_path.clone(),
-                        history,
-                        structure_version: 0,
-                        events: Vec::new(),
-                        births: HashMap::new(),
-                    };
+                Ok(engine) => {
+                    let fresh = Sim::with_simulation(engine, sim.scene.clone(), sim.scene_path.clone());
                     replace_sim(&mut commands, &mut sim, &mut ids, &mut selection, fresh);
                     toasts.write(Toast::info(format!("resumed {}", path.display())));
                 }
@@ -456,7 +455,7 @@ pub fn apply_requests(
                 }
             },
             SimRequest::Select(sel) => {
-                selection.0 = sel.filter(|n| n.index() < sim.network.num_neurons());
+                selection.0 = sel.filter(|n| n.index() < sim.engine.network.num_neurons());
                 sim.history.select(selection.0);
             }
         }
@@ -471,7 +470,7 @@ fn replace_sim(commands: &mut Commands, sim: &mut Sim, ids: &mut IdMap, selectio
     sim.events.clear();
     sim.structure_version = version;
     selection.0 = None;
-    queue_spawn_entities(commands, &sim.network);
+    queue_spawn_entities(commands, &sim.engine);
 }
 
 /// Runs as many steps as the speed asks for in this tick, within the wall-clock budget.
@@ -481,7 +480,7 @@ pub fn step_network(
     mut transport: ResMut<Transport>,
     selection: Res<Selection>,
 ) {
-    let dt = sim.network.dt_ms();
+    let dt = sim.engine.network.dt_ms();
     let tick_s = time.delta_secs_f64();
     let mut steps = std::mem::take(&mut transport.pending_steps);
     if !transport.paused {

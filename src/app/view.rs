@@ -16,6 +16,8 @@ use bevy::shader::ShaderRef;
 use super::history::History;
 use super::palette;
 use super::sim::{AttentionEdge, EdgeKind, FadeIn, FadeOut, Neuron, Post, Pre, Selection, Sim, Synapse};
+use crate::engine::Simulation;
+use crate::growth::attention::{AttentionEdge as Edge, AttentionEdges};
 use crate::sim::Network;
 
 /// The neuron shader, embedded so the app runs from any directory.
@@ -214,7 +216,8 @@ pub struct ViewBuffers {
 
 impl ViewBuffers {
     /// Rebuilds the structure-dependent arrays (positions, colours, the synapse sample).
-    pub fn rebuild(&mut self, net: &Network, max_synapses: usize) {
+    pub fn rebuild(&mut self, engine: &Simulation, max_synapses: usize) {
+        let net = &engine.network;
         let roles = palette::roles(net);
         self.colors = palette::population_colors(&roles);
         self.voltage_map = net
@@ -248,14 +251,14 @@ impl ViewBuffers {
             let e = reference.entry(key).or_insert(0.0);
             *e = e.max(syn.weight[s].abs());
         }
-        for b in &net.plasticity {
+        for b in &engine.synaptic {
             if let Some(w) = b.w_max_engine() {
                 for r in 0..2 {
-                    reference.insert((b.projection, r), w as f32);
+                    reference.insert((b.scope().projection, r), w as f32);
                 }
             }
         }
-        let plastic_projections: Vec<u16> = net.plasticity.iter().map(|b| b.projection).collect();
+        let plastic_projections: Vec<u16> = engine.synaptic.iter().map(|b| b.scope().projection).collect();
         self.slot_to_drawn = vec![u32::MAX; total];
         self.pairs = Vec::with_capacity(self.drawn.len());
         self.weight_scale = Vec::with_capacity(self.drawn.len());
@@ -271,7 +274,7 @@ impl ViewBuffers {
         }
         // Long-range attention edges after the synapses.
         self.attention_ids.clear();
-        for e in net.attention.as_ref().map_or(&[][..], |a| a.edges()) {
+        for e in attention_edges(engine) {
             self.attention_ids.push(e.id);
             self.pairs.push([e.from, e.to, 2, 1]);
             self.weight_scale.push(1.0);
@@ -292,7 +295,8 @@ impl ViewBuffers {
     }
 
     /// Refreshes the per-frame arrays from the network: spike ages, voltages, weights.
-    pub fn refresh(&mut self, net: &Network) {
+    pub fn refresh(&mut self, engine: &Simulation) {
+        let net = &engine.network;
         let now = net.time_ms();
         let dt = net.dt_ms();
         let nn = &net.neurons;
@@ -310,7 +314,7 @@ impl ViewBuffers {
         }
         // Attention edges: brightness is the edge's strength (the edge list only changes with
         // structural events, which rebuild these arrays first).
-        let edges = net.attention.as_ref().map_or(&[][..], |a| a.edges());
+        let edges = attention_edges(engine);
         let first = self.drawn.len();
         for (k, &id) in self.attention_ids.iter().enumerate() {
             let out = &mut self.weights[first + k];
@@ -335,6 +339,11 @@ impl ViewBuffers {
     pub fn ghost_index(&self, k: usize) -> usize {
         self.drawn.len() + self.attention_ids.len() + k
     }
+}
+
+/// The simulation's long-range attention edges (none without the rule).
+fn attention_edges(engine: &Simulation) -> &[Edge] {
+    engine.structural_rule::<AttentionEdges>().map_or(&[][..], |a| a.edges())
 }
 
 /// A neuron radius from the volume per neuron (a quarter of the typical spacing).
@@ -490,8 +499,8 @@ fn setup_view(
     mut neuron_materials: ResMut<Assets<NeuronMaterial>>,
     mut synapse_materials: ResMut<Assets<SynapseMaterial>>,
 ) {
-    cpu.rebuild(&sim.network, settings.max_synapses);
-    cpu.refresh(&sim.network);
+    cpu.rebuild(&sim.engine, settings.max_synapses);
+    cpu.refresh(&sim.engine);
     let neuron_statics = storage(&mut buffers, bytes(&cpu.neuron_statics));
     let neuron_dynamics = storage(&mut buffers, bytes(&cpu.neuron_dynamics));
     let pairs = storage(&mut buffers, bytes(&cpu.pairs));
@@ -571,20 +580,20 @@ fn rebuild_view(
     mut commands: Commands,
     ghosts: Query<(Entity, &Pre, &Post, &EdgeKind), With<FadeOut>>,
 ) {
-    let same_shape =
-        cpu.neuron_statics.len() == sim.network.num_neurons() && cpu.total_synapses == sim.network.num_synapses();
+    let same_shape = cpu.neuron_statics.len() == sim.engine.network.num_neurons()
+        && cpu.total_synapses == sim.engine.network.num_synapses();
     if handles.built_version == sim.structure_version
         && handles.built_max_synapses == settings.max_synapses
         && same_shape
     {
         return;
     }
-    cpu.rebuild(&sim.network, settings.max_synapses);
-    let n = sim.network.num_neurons() as u32;
+    cpu.rebuild(&sim.engine, settings.max_synapses);
+    let n = sim.engine.network.num_neurons() as u32;
     cpu.append_ghosts(
         ghosts.iter().filter(|g| g.1.0.0 < n && g.2.0.0 < n).map(|(e, pre, post, kind)| (e, pre.0.0, post.0.0, kind.0)),
     );
-    cpu.refresh(&sim.network);
+    cpu.refresh(&sim.engine);
     // A buffer whose size changes gets a new asset (and the materials the new handles): resizing
     // one in place left bind groups pointing at the old buffer, and the draws read garbage.
     let mut resized = false;
@@ -642,7 +651,7 @@ pub fn refresh_view(
     fading_out: Query<&FadeOut>,
     mut visibility: Query<&mut Visibility>,
 ) {
-    cpu.refresh(&sim.network);
+    cpu.refresh(&sim.engine);
     // Neurons only appear (none is ever removed).
     for (n, f) in &appearing_neurons {
         if let Some(d) = cpu.neuron_dynamics.get_mut(n.0.index()) {
@@ -650,7 +659,7 @@ pub fn refresh_view(
         }
     }
     for (s, f) in &appearing_synapses {
-        let k = sim.network.synapse_slot(s.0).and_then(|slot| cpu.slot_to_drawn.get(slot).copied());
+        let k = sim.engine.network.synapse_slot(s.0).and_then(|slot| cpu.slot_to_drawn.get(slot).copied());
         if let Some(w) = k.and_then(|k| cpu.weights.get_mut(k as usize)) {
             w[1] = fade_alpha(Some(f), None);
         }

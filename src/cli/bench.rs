@@ -186,8 +186,9 @@ fn bench_growth(duration_s: f64, neurons: u32, threads: Option<usize>) -> Result
     let pool = builder.build().context("starting the thread pool")?;
     pool.install(|| -> Result<()> {
         let t0 = std::time::Instant::now();
-        let mut net = neuroplast::scene::Scene::parse(&growth_scene(neurons, GROWTH_SYNAPSES_PER_NEURON, duration_s), "bench growth")?.build(None)?;
+        let mut sim = neuroplast::scene::Scene::parse(&growth_scene(neurons, GROWTH_SYNAPSES_PER_NEURON, duration_s), "bench growth")?.build(None)?;
         let build_s = t0.elapsed().as_secs_f64();
+        let net = &sim.network;
         let steps_per_s = (1000.0 / net.dt_ms()).round() as u64;
         let seconds = duration_s.ceil().max(1.0) as u64;
         let mut report = neuroplast::sim::StepReport::with_capacity(net.num_neurons());
@@ -204,15 +205,16 @@ fn bench_growth(duration_s: f64, neurons: u32, threads: Option<usize>) -> Result
         let (mut wall_all, mut struct_all) = (0.0, 0.0);
         let mut first_rss = None;
         for sec in 1..=seconds {
-            let (w0, s0) = (std::time::Instant::now(), net.structural_time_s());
+            let (w0, s0) = (std::time::Instant::now(), sim.structural_times().total_s());
             let mut events = 0usize;
             let mut spikes = 0usize;
             for _ in 0..steps_per_s {
-                net.step(&mut report);
+                sim.step(&mut report);
                 events += report.events.len();
                 spikes += report.spikes.len();
             }
-            let (wall, st) = (w0.elapsed().as_secs_f64(), net.structural_time_s() - s0);
+            let (wall, st) = (w0.elapsed().as_secs_f64(), sim.structural_times().total_s() - s0);
+            let net = &sim.network;
             wall_all += wall;
             struct_all += st;
             let (rss, peak) = rss_mb();
@@ -220,7 +222,7 @@ fn bench_growth(duration_s: f64, neurons: u32, threads: Option<usize>) -> Result
             println!(
                 "{sec:>6} {:>10} {:>9} {events:>10} {wall:>8.3} {st:>8.3} {:>8.1}% {rss:>8.1} {peak:>8.1}   ({:.2} Hz)",
                 net.num_synapses(),
-                net.attention.as_ref().map_or(0, |a| a.edges().len()),
+                super::run::attention_edges(&sim),
                 100.0 * st / wall,
                 spikes as f64 / net.num_neurons() as f64,
             );
@@ -233,15 +235,13 @@ fn bench_growth(duration_s: f64, neurons: u32, threads: Option<usize>) -> Result
             100.0 * struct_all / wall_all,
             first_rss.unwrap_or(0.0),
         );
-        let t = net.structural_times();
+        let t = sim.structural_times();
         let per_s = |x: f64| x / seconds as f64;
+        let parts: Vec<String> = t.parts.iter().map(|(name, s)| format!("{name} {:.3} s", per_s(*s))).collect();
         println!(
-            "structural parts per biological second: pruning+regrowth search {:.3} s, attention edges {:.3} s, rewiring the synapse table {:.3} s, MSP {:.3} s, neurogenesis {:.3} s",
-            per_s(t.pruning_s),
-            per_s(t.attention_s),
+            "structural parts per biological second: {}, rewiring the synapse table {:.3} s",
+            parts.join(", "),
             per_s(t.rewire_s),
-            per_s(t.msp_s),
-            per_s(t.neurogenesis_s),
         );
         Ok(())
     })

@@ -25,7 +25,7 @@ pub fn bench_frame() -> Result<()> {
     let t0 = Instant::now();
     let scene = neuroplast::scene::Scene::parse(&super::bench::growth_scene(NEURONS, 10.0, 2.0), "bench frame")?;
     let sim = Sim::from_scene(scene, "bench-frame.ron".into(), None)?;
-    let (n, s) = (sim.network.num_neurons(), sim.network.num_synapses());
+    let (n, s) = (sim.engine.network.num_neurons(), sim.engine.network.num_synapses());
     println!("frame benchmark: {n} neurons, {s} synapses, built in {:.2} s", t0.elapsed().as_secs_f64());
     let mut app = App::new();
     app.add_plugins((MinimalPlugins, SimPlugin)).insert_resource(sim);
@@ -58,11 +58,11 @@ pub fn bench_frame() -> Result<()> {
         for (k, view) in views.iter_mut().enumerate() {
             if rebuild {
                 let t = Instant::now();
-                view.rebuild(&sim.network, budgets[k]);
+                view.rebuild(&sim.engine, budgets[k]);
                 rebuilds[k].push(ms(t));
             }
             let t = Instant::now();
-            view.refresh(&sim.network);
+            view.refresh(&sim.engine);
             let packed = bytes(&view.neuron_dynamics).len() + bytes(&view.weights).len();
             std::hint::black_box(packed);
             refresh[k].push(ms(t));
@@ -84,9 +84,9 @@ pub fn bench_frame() -> Result<()> {
     let sim = app.world().resource::<Sim>();
     println!(
         "{FRAMES} frames over {:.1} s of biological time, {events} structural events ({} synapses, {} attention edges at the end)",
-        sim.network.time_ms() / 1e3,
-        sim.network.num_synapses(),
-        sim.network.attention.as_ref().map_or(0, |a| a.edges().len())
+        sim.engine.network.time_ms() / 1e3,
+        sim.engine.network.num_synapses(),
+        super::run::attention_edges(&sim.engine)
     );
     println!("mirror (events -> entities, fades): {}", stats(&mirror));
     for (k, &b) in budgets.iter().enumerate() {

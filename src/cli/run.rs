@@ -9,9 +9,14 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use neuroplast::analysis::{WeightSummary, activity_stats, branching_factor, weight_summary};
+use neuroplast::engine::Simulation;
+use neuroplast::growth::attention::AttentionEdges;
+use neuroplast::growth::msp::Msp;
+use neuroplast::growth::neurogenesis::Neurogenesis;
+use neuroplast::plasticity::AstroStdp;
 use neuroplast::scene::format::Connectivity;
 use neuroplast::scene::{Scene, snapshot};
-use neuroplast::sim::{Dim, Network, Quantity, SpikeLog, StepReport};
+use neuroplast::sim::{Dim, Quantity, SpikeLog, StepReport};
 
 /// Options shared by `run` and `resume`.
 #[derive(Args, Clone)]
@@ -110,7 +115,7 @@ pub fn resume(args: ResumeArgs) -> Result<()> {
 fn resume_in_pool(args: ResumeArgs) -> Result<()> {
     let t0 = Instant::now();
     let net = snapshot::load(&args.snapshot)?;
-    let label = format!("{} (snapshot at {:.1} ms)", args.snapshot.display(), net.time_ms());
+    let label = format!("{} (snapshot at {:.1} ms)", args.snapshot.display(), net.network.time_ms());
     simulate(net, &label, t0.elapsed(), &args.sim)
 }
 
@@ -127,14 +132,16 @@ struct GrowthLog {
 }
 
 impl GrowthLog {
-    fn create(path: &std::path::Path, net: &Network, every_ms: f64) -> Result<Self> {
+    fn create(path: &std::path::Path, sim: &Simulation, every_ms: f64) -> Result<Self> {
         let f = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
         let mut out = std::io::BufWriter::new(f);
         let mut header = String::from("time_s,neurons,synapses,attention_edges");
-        let grows = |p| net.neurogenesis.iter().any(|g| g.population == p);
+        let grows = |p| sim.structural_rules::<Neurogenesis>().any(|g| g.population == p);
+        let msp = sim.structural_rule::<Msp>();
         let mut populations: Vec<_> =
-            net.msp.iter().flat_map(|m| &m.populations).map(|p| (p.population, 0, true, grows(p.population))).collect();
-        for g in &net.neurogenesis {
+            msp.iter().flat_map(|m| &m.populations).map(|p| (p.population, 0, true, grows(p.population))).collect();
+        let net = &sim.network;
+        for g in sim.structural_rules::<Neurogenesis>() {
             if !populations.iter().any(|p| p.0 == g.population) {
                 populations.push((g.population, 0, false, true));
             }
@@ -149,7 +156,7 @@ impl GrowthLog {
                 header.push_str(&format!(",neurons_{name}"));
             }
         }
-        for m in net.msp.iter().flat_map(|m| &m.synapse_models) {
+        for m in msp.iter().flat_map(|m| &m.synapse_models) {
             header.push_str(&format!(",synapses_{}", m.name));
         }
         writeln!(out, "{header}")?;
@@ -157,7 +164,8 @@ impl GrowthLog {
         Ok(Self { out, every, populations })
     }
 
-    fn after_step(&mut self, net: &Network, report: &StepReport) -> Result<()> {
+    fn after_step(&mut self, sim: &Simulation, report: &StepReport) -> Result<()> {
+        let net = &sim.network;
         for id in &report.spikes {
             let pop = net.neurons.population[id.index()];
             if let Some(p) = self.populations.iter_mut().find(|p| p.0 == pop) {
@@ -167,13 +175,14 @@ impl GrowthLog {
         if !(report.step + 1).is_multiple_of(self.every) {
             return Ok(());
         }
-        let edges = net.attention.as_ref().map_or(0, |a| a.edges().len());
+        let edges = attention_edges(sim);
+        let msp = sim.structural_rule::<Msp>();
         let mut line = format!("{:.3},{},{},{edges}", report.time_ms * 1e-3, net.num_neurons(), net.num_synapses());
         let window_s = self.every as f64 * net.dt_ms() * 1e-3;
         for (pop, spikes, calcium, grows) in &mut self.populations {
             let size = net.population_neurons(*pop).count();
             if *calcium {
-                let msp = net.msp.as_ref().expect("populations with calcium come from MSP");
+                let msp = msp.expect("populations with calcium come from MSP");
                 let ca: f64 = net.population_neurons(*pop).map(|i| msp.calcium(i as usize)).sum();
                 line.push_str(&format!(",{:.6}", ca / size.max(1) as f64));
             }
@@ -183,7 +192,7 @@ impl GrowthLog {
             }
             *spikes = 0;
         }
-        for m in net.msp.iter().flat_map(|m| &m.synapse_models) {
+        for m in msp.iter().flat_map(|m| &m.synapse_models) {
             let count = net.synapses.projection.iter().filter(|&&p| p == m.projection).count();
             line.push_str(&format!(",{count}"));
         }
@@ -212,7 +221,13 @@ pub fn scale_scene(scene: &mut Scene, factor: f64) {
     }
 }
 
-fn simulate(mut net: Network, label: &str, build: Duration, args: &SimArgs) -> Result<()> {
+/// The number of long-range attention edges (0 without the rule).
+pub fn attention_edges(sim: &Simulation) -> usize {
+    sim.structural_rule::<AttentionEdges>().map_or(0, |a| a.edges().len())
+}
+
+fn simulate(mut sim: Simulation, label: &str, build: Duration, args: &SimArgs) -> Result<()> {
+    let net = &sim.network;
     let dt = net.dt_ms();
     let steps = (args.duration / dt).round() as u64;
     let start_ms = net.time_ms();
@@ -229,7 +244,7 @@ fn simulate(mut net: Network, label: &str, build: Duration, args: &SimArgs) -> R
         None => None,
     };
     let mut growth = match &args.growth_log {
-        Some(p) => Some(GrowthLog::create(p, &net, args.growth_every)?),
+        Some(p) => Some(GrowthLog::create(p, &sim, args.growth_every)?),
         None => None,
     };
     let bar = ProgressBar::with_draw_target(Some(steps), ProgressDrawTarget::hidden());
@@ -237,10 +252,10 @@ fn simulate(mut net: Network, label: &str, build: Duration, args: &SimArgs) -> R
     let mut shown = args.json;
     let t1 = Instant::now();
     for k in 0..steps {
-        net.step(&mut report);
+        sim.step(&mut report);
         log.record(&report);
         if let Some(g) = growth.as_mut() {
-            g.after_step(&net, &report)?;
+            g.after_step(&sim, &report)?;
         }
         if let Some(w) = csv.as_mut() {
             for id in &report.spikes {
@@ -253,7 +268,7 @@ fn simulate(mut net: Network, label: &str, build: Duration, args: &SimArgs) -> R
                 shown = true;
             }
             bar.set_position(k);
-            bar.set_message(format!("{:.0} ms", net.time_ms() - start_ms));
+            bar.set_message(format!("{:.0} ms", sim.network.time_ms() - start_ms));
         }
     }
     let wall = t1.elapsed();
@@ -265,15 +280,16 @@ fn simulate(mut net: Network, label: &str, build: Duration, args: &SimArgs) -> R
         g.finish()?;
     }
     if let Some(p) = &args.save_snapshot {
-        snapshot::save(&net, p)?;
+        snapshot::save(&sim, p)?;
     }
+    let net = &sim.network;
     let end_ms = net.time_ms();
     // Neurogenesis may have added neurons: statistics cover the final network.
     let (n0, n) = (n, net.num_neurons());
     let stats = activity_stats(&log, n, dt, start_ms + args.stats_from, end_ms + 0.5 * dt);
     let realtime = args.duration * 1e-3 / wall.as_secs_f64();
     // Liquids learning by astrocyte-modulated STDP: the branching factor over their neurons.
-    let liquid = liquid_range(&net);
+    let liquid = liquid_range(&sim);
     let sigma = liquid.clone().map(|r| {
         // The statistics window, re-based to start at 0.
         let from = ((start_ms + args.stats_from) / dt).round() as u64;
@@ -283,7 +299,7 @@ fn simulate(mut net: Network, label: &str, build: Duration, args: &SimArgs) -> R
             window.grid.push(g - from);
         }
         let span = end_ms - start_ms - args.stats_from;
-        (branching_factor(&window, &net.synapses, r, dt, 4.0, 25.0, span), net.plasticity.iter().find_map(astro_level))
+        (branching_factor(&window, &net.synapses, r, dt, 4.0, 25.0, span), astro_level(&sim))
     });
     let rss_mb = peak_rss_mb();
     let populations: Vec<(String, f64)> = net
@@ -300,14 +316,14 @@ fn simulate(mut net: Network, label: &str, build: Duration, args: &SimArgs) -> R
             (p.name.clone(), count.count() as f64 / ids.len().max(1) as f64 / secs)
         })
         .collect();
-    let plastic: Vec<(String, WeightSummary)> = net
-        .plasticity
+    let plastic: Vec<(String, WeightSummary)> = sim
+        .synaptic
         .iter()
         .map(|b| {
             let w = b.weights(&net.synapses);
             // Rules without a bound are summarised against the largest weight.
             let w_max = b.w_max_engine().unwrap_or_else(|| w.iter().copied().fold(f64::MIN_POSITIVE, f64::max));
-            (b.label.clone(), weight_summary(&w, w_max, 10))
+            (b.label().to_string(), weight_summary(&w, w_max, 10))
         })
         .collect();
     if args.json {
@@ -346,7 +362,7 @@ fn simulate(mut net: Network, label: &str, build: Duration, args: &SimArgs) -> R
         println!("neurons      {n} (grew from {n0})");
     }
     println!("synapses     {}", net.num_synapses());
-    if let Some(a) = &net.attention {
+    if let Some(a) = sim.structural_rule::<AttentionEdges>() {
         println!("attention    {} long-range edges", a.edges().len());
     }
     println!(
@@ -381,22 +397,17 @@ fn simulate(mut net: Network, label: &str, build: Duration, args: &SimArgs) -> R
 }
 
 /// The neurons of the populations that astrocyte-modulated rules act on, if they form one range.
-fn liquid_range(net: &Network) -> Option<std::ops::Range<u32>> {
-    let pops: Vec<_> = net
-        .plasticity
-        .iter()
-        .filter(|b| matches!(b.rule, neuroplast::plasticity::PlasticityRule::AstroStdp(_)))
-        .map(|b| b.target)
-        .collect();
-    let segs: Vec<_> = net.segments.iter().filter(|s| pops.contains(&s.population)).collect();
+fn liquid_range(sim: &Simulation) -> Option<std::ops::Range<u32>> {
+    let pops: Vec<_> = sim.synaptic.iter().filter_map(|b| b.get_as::<AstroStdp>()).map(|b| b.scope.target).collect();
+    let segs: Vec<_> = sim.network.segments.iter().filter(|s| pops.contains(&s.population)).collect();
     let (lo, hi) = (segs.iter().map(|s| s.start).min()?, segs.iter().map(|s| s.end).max()?);
     let covered: u32 = segs.iter().map(|s| s.end - s.start).sum();
     (covered == hi - lo).then_some(lo..hi)
 }
 
-/// The astrocyte signal of an astrocyte-modulated binding.
-fn astro_level(b: &neuroplast::plasticity::Binding) -> Option<f64> {
-    matches!(b.rule, neuroplast::plasticity::PlasticityRule::AstroStdp(_)).then(|| b.astrocyte())
+/// The astrocyte signal of the first astrocyte-modulated binding.
+fn astro_level(sim: &Simulation) -> Option<f64> {
+    sim.synaptic.iter().find_map(|b| b.get_as::<AstroStdp>()).map(|b| b.state.astro)
 }
 
 /// Peak resident set size of this process (MB), from /proc (0 where unavailable).

@@ -25,8 +25,11 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::sim::edit::Edits;
+use crate::sim::network::Network;
 use crate::sim::report::StructuralEvent;
 use crate::sim::rng::{CounterRng, stream};
+use crate::sim::rule::{Activity, StructuralRule};
 use crate::sim::{NeuronId, PopulationId};
 
 /// Query rows (or neurons) per parallel task: fixed, so results never depend on the thread count.
@@ -139,11 +142,6 @@ impl AttentionEdges {
         &self.edges
     }
 
-    /// Whether an update is due at `step`.
-    pub fn due(&self, step: u64) -> bool {
-        step > 0 && step.is_multiple_of(self.params.interval_steps)
-    }
-
     fn index(&mut self) {
         let n = self.member.len();
         let mut start = vec![0u32; n + 1];
@@ -183,7 +181,7 @@ impl AttentionEdges {
 
     /// After the step that ends at grid index `grid`: counts the spikes into the current bin and
     /// moves to the next bin at its boundary.
-    pub fn after_step(&mut self, spikes: &[NeuronId], grid: u64) {
+    pub fn record_spikes(&mut self, spikes: &[NeuronId], grid: u64) {
         let bins = self.params.bins;
         for &id in spikes {
             if self.member[id.index()] {
@@ -388,5 +386,33 @@ impl AttentionEdges {
         });
         events.extend(gone.into_iter().map(|id| StructuralEvent::AttentionEdgeDecayed { id }));
         self.index();
+    }
+}
+
+impl StructuralRule for AttentionEdges {
+    fn name(&self) -> &'static str {
+        "attention edges"
+    }
+
+    fn due(&self, step: u64) -> bool {
+        step > 0 && step.is_multiple_of(self.params.interval_steps)
+    }
+
+    /// Edges form, strengthen and decay; they are the rule's own (not CSR synapses), so the batch
+    /// carries only their events.
+    fn plan(&mut self, net: &Network, edits: &mut Edits) {
+        self.update(&net.neurons.position, net.seed(), net.step_count(), &mut edits.events);
+    }
+
+    fn after_step(&mut self, a: &Activity) {
+        self.record_spikes(a.spikes, a.grid);
+    }
+
+    fn transmit(&mut self, spikes: &[NeuronId], syn_ex: &mut [f64]) {
+        self.deliver(spikes, syn_ex);
+    }
+
+    fn neurons_added(&mut self, population_of: &[PopulationId]) {
+        self.resize(population_of);
     }
 }

@@ -1,7 +1,7 @@
 //! Pruning with neuroregeneration (GraNet, Liu et al. 2021): a cubic density schedule, a cosine
 //! death rate, and prune/regrow rounds that keep the number of active synapses fixed.
 //!
-//! [`Pruning`] applies them to one projection of a spiking network inside `Network::step`: every
+//! [`Pruning`] applies them to one projection of a spiking network as a structural rule: every
 //! interval between `start` and `end` it prunes the smallest |w| down to the scheduled density,
 //! then removes a cosine-annealed fraction more and regrows as many synapses where the activity
 //! correlation proxy x_i·y_j (presynaptic trace × postsynaptic trace, ALGORITHMS.md §11's local
@@ -14,9 +14,11 @@ use std::collections::BinaryHeap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::plasticity::trace::{Decay, Trace};
 use crate::sim::blocks::split_at_offsets;
-use crate::sim::network::NewSynapse;
+use crate::sim::edit::{Edits, NewSynapse};
+use crate::sim::network::{Network, members};
+use crate::sim::rule::{Activity, StructuralRule};
+use crate::sim::trace::{Decay, Trace};
 use crate::sim::{NeuronId, PopulationId, Receptor, Segment, Synapses};
 
 /// The target density at pruning step `k` between `k0` and `kf`:
@@ -137,11 +139,6 @@ impl Pruning {
         self.trace.resize(n);
     }
 
-    /// Whether a round is due at `step`.
-    pub fn due(&self, step: u64) -> bool {
-        step >= self.start_step && step <= self.end_step && (step - self.start_step).is_multiple_of(self.interval_steps)
-    }
-
     /// The density scheduled for a round at `step` (needs the initial density, known from the
     /// first round on).
     pub fn scheduled_density(&self, step: u64) -> f64 {
@@ -157,7 +154,7 @@ impl Pruning {
 
     /// After a step: the spikes (at grid time `grid`) of the source and target neurons bump their
     /// traces.
-    pub fn after_step(&mut self, spikes: &[NeuronId], population: &[PopulationId], grid: u64) {
+    pub fn record_spikes(&mut self, spikes: &[NeuronId], population: &[PopulationId], grid: u64) {
         self.ensure_decay();
         let (source, target) = (self.source, self.target);
         for &id in spikes {
@@ -170,13 +167,11 @@ impl Pruning {
 
     /// One round at `step`: the slots to remove and the synapses to add. `segments` give the two
     /// populations' neurons.
-    pub fn plan(&mut self, syn: &Synapses, segments: &[Segment], step: u64) -> (Vec<u32>, Vec<NewSynapse>) {
+    pub fn plan_round(&mut self, syn: &Synapses, segments: &[Segment], step: u64) -> (Vec<u32>, Vec<NewSynapse>) {
         self.ensure_decay();
         let proj = self.projection;
-        let members = |p: PopulationId| -> Vec<u32> {
-            segments.iter().filter(|s| s.population == p).flat_map(|s| s.start..s.end).collect()
-        };
-        let (sources, targets) = (members(self.source), members(self.target));
+        let of = |p: PopulationId| -> Vec<u32> { members(segments, p).collect() };
+        let (sources, targets) = (of(self.source), of(self.target));
         let capacity = (sources.len() * targets.len()) as f64;
         // This projection's synapses as keys |w| then slot: |w| is finite and not negative, so its
         // bits order like its value, and one u64 comparison orders by |w| with ties by slot.
@@ -271,6 +266,30 @@ impl Pruning {
             });
         }
         (remove, add)
+    }
+}
+
+impl StructuralRule for Pruning {
+    fn name(&self) -> &'static str {
+        "pruning"
+    }
+
+    /// Every `interval_steps` from `start_step` to `end_step`.
+    fn due(&self, step: u64) -> bool {
+        step >= self.start_step && step <= self.end_step && (step - self.start_step).is_multiple_of(self.interval_steps)
+    }
+
+    fn plan(&mut self, net: &Network, edits: &mut Edits) {
+        let (remove, add) = self.plan_round(&net.synapses, &net.segments, net.step_count());
+        (edits.remove, edits.add) = (remove, add);
+    }
+
+    fn after_step(&mut self, a: &Activity) {
+        self.record_spikes(a.spikes, a.population, a.grid);
+    }
+
+    fn neurons_added(&mut self, population_of: &[PopulationId]) {
+        self.resize(population_of.len());
     }
 }
 

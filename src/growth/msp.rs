@@ -2,7 +2,7 @@
 //! trace per neuron, synaptic elements that grow or retract with it along a growth curve, and the
 //! pairing of vacant axonal and dendritic elements into new synapses.
 //!
-//! [`Msp`] is the network-level rule that `Network::step` runs: every step it decays each
+//! [`Msp`] is the structural rule the engine runs: every step it decays each
 //! neuron's calcium and integrates the growth curves (NEST's forward-Euler loop for the gaussian
 //! and sigmoid curves, the exact integral for the linear one), flushing the integral into the
 //! element counts at each spike and at each update, as NEST does; every `interval_steps` it
@@ -13,8 +13,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::sim::network::NewSynapse;
+use crate::sim::edit::{Edits, NewSynapse};
+use crate::sim::network::{Network, members};
 use crate::sim::rng::{CounterRng, stream};
+use crate::sim::rule::{Activity, StructuralRule};
 use crate::sim::{NeuronId, PopulationId, Receptor, Segment, Synapses};
 
 /// How the number of synaptic elements follows calcium.
@@ -305,13 +307,13 @@ impl Msp {
 
     /// After a step of `dt_ms`: calcium decays and the growth curves are integrated for every
     /// member neuron; neurons that spiked bring their elements up to date, then gain β_Ca.
-    pub fn after_step(&mut self, segments: &[Segment], spikes: &[NeuronId], dt_ms: f64) {
+    pub fn integrate(&mut self, segments: &[Segment], spikes: &[NeuronId], dt_ms: f64) {
         let k = self.element_names.len();
         for p in &self.populations {
             let tau = p.calcium.tau_ms;
             let decay = (-dt_ms / tau).exp();
-            for seg in segments.iter().filter(|s| s.population == p.population) {
-                for i in seg.start as usize..seg.end as usize {
+            {
+                for i in members(segments, p.population).map(|i| i as usize) {
                     let ca0 = self.ca[i];
                     let ca1 = ca0 * decay;
                     self.ca[i] = ca1;
@@ -359,7 +361,7 @@ impl Msp {
     /// elements, then of retracted postsynaptic ones (each chosen uniformly among the neuron's
     /// synapses of that model), pairs vacant elements at random into new synapses, and finally
     /// decays unused vacant elements. Returns the slots to remove and the synapses to add.
-    pub fn plan(&mut self, syn: &Synapses, seed: u64, step: u64) -> (Vec<u32>, Vec<NewSynapse>) {
+    pub fn plan_round(&mut self, syn: &Synapses, seed: u64, step: u64) -> (Vec<u32>, Vec<NewSynapse>) {
         let n = self.member.len();
         for i in 0..n {
             self.flush(i);
@@ -458,6 +460,29 @@ impl Msp {
             }
         }
         (remove, add)
+    }
+}
+
+impl StructuralRule for Msp {
+    fn name(&self) -> &'static str {
+        "structural plasticity"
+    }
+
+    fn due(&self, step: u64) -> bool {
+        step.is_multiple_of(self.interval_steps)
+    }
+
+    fn plan(&mut self, net: &Network, edits: &mut Edits) {
+        let (remove, add) = self.plan_round(&net.synapses, net.seed(), net.step_count());
+        (edits.remove, edits.add) = (remove, add);
+    }
+
+    fn after_step(&mut self, a: &Activity) {
+        self.integrate(a.segments, a.spikes, a.dt_ms);
+    }
+
+    fn neurons_added(&mut self, population_of: &[PopulationId]) {
+        self.resize(population_of);
     }
 }
 

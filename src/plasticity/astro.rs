@@ -4,8 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::params::{ParamSpec, tunable};
-use crate::sim::{Dim, Quantity};
+use super::pair::{PairTraces, window_curve};
+use crate::sim::params::{Curve, ParamSpec, tunable};
+use crate::sim::rule::{Activity, Arriving, Outgoing, ProjectionSynapses, Scope, SynapticRule, Tick};
+use crate::sim::{Dim, NeuronId, PopulationId, Quantity};
 
 /// The astrocyte: τ_A dA/dt = w_A (L − I) + b_A − A, with L and I the liquid's and the input's
 /// spike counts per millisecond. Stepped per millisecond it is NALSM's discrete update.
@@ -79,12 +81,12 @@ impl Default for AstroStdp {
 
 impl AstroStdp {
     /// Weight change when the postsynaptic neuron spikes and meets presynaptic trace `x_pre`.
-    pub fn on_post(&self, inhibitory_pre: bool, x_pre: f64, a: f64) -> f64 {
+    pub fn post_change(&self, inhibitory_pre: bool, x_pre: f64, a: f64) -> f64 {
         if inhibitory_pre { -a * x_pre } else { self.eta_plus * x_pre }
     }
 
     /// Weight change when the presynaptic neuron spikes and meets postsynaptic trace `x_post`.
-    pub fn on_pre(&self, inhibitory_pre: bool, x_post: f64, a: f64) -> f64 {
+    pub fn pre_change(&self, inhibitory_pre: bool, x_post: f64, a: f64) -> f64 {
         if inhibitory_pre { self.eta_plus * x_post } else { -a * x_post }
     }
 }
@@ -120,6 +122,93 @@ tunable!(
     related = bounds_ordered
 );
 
+/// AstroStdp's variables: pre and post traces (both τ_trace), the astrocyte signal A, and the
+/// populations it counts: the liquid (targets of every astrocyte-modulated projection) and its
+/// input (their sources outside the liquid).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AstroTraces {
+    /// Pre and post traces.
+    pub traces: PairTraces,
+    /// The astrocyte signal A.
+    pub astro: f64,
+    /// Populations whose spikes count as the liquid's.
+    pub liquid: Vec<PopulationId>,
+    /// Populations whose spikes count as the input's.
+    pub input: Vec<PopulationId>,
+}
+
+impl SynapticRule for AstroStdp {
+    type State = AstroTraces;
+
+    /// A starts at b_A; the liquid and its input come from every astrocyte-modulated projection.
+    fn new_state(&self, neurons: usize, peers: &[Scope]) -> AstroTraces {
+        let mut liquid: Vec<PopulationId> = peers.iter().map(|p| p.target).collect();
+        liquid.sort_unstable();
+        liquid.dedup();
+        let mut input: Vec<PopulationId> = peers.iter().map(|p| p.source).filter(|p| !liquid.contains(p)).collect();
+        input.sort_unstable();
+        input.dedup();
+        AstroTraces { traces: PairTraces::new(neurons), astro: self.b_a, liquid, input }
+    }
+
+    fn begin_step(&self, st: &mut AstroTraces, dt_ms: f64) {
+        st.traces.refresh(self.tau_trace, self.tau_trace, dt_ms);
+    }
+
+    fn on_pre(&self, st: &mut AstroTraces, pre: NeuronId, out: &mut Outgoing<'_>, t: &Tick) {
+        let (f, a) = (t.weight_factor, st.astro);
+        let (lo, hi) = (self.w_min.value * f, self.w_max.value * f);
+        let traces = &mut st.traces;
+        out.for_each(|s| {
+            let dw = f * self.pre_change(s.inhibitory, self.trace_step * traces.y(s.post, t.grid), a);
+            *s.weight = (*s.weight as f64 + dw).clamp(lo, hi) as f32;
+        });
+        traces.bump_pre(pre.index(), t.grid, false);
+    }
+
+    fn on_post(&self, st: &mut AstroTraces, post: NeuronId, arriving: &mut Arriving<'_>, t: &Tick) {
+        let (f, a) = (t.weight_factor, st.astro);
+        let (lo, hi) = (self.w_min.value * f, self.w_max.value * f);
+        let traces = &mut st.traces;
+        arriving.for_each(|s| {
+            let dw = f * self.post_change(s.inhibitory, self.trace_step * traces.x(s.pre, t.grid), a);
+            *s.weight = (*s.weight as f64 + dw).clamp(lo, hi) as f32;
+        });
+        traces.bump_post(post.index(), t.grid, false);
+    }
+
+    /// The astrocyte follows this step's liquid and input spike counts.
+    fn every_step(&self, st: &mut AstroTraces, _syn: &mut ProjectionSynapses<'_>, t: &Tick, a: &Activity) {
+        let count = |pops: &[PopulationId]| a.spikes.iter().filter(|s| pops.contains(&a.population[s.index()])).count();
+        let mut astro = Astrocyte { w_a: self.w_a, b_a: self.b_a, tau_ms: self.tau_astro, a: st.astro };
+        astro.step(count(&st.liquid), count(&st.input), t.dt_ms);
+        st.astro = astro.a;
+    }
+
+    fn resize_neurons(&self, st: &mut AstroTraces, n: usize) {
+        st.traces.resize(n);
+    }
+
+    fn w_max(&self) -> Option<Quantity> {
+        Some(self.w_max)
+    }
+
+    /// Δw(Δt) of an excitatory synapse at A = b_A.
+    fn curve(&self, n: usize) -> Curve {
+        let f = |t: f64| {
+            let x = self.trace_step * (-t.abs() / self.tau_trace).exp();
+            if t > 0.0 {
+                self.post_change(false, x, self.b_a)
+            } else if t < 0.0 {
+                self.pre_change(false, x, self.b_a)
+            } else {
+                0.0
+            }
+        };
+        window_curve("Δt = t_post − t_pre (ms), excitatory, A = b_A", "Δw", n, f)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,10 +238,10 @@ mod tests {
         let r = AstroStdp::default();
         let (x, a) = (0.2, 0.3);
         // Excitatory pre: pre-then-post potentiates by η₊ x; post-then-pre depresses by A x.
-        assert!((r.on_post(false, x, a) - 0.15 * 0.2).abs() < 1e-15);
-        assert!((r.on_pre(false, x, a) + 0.3 * 0.2).abs() < 1e-15);
+        assert!((r.post_change(false, x, a) - 0.15 * 0.2).abs() < 1e-15);
+        assert!((r.pre_change(false, x, a) + 0.3 * 0.2).abs() < 1e-15);
         // Inhibitory pre (the mirror): pre-then-post depresses by A x; post-then-pre potentiates.
-        assert!((r.on_post(true, x, a) + 0.3 * 0.2).abs() < 1e-15);
-        assert!((r.on_pre(true, x, a) - 0.15 * 0.2).abs() < 1e-15);
+        assert!((r.post_change(true, x, a) + 0.3 * 0.2).abs() < 1e-15);
+        assert!((r.pre_change(true, x, a) - 0.15 * 0.2).abs() < 1e-15);
     }
 }

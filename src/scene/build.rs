@@ -1,4 +1,4 @@
-//! Turning a parsed scene into a [`Network`]: layouts, initial state, connectivity (generated in
+//! Turning a parsed scene into a [`Simulation`]: layouts, initial state, connectivity (generated in
 //! parallel and deterministically from counter-based draws), gap junctions and inputs.
 
 use rayon::prelude::*;
@@ -7,12 +7,13 @@ use super::error::Problem;
 use super::format::{
     Connectivity, Dist, InputSpec, Layout, NeurogenesisSpec, SCENE_VERSION, SceneFile, StructuralSpec,
 };
+use crate::engine::{IntrinsicBinding, Simulation};
 use crate::growth::attention::{AttentionEdges, AttentionParams};
 use crate::growth::granet::Pruning;
 use crate::growth::msp::{Calcium, ElementSpec, Msp, MspPopulation, MspSynapseModel};
-use crate::growth::ndp::Neurogenesis;
-use crate::plasticity::{Binding, IntrinsicBinding};
+use crate::growth::neurogenesis::Neurogenesis;
 use crate::sim::rng::{CounterRng, stream};
+use crate::sim::rule::Scope;
 use crate::sim::{
     CurrentInput, Dim, Input, Network, NeuronModel, PoissonInput, PopulationId, Quantity, Receptor, RewardInput,
     SpikeListInput, SynapseKind, Synapses,
@@ -23,8 +24,9 @@ const BUILD_CHUNK: usize = 1024;
 
 type Result<T> = std::result::Result<T, Problem>;
 
-/// Builds the network a scene describes; `seed` overrides the scene's seed.
-pub fn build_network(scene: &SceneFile, seed: Option<u64>) -> Result<Network> {
+/// Builds the simulation a scene describes (its network and rules); `seed` overrides the scene's
+/// seed.
+pub fn build_simulation(scene: &SceneFile, seed: Option<u64>) -> Result<Simulation> {
     if scene.version != SCENE_VERSION {
         return Err(Problem::at(
             "version",
@@ -42,6 +44,7 @@ pub fn build_network(scene: &SceneFile, seed: Option<u64>) -> Result<Network> {
     }
 
     let mut ranges = Vec::new();
+    let (mut intrinsics, mut divisions) = (Vec::new(), Vec::new());
     for (i, pop) in scene.populations.iter().enumerate() {
         let path = format!("populations[{i}]");
         if scene.populations[..i].iter().any(|p| p.name == pop.name) {
@@ -80,11 +83,11 @@ pub fn build_network(scene: &SceneFile, seed: Option<u64>) -> Result<Network> {
         ranges.push(r);
         if let Some(rule) = &pop.intrinsic {
             rule.validate().map_err(|e| Problem::at(format!("{path}.intrinsic.{}", e.param), e.to_string()))?;
-            let ip = IntrinsicBinding { population: PopulationId(i as u16), rule: rule.clone() };
-            net.add_intrinsic(ip).map_err(|e| Problem::at(format!("{path}.intrinsic"), e.to_string()))?;
+            intrinsics
+                .push((path.clone(), IntrinsicBinding { population: PopulationId(i as u16), rule: rule.clone() }));
         }
         if let Some(spec) = &pop.neurogenesis {
-            net.neurogenesis.push(neurogenesis(spec, &path, PopulationId(i as u16), pop.size, dt)?);
+            divisions.push(neurogenesis(spec, &path, PopulationId(i as u16), pop.size, dt)?);
         }
     }
     let find = |name: &str, path: String| -> Result<usize> {
@@ -140,7 +143,8 @@ pub fn build_network(scene: &SceneFile, seed: Option<u64>) -> Result<Network> {
             };
             let label =
                 if proj.name.is_empty() { format!("{}->{}", proj.source, proj.target) } else { proj.name.clone() };
-            bindings.push((i as u16, label, PopulationId(s as u16), PopulationId(t as u16), f, rule.clone()));
+            let scope = Scope { projection: i as u16, source: PopulationId(s as u16), target: PopulationId(t as u16) };
+            bindings.push((scope, label, f, rule.clone()));
         }
         if let Some(spec) = &proj.pruning {
             prunings.push(pruning(spec, &path, i, (s, t), (wdim, factor), &delay, proj.receptor, dt)?);
@@ -162,17 +166,11 @@ pub fn build_network(scene: &SceneFile, seed: Option<u64>) -> Result<Network> {
     net.set_synapses(generate_synapses(&plans, net.num_neurons(), seed, dt, with_projection))
         .map_err(|e| Problem::at("projections", e.to_string()))?;
     let n = net.num_neurons();
-    net.pruning = prunings;
-    for p in &mut net.pruning {
+    for p in &mut prunings {
         p.resize(n);
     }
-    for g in &mut net.neurogenesis {
+    for g in &mut divisions {
         g.resize(n);
-    }
-    for (projection, label, source, target, factor, rule) in bindings {
-        let b = Binding::new(projection, label, source, target, factor, rule, n);
-        net.add_plasticity(b)
-            .map_err(|e| Problem::at(format!("projections[{projection}].plasticity"), e.to_string()))?;
     }
 
     // Gap junctions.
@@ -206,12 +204,8 @@ pub fn build_network(scene: &SceneFile, seed: Option<u64>) -> Result<Network> {
     }
     net.set_gap_junctions(&pairs).map_err(|e| Problem::at("gap_junctions", e.to_string()))?;
 
-    if let Some(sp) = &scene.structural_plasticity {
-        net.msp = Some(structural(sp, scene, &net, dt)?);
-    }
-    if let Some(a) = &scene.attention_edges {
-        net.attention = Some(attention(a, scene, &net, dt)?);
-    }
+    let msp = scene.structural_plasticity.as_ref().map(|sp| structural(sp, scene, &net, dt)).transpose()?;
+    let attention_edges = scene.attention_edges.as_ref().map(|a| attention(a, scene, &net, dt)).transpose()?;
     if let Some(c) = &scene.camera {
         check_camera(c, net.num_neurons())?;
     }
@@ -309,7 +303,32 @@ pub fn build_network(scene: &SceneFile, seed: Option<u64>) -> Result<Network> {
         };
         net.add_input(built).map_err(|e| Problem::at(&path, e.to_string()))?;
     }
-    Ok(net)
+
+    // Rules, in the order they run: learning, intrinsic, then structural rounds (structural
+    // plasticity, pruning by projection, neurogenesis by population, attention edges).
+    let mut sim = Simulation::new(net);
+    let first = bindings.first().map(|b| b.0.projection);
+    sim.attach_plasticity(bindings)
+        .map_err(|e| Problem::at(format!("projections[{}].plasticity", first.unwrap_or(0)), e.to_string()))?;
+    for (path, ip) in intrinsics {
+        sim.add_intrinsic(ip).map_err(|e| Problem::at(format!("{path}.intrinsic"), e.to_string()))?;
+    }
+    let structural_projections: Vec<u16> =
+        msp.iter().flat_map(|m| m.synapse_models.iter().map(|s| s.projection)).collect();
+    if let Some(m) = msp {
+        sim.add_structural(m);
+    }
+    for p in prunings {
+        sim.add_structural(p);
+    }
+    for mut g in divisions {
+        g.not_inherited = structural_projections.clone();
+        sim.add_structural(g);
+    }
+    if let Some(a) = attention_edges {
+        sim.add_structural(a);
+    }
+    Ok(sim)
 }
 
 /// GraNet pruning of projection `index` (populations `pops`, weights of dimension and factor

@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::{IntrinsicRule, PlasticityRule};
 use crate::growth::msp::GrowthCurve;
-use crate::plasticity::{IntrinsicRule, PlasticityRule};
 use crate::sim::{Dim, NeuronModel, Quantity, Receptor};
 
 /// The scene format version this build reads and writes.

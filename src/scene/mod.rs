@@ -1,4 +1,4 @@
-//! Scenes: the versioned RON scene format, building a network from it, and state snapshots.
+//! Scenes: the versioned RON scene format, building a simulation from it, and state snapshots.
 
 pub mod build;
 pub mod error;
@@ -11,7 +11,7 @@ use std::path::Path;
 pub use error::{Located, SceneError};
 pub use format::{SCENE_VERSION, SceneFile};
 
-use crate::sim::Network;
+use crate::engine::Simulation;
 use error::Problem;
 use locate::PathIndex;
 
@@ -58,9 +58,9 @@ impl Scene {
         Self::parse(&text, &origin)
     }
 
-    /// Builds the network; `seed` overrides the scene's seed.
-    pub fn build(&self, seed: Option<u64>) -> Result<Network, SceneError> {
-        build::build_network(&self.file, seed).map_err(|p| self.locate(p))
+    /// Builds the simulation (network and rules); `seed` overrides the scene's seed.
+    pub fn build(&self, seed: Option<u64>) -> Result<Simulation, SceneError> {
+        build::build_simulation(&self.file, seed).map_err(|p| self.locate(p))
     }
 
     /// Attaches a file position to a problem found after parsing.

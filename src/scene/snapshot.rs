@@ -1,16 +1,20 @@
 //! Snapshots: the whole simulation state (network, time, seed, pending synaptic input, inputs'
-//! progress) in a compact binary file that resumes bit-identically.
+//! progress, every rule's state and the parameter log) in a compact binary file that resumes
+//! bit-identically.
 //!
 //! Layout: 8-byte magic `NPSNAP\0\n`, format version (u32 LE), payload length (u64 LE), CRC-32 of
-//! the payload (u32 LE), then the payload (postcard encoding of [`Network`]).
+//! the payload (u32 LE), then the payload (postcard encoding of [`Simulation`]).
+//!
+//! Versions: 4 held a network that owned its rules; 5 (rules attached by `engine::Simulation`)
+//! holds the simulation. A file of another version is refused with both numbers named.
 
 use std::path::Path;
 
-use crate::sim::Network;
+use crate::engine::Simulation;
 
 const MAGIC: &[u8; 8] = b"NPSNAP\0\n";
 /// The snapshot format version this build reads and writes.
-pub const SNAPSHOT_VERSION: u32 = 4;
+pub const SNAPSHOT_VERSION: u32 = 5;
 const HEADER: usize = 8 + 4 + 8 + 4;
 
 /// A snapshot that could not be written or read.
@@ -34,8 +38,8 @@ pub enum SnapshotError {
     },
 }
 
-/// Encodes a network's state.
-pub fn encode(net: &Network) -> Vec<u8> {
+/// Encodes a simulation's state.
+pub fn encode(net: &Simulation) -> Vec<u8> {
     let payload = postcard::to_stdvec(net).expect("a network always encodes");
     let mut out = Vec::with_capacity(HEADER + payload.len());
     out.extend_from_slice(MAGIC);
@@ -47,7 +51,7 @@ pub fn encode(net: &Network) -> Vec<u8> {
 }
 
 /// Decodes a snapshot; `file` names it in errors.
-pub fn decode(bytes: &[u8], file: &str) -> Result<Network, SnapshotError> {
+pub fn decode(bytes: &[u8], file: &str) -> Result<Simulation, SnapshotError> {
     let invalid = |reason: String| SnapshotError::Invalid { file: file.to_string(), reason };
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
         return Err(invalid("not a Neuroplast snapshot (wrong magic bytes)".into()));
@@ -57,7 +61,12 @@ pub fn decode(bytes: &[u8], file: &str) -> Result<Network, SnapshotError> {
     }
     let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
     if version != SNAPSHOT_VERSION {
-        return Err(invalid(format!("snapshot format version {version}, this build reads {SNAPSHOT_VERSION}")));
+        let why = if version < SNAPSHOT_VERSION {
+            "written by an older Neuroplast; resume it with that version, or start again from its scene"
+        } else {
+            "written by a newer Neuroplast"
+        };
+        return Err(invalid(format!("snapshot format version {version}, this build reads {SNAPSHOT_VERSION} ({why})")));
     }
     let len = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
     let crc = u32::from_le_bytes(bytes[20..24].try_into().expect("4 bytes"));
@@ -71,14 +80,13 @@ pub fn decode(bytes: &[u8], file: &str) -> Result<Network, SnapshotError> {
     if crc32fast::hash(payload) != crc {
         return Err(invalid("corrupted: checksum mismatch".into()));
     }
-    let mut net: Network = postcard::from_bytes(payload).map_err(|e| invalid(format!("corrupted payload: {e}")))?;
-    net.reindex().map_err(|e| invalid(format!("corrupted payload: {e}")))?;
-    net.prepare();
-    Ok(net)
+    let mut sim: Simulation = postcard::from_bytes(payload).map_err(|e| invalid(format!("corrupted payload: {e}")))?;
+    sim.prepare().map_err(|e| invalid(format!("corrupted payload: {e}")))?;
+    Ok(sim)
 }
 
 /// Writes a snapshot file (atomically: to a temporary file, then renamed).
-pub fn save(net: &Network, path: &Path) -> Result<(), SnapshotError> {
+pub fn save(net: &Simulation, path: &Path) -> Result<(), SnapshotError> {
     let io = |source| SnapshotError::Io { file: path.display().to_string(), source };
     let tmp = path.with_extension("tmp-snapshot");
     std::fs::write(&tmp, encode(net)).map_err(io)?;
@@ -86,7 +94,7 @@ pub fn save(net: &Network, path: &Path) -> Result<(), SnapshotError> {
 }
 
 /// Reads a snapshot file.
-pub fn load(path: &Path) -> Result<Network, SnapshotError> {
+pub fn load(path: &Path) -> Result<Simulation, SnapshotError> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| SnapshotError::Io { file: file.clone(), source })?;
     decode(&bytes, &file)

@@ -46,7 +46,7 @@ pub enum StructuralEvent {
     },
 }
 
-/// The reusable per-step output of [`super::Network::step`]: cleared, never reallocated, each step.
+/// The reusable per-step output of [`super::Network::step`] (and of the engine's step): cleared, never reallocated, each step.
 #[derive(Clone, Debug, Default)]
 pub struct StepReport {
     /// The step that was just taken (0-based).
@@ -57,12 +57,14 @@ pub struct StepReport {
     pub spikes: Vec<NeuronId>,
     /// Structural changes made during the step (and by edits since the previous step), in order.
     pub events: Vec<StructuralEvent>,
+    /// Reward (dopamine) pulses delivered by reward inputs during the step, in order.
+    pub rewards: Vec<f64>,
 }
 
 impl StepReport {
     /// A report with room for `neurons` spikes, so that filling it never allocates.
     pub fn with_capacity(neurons: usize) -> Self {
-        Self { step: 0, time_ms: 0.0, spikes: Vec::with_capacity(neurons), events: Vec::new() }
+        Self { step: 0, time_ms: 0.0, spikes: Vec::with_capacity(neurons), events: Vec::new(), rewards: Vec::new() }
     }
 }
 

@@ -21,7 +21,7 @@ fn last_spike_text(net: &Network, i: usize) -> String {
 /// The inspector window for the picked neuron.
 pub fn inspector(ctx: &egui::Context, view: &UiView, out: &mut Vec<SimRequest>) {
     let Some(sel) = view.selection.0 else { return };
-    let net = &view.sim.network;
+    let net = &view.sim.engine.network;
     let i = sel.index();
     if i >= net.num_neurons() {
         return;
@@ -83,7 +83,7 @@ pub fn inspector(ctx: &egui::Context, view: &UiView, out: &mut Vec<SimRequest>) 
 /// A tooltip with the hovered neuron's values.
 pub fn hover_tooltip(ctx: &egui::Context, view: &UiView) {
     let Some(h) = view.hovered.0 else { return };
-    let net = &view.sim.network;
+    let net = &view.sim.engine.network;
     let i = h.index();
     if i >= net.num_neurons() {
         return;

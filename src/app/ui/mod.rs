@@ -70,7 +70,7 @@ impl Plugin for UiPlugin {
 
 fn init_ui_state(mut state: ResMut<UiState>, options: Res<AppOptions>, sim: Res<super::sim::Sim>) {
     state.show_panels = !options.hide_ui;
-    state.seed = sim.network.seed();
+    state.seed = sim.engine.network.seed();
     state.gallery = find_scenes(&sim.scene_path);
 }
 

@@ -9,12 +9,13 @@ use super::plots::plot;
 use super::sliders::param_slider;
 use super::{UiSettings, UiView};
 use crate::app::sim::{SPEED_RANGE, SimRequest};
-use crate::plasticity::PlasticityRule;
+use crate::engine::PlasticityRule;
+use crate::plasticity::{AstroStdp, RewardStdp};
 
 /// Scene, gallery, transport, display and stimulus controls.
 pub fn left_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, out: &mut Vec<SimRequest>) {
     let sim = &view.sim;
-    let net = &sim.network;
+    let net = &sim.engine.network;
     ui.heading(sim.name());
     if !sim.scene.file.description.is_empty() {
         ui.label(egui::RichText::new(&sim.scene.file.description).small());
@@ -115,16 +116,17 @@ pub fn left_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, o
 
 /// A slider for every parameter of every plasticity and intrinsic rule, each rule's curve beside.
 pub fn rules_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, out: &mut Vec<SimRequest>) {
-    let net = &view.sim.network;
+    let engine = &view.sim.engine;
+    let net = &engine.network;
     ui.heading("Plasticity");
-    if net.plasticity.is_empty() && net.intrinsic.is_empty() {
+    if engine.synaptic.is_empty() && engine.intrinsic.is_empty() {
         ui.label("This scene has no plasticity rules.");
     }
     let mut has_reward = false;
-    for (k, b) in net.plasticity.iter().enumerate() {
-        let rule = &b.rule;
+    for (k, b) in engine.synaptic.iter().enumerate() {
+        let rule = &b.params();
         has_reward |= matches!(rule, PlasticityRule::RewardStdp(_));
-        egui::CollapsingHeader::new(format!("{} — {}", b.label, rule.name()))
+        egui::CollapsingHeader::new(format!("{} — {}", b.label(), rule.name()))
             .id_salt(("rule", k))
             .default_open(true)
             .show(ui, |ui| {
@@ -147,14 +149,11 @@ pub fn rules_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, 
                             p.line(Line::new(rule.name(), PlotPoints::from(curve.points.clone())).width(2.0));
                         });
                 }
-                match rule {
-                    PlasticityRule::RewardStdp(_) => {
-                        ui.label(format!("dopamine {:.4}", b.dopamine()));
-                    }
-                    PlasticityRule::AstroStdp(_) => {
-                        ui.label(format!("astrocyte signal A = {:.4}", b.astrocyte()));
-                    }
-                    _ => {}
+                if let Some(r) = b.get_as::<RewardStdp>() {
+                    ui.label(format!("dopamine {:.4}", r.state.dopamine));
+                }
+                if let Some(a) = b.get_as::<AstroStdp>() {
+                    ui.label(format!("astrocyte signal A = {:.4}", a.state.astro));
                 }
             });
     }
@@ -166,7 +165,7 @@ pub fn rules_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, 
             }
         });
     }
-    for (k, ip) in net.intrinsic.iter().enumerate() {
+    for (k, ip) in engine.intrinsic.iter().enumerate() {
         let pop = net.populations.get(ip.population.index()).map(|p| p.name.clone()).unwrap_or_default();
         egui::CollapsingHeader::new(format!("{pop} — {}", ip.rule.name()))
             .id_salt(("intrinsic", k))
@@ -180,9 +179,9 @@ pub fn rules_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, 
                 }
             });
     }
-    if !net.param_changes.is_empty() {
-        egui::CollapsingHeader::new(format!("Parameter log ({})", net.param_changes.len())).show(ui, |ui| {
-            for c in net.param_changes.iter().rev().take(30) {
+    if !engine.param_changes.is_empty() {
+        egui::CollapsingHeader::new(format!("Parameter log ({})", engine.param_changes.len())).show(ui, |ui| {
+            for c in engine.param_changes.iter().rev().take(30) {
                 ui.label(format!("t={:.1} ms  {}.{}: {} → {}", c.time_ms, c.target, c.param, c.old, c.new));
             }
         });

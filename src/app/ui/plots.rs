@@ -83,7 +83,7 @@ pub fn plots(ui: &mut egui::Ui, view: &UiView, height: f32, out: &mut Vec<SimReq
     } else {
         ui.columns(4, |cols| {
             raster(&mut cols[0], view, h, out);
-            weights(&mut cols[1], history, &view.sim.network, h);
+            weights(&mut cols[1], history, &view.sim.engine, h);
             synchrony(&mut cols[2], view, h);
             counts(&mut cols[3], history, h);
         });
@@ -92,7 +92,7 @@ pub fn plots(ui: &mut egui::Ui, view: &UiView, height: f32, out: &mut Vec<SimReq
 
 fn raster(ui: &mut egui::Ui, view: &UiView, h: f32, out: &mut Vec<SimRequest>) {
     let sim = &view.sim;
-    let net = &sim.network;
+    let net = &sim.engine.network;
     let hist = &sim.history;
     let colors = &view.buffers.colors;
     let pops = net.populations.len();
@@ -152,14 +152,14 @@ fn raster(ui: &mut egui::Ui, view: &UiView, h: f32, out: &mut Vec<SimRequest>) {
     });
 }
 
-fn weights(ui: &mut egui::Ui, hist: &History, net: &crate::sim::Network, h: f32) {
+fn weights(ui: &mut egui::Ui, hist: &History, engine: &crate::engine::Simulation, h: f32) {
     ui.label("Weights over time");
     if hist.weights.is_empty() {
         ui.label(egui::RichText::new("no plastic projection").small());
         return;
     }
     for (k, wh) in hist.weights.iter().enumerate() {
-        let label = net.plasticity.get(k).map(|b| b.label.as_str()).unwrap_or("");
+        let label = engine.synaptic.get(k).map(|b| b.label()).unwrap_or("");
         ui.label(egui::RichText::new(format!("{label}: 0 … {:.3}", wh.w_hi)).small());
         let height = ((h - 60.0) / hist.weights.len() as f32 - 20.0).clamp(30.0, 140.0);
         let (rect, _) = ui.allocate_exact_size(egui::vec2(ui.available_width(), height), egui::Sense::hover());
@@ -207,7 +207,8 @@ fn synchrony(ui: &mut egui::Ui, view: &UiView, h: f32) {
                 }
                 let c = view.buffers.colors.get(k).copied().unwrap_or([0.8, 0.8, 0.8]);
                 p.line(
-                    Line::new(sim.network.populations[k].name.clone(), PlotPoints::from(s.to_vec())).color(color32(c)),
+                    Line::new(sim.engine.network.populations[k].name.clone(), PlotPoints::from(s.to_vec()))
+                        .color(color32(c)),
                 );
             }
         });

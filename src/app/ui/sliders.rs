@@ -3,7 +3,7 @@
 
 use bevy_egui::egui;
 
-use crate::plasticity::ParamSpec;
+use crate::sim::ParamSpec;
 
 /// Largest ratio of slider ends shown around the current value; a schema range wider than this
 /// (such as w_max's 1e-12..1e12) is narrowed to two decades either side of the value.
@@ -54,7 +54,7 @@ pub fn param_slider(ui: &mut egui::Ui, spec: &ParamSpec, value: f64) -> Option<f
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plasticity::params::{TAU_PLUS, W_MAX};
+    use crate::plasticity::schema::{TAU_PLUS, W_MAX};
 
     #[test]
     fn wide_ranges_narrow_around_the_value_and_stay_in_bounds() {

@@ -6,8 +6,8 @@
 use rayon::prelude::*;
 
 use super::Synapses;
-use super::structure::{NO_PROJECTION, NewSynapse};
 use crate::sim::blocks::split_at_offsets;
+use crate::sim::edit::{NO_PROJECTION, NewSynapse};
 use crate::sim::ids::NeuronId;
 
 /// Presynaptic rows per parallel task.

@@ -1,7 +1,7 @@
 //! Parameter schemas: every tunable parameter of a rule declares its unit, range and default, so
 //! the UI can build a slider for it and every edit can be validated before it is applied.
 
-use crate::sim::{Dim, ParamError};
+use super::{Dim, ParamError};
 
 /// One tunable parameter of a rule.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -27,21 +27,6 @@ impl ParamSpec {
         Self { name, unit, min, max, default, doc }
     }
 }
-
-/// Presynaptic trace time constant of the STDP rules.
-pub const TAU_PLUS: ParamSpec =
-    ParamSpec::new("tau_plus", Dim::Time, 0.1, 1000.0, 20.0, "presynaptic trace time constant");
-/// Postsynaptic trace time constant of the STDP rules.
-pub const TAU_MINUS: ParamSpec =
-    ParamSpec::new("tau_minus", Dim::Time, 0.1, 1000.0, 20.0, "postsynaptic trace time constant");
-/// Upper weight bound (in the projection's weight unit).
-pub const W_MAX: ParamSpec =
-    ParamSpec::new("w_max", Dim::Dimensionless, 1e-12, 1e12, 1.0, "upper weight bound (projection weight unit)");
-/// How often a rule applies its accumulated change.
-pub const INTERVAL: ParamSpec = ParamSpec::new("interval", Dim::Time, 0.01, 1000.0, 1.0, "update interval");
-/// Time constant of a spike-rate estimate.
-pub const TAU_RATE: ParamSpec =
-    ParamSpec::new("tau_rate", Dim::Time, 1.0, 100_000.0, 1000.0, "rate-estimate time constant");
 
 /// A rule whose numeric parameters can be read and written by name.
 pub trait Tunable {
@@ -118,23 +103,23 @@ fn check_value<T: Tunable + ?Sized>(spec: &ParamSpec, v: f64) -> Result<(), Para
 /// numeric fields (`f64`, or a [`Quantity`] read and written in its own unit). An optional
 /// `related = f` names a function checking constraints between parameters.
 ///
-/// [`Quantity`]: crate::sim::Quantity
+/// [`Quantity`]: super::Quantity
 macro_rules! tunable {
     ($ty:ty, $rule:literal, $schema:expr, [$($field:ident),* $(,)?] $(, related = $related:path)?) => {
-        impl $crate::plasticity::params::Tunable for $ty {
+        impl $crate::sim::params::Tunable for $ty {
             const RULE: &'static str = $rule;
-            fn schema() -> &'static [$crate::plasticity::params::ParamSpec] {
+            fn schema() -> &'static [$crate::sim::params::ParamSpec] {
                 $schema
             }
             fn get(&self, name: &str) -> Option<f64> {
                 match name {
-                    $(stringify!($field) => Some($crate::plasticity::params::AsValue::value(&self.$field)),)*
+                    $(stringify!($field) => Some($crate::sim::params::AsValue::value(&self.$field)),)*
                     _ => None,
                 }
             }
             fn put(&mut self, name: &str, value: f64) -> bool {
                 match name {
-                    $(stringify!($field) => { $crate::plasticity::params::AsValue::set_value(&mut self.$field, value); true })*
+                    $(stringify!($field) => { $crate::sim::params::AsValue::set_value(&mut self.$field, value); true })*
                     _ => false,
                 }
             }
@@ -145,6 +130,25 @@ macro_rules! tunable {
     };
 }
 pub(crate) use tunable;
+
+/// A rule's characteristic curve (an STDP window, BCM's φ), for the UI to draw beside its sliders.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Curve {
+    /// What the x axis shows.
+    pub x_label: &'static str,
+    /// What the y axis shows.
+    pub y_label: &'static str,
+    /// Points in x order.
+    pub points: Vec<[f64; 2]>,
+}
+
+impl Curve {
+    /// `n` (at least 2) evenly spaced values from `a` to `b`.
+    pub fn span(a: f64, b: f64, n: usize) -> impl Iterator<Item = f64> {
+        let n = n.max(2);
+        (0..n).map(move |k| a + (b - a) * k as f64 / (n - 1) as f64)
+    }
+}
 
 /// A numeric parameter field: a plain number or a quantity.
 pub trait AsValue {
@@ -163,7 +167,7 @@ impl AsValue for f64 {
     }
 }
 
-impl AsValue for crate::sim::Quantity {
+impl AsValue for super::Quantity {
     fn value(&self) -> f64 {
         self.value
     }

@@ -4,22 +4,18 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::columns::{ColumnPointers, NeuronValues, Neurons};
 use super::ids::{NeuronId, PopulationId, SynapseId};
 use super::inputs::{Input, Receptor};
 use super::models::{Kernel, NeuronModel, NeuronSlices, ParamError};
 use super::report::{StepReport, StructuralEvent};
 use super::rng::{CounterRng, stream};
-use crate::growth::attention::AttentionEdges;
-use crate::growth::granet::Pruning;
-use crate::growth::msp::Msp;
-use crate::growth::ndp::Neurogenesis;
-use crate::plasticity::{self, Binding, IntrinsicBinding, ParamChange};
 
 mod csr_merge;
 mod structure;
 mod synapse_index;
 
-pub use structure::{NO_PROJECTION, NewSynapse, SynapseView};
+pub use structure::SynapseView;
 use synapse_index::SynapseIndex;
 
 /// Neurons per parallel work item. Chunk boundaries never depend on the thread count, and spikes
@@ -55,52 +51,9 @@ pub struct Segment {
     pub population: PopulationId,
 }
 
-/// Per-neuron state columns, indexed by `NeuronId`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Neurons {
-    /// Membrane potential (mV).
-    pub v: Vec<f64>,
-    /// Excitatory synaptic current (pA) or conductance (nS).
-    pub syn_ex: Vec<f64>,
-    /// Inhibitory synaptic current (pA) or conductance (nS).
-    pub syn_in: Vec<f64>,
-    /// Excitatory alpha-shaped current (pA) of neurons with alpha synapses (0 for other models).
-    pub psc_ex: Vec<f64>,
-    /// Inhibitory alpha-shaped current (pA) of neurons with alpha synapses (0 for other models).
-    pub psc_in: Vec<f64>,
-    /// Adaptation (Izhikevich u, AdEx w).
-    pub adapt: Vec<f64>,
-    /// Remaining refractory steps.
-    pub refractory: Vec<u32>,
-    /// Grid index (time / dt) of the last spike; `u64::MAX` if it never spiked.
-    pub last_spike: Vec<u64>,
-    /// Owning population.
-    pub population: Vec<PopulationId>,
-    /// Position in space (µm), for layouts, distance rules and the 3D view.
-    pub position: Vec<[f32; 3]>,
-    /// Current injected by `Current` inputs (pA), refreshed when one starts or stops.
-    pub i_inj: Vec<f64>,
-    /// Threshold offset from intrinsic plasticity (mV), added to the model's threshold.
-    pub theta: Vec<f64>,
-}
-
-impl Neurons {
-    /// Appends a neuron of `population` at `position`: membrane potential `v`, synaptic variables
-    /// `(ex, inh)`, adaptation `adapt`, everything else at rest (no spike yet, no injected current).
-    fn push(&mut self, population: PopulationId, position: [f32; 3], v: f64, (ex, inh): (f64, f64), adapt: f64) {
-        self.v.push(v);
-        self.syn_ex.push(ex);
-        self.syn_in.push(inh);
-        self.psc_ex.push(0.0);
-        self.psc_in.push(0.0);
-        self.adapt.push(adapt);
-        self.refractory.push(0);
-        self.last_spike.push(u64::MAX);
-        self.population.push(population);
-        self.position.push(position);
-        self.i_inj.push(0.0);
-        self.theta.push(0.0);
-    }
+/// The neuron ids of population `pop` in `segments`, in id order.
+pub fn members(segments: &[Segment], pop: PopulationId) -> impl Iterator<Item = u32> + '_ {
+    segments.iter().filter(move |s| s.population == pop).flat_map(|s| s.start..s.end)
 }
 
 /// Synapses in CSR order by presynaptic neuron: the outgoing synapses of neuron `i` occupy
@@ -201,26 +154,15 @@ pub struct Network {
     pub gap_junctions: GapJunctions,
     /// External drive.
     pub inputs: Vec<Input>,
-    /// Learning rules attached to projections.
-    pub plasticity: Vec<Binding>,
-    /// Intrinsic plasticity attached to populations.
-    pub intrinsic: Vec<IntrinsicBinding>,
-    /// Activity-dependent structural plasticity (MSP), if the network grows.
-    pub msp: Option<Msp>,
-    /// Pruning with regrowth (GraNet) on projections.
-    pub pruning: Vec<Pruning>,
-    /// Long-range attention edges, if the network grows them.
-    pub attention: Option<AttentionEdges>,
-    /// Neurogenesis by replication (NDP), one rule per growing population.
-    pub neurogenesis: Vec<Neurogenesis>,
     /// Live synapse ids → CSR slots; empty while ids and slots coincide. Rebuilt from the id column
     /// on load, so snapshots do not carry it.
     #[serde(skip)]
     synapse_index: SynapseIndex,
     /// The id the next new synapse gets.
     next_synapse_id: u32,
-    /// Every parameter edit made while running, with its time.
-    pub param_changes: Vec<ParamChange>,
+    /// Whether the neuron update adds `neurons.theta` to the thresholds (intrinsic plasticity).
+    #[serde(default)]
+    theta_active: bool,
     /// Slots in the delay ring (a power of two above the largest delay; 1 and no ring when every
     /// delay is 0).
     ring_len: usize,
@@ -257,44 +199,6 @@ struct Scratch {
     gap_each_step: bool,
     /// Whether `i_ext` reflects the inputs active at the current step.
     i_ext_valid: bool,
-    /// Wall time spent in structural updates so far, by part (ns).
-    structural_ns: StructuralNs,
-}
-
-/// Wall time in each part of the structural step (ns).
-#[derive(Clone, Copy, Debug, Default)]
-struct StructuralNs {
-    msp: u64,
-    pruning: u64,
-    neurogenesis: u64,
-    attention: u64,
-    /// Rebuilding the synapse table (CSR, ids, rules' per-synapse state) after edits, whichever
-    /// rule (or edit between steps) asked for them.
-    rewire: u64,
-}
-
-/// Wall-clock seconds a network has spent in each part of its structural step; not saved in
-/// snapshots.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct StructuralTimes {
-    /// Structural plasticity (MSP): synaptic elements, deletion and pairing plans.
-    pub msp_s: f64,
-    /// GraNet: choosing the weakest synapses and searching the regrowth pairs.
-    pub pruning_s: f64,
-    /// Neurogenesis: growth signals, divisions and the children's state.
-    pub neurogenesis_s: f64,
-    /// Attention edges: embeddings, candidate search, scoring, strengthening and decay.
-    pub attention_s: f64,
-    /// Rebuilding the synapse table after the edits above (all rules together, and edits made
-    /// between steps through `add_synapses` / `remove_synapses`).
-    pub rewire_s: f64,
-}
-
-impl StructuralTimes {
-    /// All parts together.
-    pub fn total_s(&self) -> f64 {
-        self.msp_s + self.pruning_s + self.neurogenesis_s + self.attention_s + self.rewire_s
-    }
 }
 
 impl PartialEq for Scratch {
@@ -325,60 +229,6 @@ pub enum NetworkError {
     Invalid(String),
 }
 
-/// Raw pointers to the neuron columns, so that disjoint work items can be updated in parallel.
-#[derive(Clone, Copy)]
-struct Columns {
-    v: *mut f64,
-    syn_ex: *mut f64,
-    syn_in: *mut f64,
-    psc_ex: *mut f64,
-    psc_in: *mut f64,
-    adapt: *mut f64,
-    refractory: *mut u32,
-    inbox: *mut f32,
-    len: usize,
-}
-
-// SAFETY: the pointers are only turned into slices for disjoint ranges (see `Columns::slices`).
-unsafe impl Send for Columns {}
-unsafe impl Sync for Columns {}
-
-impl Columns {
-    /// The columns' elements `a..b`.
-    ///
-    /// # Safety
-    /// `a <= b <= len`, and no two live results may overlap.
-    unsafe fn slices<'a>(
-        &self,
-        a: usize,
-        b: usize,
-        i_ext: Option<&'a [f64]>,
-        theta: Option<&'a [f64]>,
-    ) -> NeuronSlices<'a> {
-        assert!(a <= b && b <= self.len);
-        let m = b - a;
-        // SAFETY: in bounds by the assert; exclusive by the caller's contract.
-        unsafe {
-            NeuronSlices {
-                v: std::slice::from_raw_parts_mut(self.v.add(a), m),
-                syn_ex: std::slice::from_raw_parts_mut(self.syn_ex.add(a), m),
-                syn_in: std::slice::from_raw_parts_mut(self.syn_in.add(a), m),
-                psc_ex: std::slice::from_raw_parts_mut(self.psc_ex.add(a), m),
-                psc_in: std::slice::from_raw_parts_mut(self.psc_in.add(a), m),
-                adapt: std::slice::from_raw_parts_mut(self.adapt.add(a), m),
-                refractory: std::slice::from_raw_parts_mut(self.refractory.add(a), m),
-                i_ext: i_ext.map(|x| &x[a..b]),
-                theta: theta.map(|x| &x[a..b]),
-                inbox: if self.inbox.is_null() {
-                    None
-                } else {
-                    Some(std::slice::from_raw_parts_mut(self.inbox.add(2 * a), 2 * m))
-                },
-            }
-        }
-    }
-}
-
 impl Network {
     /// An empty network with time step `dt_ms` and random seed `seed`.
     pub fn new(dt_ms: f64, seed: u64) -> Result<Self, NetworkError> {
@@ -395,15 +245,9 @@ impl Network {
             synapses: Synapses { row_start: vec![0], ..Default::default() },
             gap_junctions: GapJunctions::default(),
             inputs: Vec::new(),
-            plasticity: Vec::new(),
-            intrinsic: Vec::new(),
-            msp: None,
-            pruning: Vec::new(),
-            attention: None,
-            neurogenesis: Vec::new(),
             synapse_index: SynapseIndex::default(),
             next_synapse_id: 0,
-            param_changes: Vec::new(),
+            theta_active: false,
             ring_len: 1,
             inbox: Vec::new(),
             pending_events: Vec::new(),
@@ -429,25 +273,6 @@ impl Network {
     /// Biological time reached (ms).
     pub fn time_ms(&self) -> f64 {
         self.step as f64 * self.dt_ms
-    }
-
-    /// Wall-clock seconds this process has spent in structural updates (MSP, pruning with
-    /// regrowth, attention edges, neurogenesis) of this network; not saved in snapshots.
-    pub fn structural_time_s(&self) -> f64 {
-        self.structural_times().total_s()
-    }
-
-    /// [`Network::structural_time_s`] by part.
-    pub fn structural_times(&self) -> StructuralTimes {
-        let t = &self.scratch.structural_ns;
-        let s = |ns: u64| ns as f64 * 1e-9;
-        StructuralTimes {
-            msp_s: s(t.msp),
-            pruning_s: s(t.pruning),
-            neurogenesis_s: s(t.neurogenesis),
-            attention_s: s(t.attention),
-            rewire_s: s(t.rewire),
-        }
     }
 
     /// Number of neurons.
@@ -488,17 +313,15 @@ impl Network {
         let pid = PopulationId(self.populations.len() as u16);
         let nn = &mut self.neurons;
         for ((p, v), syn) in positions.into_iter().zip(v0).zip(syn0) {
-            nn.push(pid, p, v, syn, model.initial_adaptation(v));
+            nn.push(NeuronValues::at_rest(pid, p, v, syn, model.initial_adaptation(v)));
         }
         let end = start + n;
         self.segments.push(Segment { start: start as u32, end: end as u32, population: pid });
         let kernel = model.kernel(self.dt_ms);
         self.populations.push(Population { name: name.to_string(), model, kernel, size: n as u32 });
-        // Extend the synapse rows (the new neurons have none yet), and the per-neuron state of
-        // the rules.
+        // Extend the synapse rows (the new neurons have none yet).
         let last = *self.synapses.row_start.last().unwrap_or(&0);
         self.synapses.row_start.resize(end + 1, last);
-        self.resize_neuron_state(end);
         self.prepare();
         Ok(start as u32..end as u32)
     }
@@ -619,7 +442,7 @@ impl Network {
         if redraw {
             // Pending spikes were drawn at the old rate; a Poisson process is memoryless, so
             // drawing afresh from the next step is exact.
-            for i in self.segments.iter().filter(|s| s.population == pop).flat_map(|s| s.start..s.end) {
+            for i in members(&self.segments, pop) {
                 self.neurons.adapt[i as usize] = super::models::POISSON_UNDRAWN;
             }
         }
@@ -631,9 +454,9 @@ impl Network {
         self.populations.iter().position(|p| p.name == name).map(|i| PopulationId(i as u16))
     }
 
-    /// The neuron ids of a population.
+    /// The neuron ids of a population, in id order.
     pub fn population_neurons(&self, pop: PopulationId) -> impl Iterator<Item = u32> + '_ {
-        self.segments.iter().filter(move |s| s.population == pop).flat_map(|s| s.start..s.end)
+        members(&self.segments, pop)
     }
 
     /// Rebuilds what a decoded snapshot does not carry (the synapse id index); fails if the id
@@ -679,9 +502,6 @@ impl Network {
         self.scratch.chunk_spikes = self.scratch.work.iter().map(|w| Vec::with_capacity(w.end - w.start)).collect();
         self.scratch.i_ext = vec![0.0; n];
         self.scratch.gap_each_step = !self.gap_junctions.partner.is_empty();
-        for b in &mut self.plasticity {
-            b.prepare(&self.synapses);
-        }
         self.scratch.i_ext_valid = false;
     }
 
@@ -706,49 +526,34 @@ impl Network {
         self.inputs.iter().any(|i| matches!(i, Input::Current(c) if c.start_step == step || c.stop_step == Some(step)))
     }
 
-    /// Runs one structural part, adding its wall time (less the rewiring it asked for, which counts
-    /// apart) to `part`.
-    fn timed(&mut self, part: fn(&mut StructuralNs) -> &mut u64, run: impl FnOnce(&mut Self)) {
-        let (t0, rewire0) = (std::time::Instant::now(), self.scratch.structural_ns.rewire);
-        run(self);
-        let own = (t0.elapsed().as_nanos() as u64).saturating_sub(self.scratch.structural_ns.rewire - rewire0);
-        *part(&mut self.scratch.structural_ns) += own;
+    /// Whether the step's buffers must be rebuilt (after a load) before the next step.
+    pub fn needs_prepare(&self) -> bool {
+        self.scratch.chunk_spikes.is_empty() && !self.segments.is_empty()
     }
 
     /// Advances the network by one `dt`: injected and gap currents, neuron update (parallel over
     /// chunks for large populations), spike gathering, propagation through the delay ring, and
-    /// input spikes. Fills `report`; allocates nothing once the network is prepared.
+    /// input spikes. Fills `report` (its structural events are left to the caller, see
+    /// [`Network::step`]); allocates nothing once the network is prepared.
     pub fn step(&mut self, report: &mut StepReport) {
-        if self.scratch.chunk_spikes.is_empty() && !self.segments.is_empty() {
+        report.events.clear();
+        report.events.append(&mut self.pending_events);
+        self.advance(report);
+    }
+
+    /// Moves the structural events of edits made since the last step into `events`.
+    pub fn take_pending_events(&mut self, events: &mut Vec<StructuralEvent>) {
+        events.append(&mut self.pending_events);
+    }
+
+    /// [`Network::step`] without touching `report.events`: for a caller that reports structural
+    /// events of its own in the same step.
+    pub fn advance(&mut self, report: &mut StepReport) {
+        if self.needs_prepare() {
             self.prepare();
         }
         let step = self.step;
-        report.events.clear();
-        report.events.append(&mut self.pending_events);
-        // 0. Structural change at its intervals, before the neuron update (NEST's order).
-        let msp_due = self.msp.as_ref().is_some_and(|m| step.is_multiple_of(m.interval_steps));
-        let pruning_due = self.pruning.iter().any(|p| p.due(step));
-        let attention_due = self.attention.as_ref().is_some_and(|a| a.due(step));
-        let neurogenesis_due = self.neurogenesis.iter().any(|g| g.due(step));
-        if msp_due {
-            self.timed(|t| &mut t.msp, |net| net.update_structure(report));
-        }
-        if pruning_due {
-            self.timed(|t| &mut t.pruning, |net| net.prune_and_regrow(report));
-        }
-        if neurogenesis_due {
-            self.timed(|t| &mut t.neurogenesis, |net| net.divide_neurons(report));
-        }
-        if attention_due {
-            self.timed(
-                |t| &mut t.attention,
-                |net| {
-                    if let Some(a) = net.attention.as_mut() {
-                        a.update(&net.neurons.position, net.seed, step, &mut report.events);
-                    }
-                },
-            );
-        }
+        report.rewards.clear();
         let n = self.num_neurons();
 
         // 1. Injected current (event-driven: only when an input starts or stops) and gap junctions.
@@ -773,30 +578,18 @@ impl Network {
         // 2. Neuron update over work items (in parallel for large networks); input delivered at
         //    the end of the previous step is read (and cleared) from its ring slot.
         let slot_prev = ((step + self.ring_len as u64 - 1) as usize) & (self.ring_len - 1);
-        let nn = &mut self.neurons;
-        let columns = Columns {
-            v: nn.v.as_mut_ptr(),
-            syn_ex: nn.syn_ex.as_mut_ptr(),
-            syn_in: nn.syn_in.as_mut_ptr(),
-            psc_ex: nn.psc_ex.as_mut_ptr(),
-            psc_in: nn.psc_in.as_mut_ptr(),
-            adapt: nn.adapt.as_mut_ptr(),
-            refractory: nn.refractory.as_mut_ptr(),
-            inbox: if self.ring_len > 1 {
-                self.inbox[slot_prev * 2 * n..(slot_prev + 1) * 2 * n].as_mut_ptr()
-            } else {
-                std::ptr::null_mut()
-            },
-            len: n,
-        };
+        let inbox = (self.ring_len > 1).then(|| &mut self.inbox[slot_prev * 2 * n..(slot_prev + 1) * 2 * n]);
+        let columns = ColumnPointers::of(&mut self.neurons, inbox);
         let i_ext = self.scratch.ext_active.then_some(&self.scratch.i_ext[..]);
-        let theta = (!self.intrinsic.is_empty()).then_some(&self.neurons.theta[..]);
+        let theta = self.theta_active.then_some(&self.neurons.theta[..]);
         let (populations, seed) = (&self.populations, self.seed);
         let body = |(w, buf): (&Work, &mut Vec<u32>)| {
             buf.clear();
             // SAFETY: work items cover disjoint index ranges inside 0..n (built by `prepare`), so
             // each call gets exclusive access to its part of every column.
-            let slices = unsafe { columns.slices(w.start, w.end, i_ext, theta) };
+            let (state, inbox) = unsafe { columns.slices(w.start, w.end) };
+            let (i_ext, theta) = (i_ext.map(|x| &x[w.start..w.end]), theta.map(|x| &x[w.start..w.end]));
+            let slices = NeuronSlices { state, i_ext, theta, inbox };
             populations[w.population].kernel.update(slices, w.start as u32, seed, step, buf);
         };
         let work = &self.scratch.work;
@@ -876,9 +669,7 @@ impl Network {
                     while rw.cursor < rw.events.len() && rw.events[rw.cursor].0 <= step {
                         let (at, amount) = rw.events[rw.cursor];
                         if at == step {
-                            for b in &mut self.plasticity {
-                                b.reward(amount);
-                            }
+                            report.rewards.push(amount);
                         }
                         rw.cursor += 1;
                     }
@@ -887,105 +678,13 @@ impl Network {
             }
         }
 
-        // Attention edges carry current from their spiking sources, like synapses without delay.
-        if let Some(a) = &mut self.attention {
-            a.deliver(&report.spikes, &mut self.neurons.syn_ex);
-        }
-
-        // 6. Learning rules see this step's spikes (after transmission with the old weights, as in
-        //    Brian2's on_pre ordering).
-        if !self.plasticity.is_empty() {
-            plasticity::apply(
-                &mut self.plasticity,
-                &mut self.synapses,
-                &self.neurons.population,
-                &report.spikes,
-                step + 1,
-                self.dt_ms,
-            );
-        }
-        for ip in &self.intrinsic {
-            ip.apply(&mut self.neurons.theta, &self.segments, &self.neurons.population, &report.spikes, self.dt_ms);
-        }
-        // 7. Calcium and synaptic elements of structural plasticity follow the activity.
-        if let Some(m) = &mut self.msp {
-            m.after_step(&self.segments, &report.spikes, self.dt_ms);
-        }
-        for p in &mut self.pruning {
-            p.after_step(&report.spikes, &self.neurons.population, step + 1);
-        }
-        if let Some(a) = &mut self.attention {
-            a.after_step(&report.spikes, step + 1);
-        }
-        for g in &mut self.neurogenesis {
-            g.after_step(&report.spikes, &self.neurons.population, step + 1);
-        }
-
         self.step += 1;
     }
 
-    /// Attaches a learning rule to a projection (its synapses must carry projection indices).
-    pub fn add_plasticity(&mut self, binding: Binding) -> Result<(), NetworkError> {
-        binding.rule.validate()?;
-        if self.synapses.projection.len() != self.synapses.len() {
-            return Err(NetworkError::Invalid("synapses carry no projection indices".into()));
-        }
-        self.plasticity.push(binding);
-        self.prepare();
-        Ok(())
-    }
-
-    /// Changes a learning-rule parameter; validated first (on error the network is untouched),
-    /// effective from the next step, and recorded in [`Network::param_changes`].
-    pub fn set_plasticity_param(&mut self, binding: usize, name: &str, value: f64) -> Result<(), NetworkError> {
-        let b = self
-            .plasticity
-            .get_mut(binding)
-            .ok_or_else(|| NetworkError::Invalid(format!("there is no plastic projection {binding}")))?;
-        let old = b.set_param(name, value)?;
-        let target = format!("projection {}", b.label);
-        self.record_change(target, name, old, value);
-        Ok(())
-    }
-
-    /// Delivers a reward (dopamine) pulse to every reward-modulated rule, effective this step.
-    pub fn deliver_reward(&mut self, amount: f64) -> Result<(), NetworkError> {
-        if !amount.is_finite() {
-            return Err(NetworkError::Invalid(format!("reward {amount} is not a finite number")));
-        }
-        for b in &mut self.plasticity {
-            b.reward(amount);
-        }
-        Ok(())
-    }
-
-    /// Records an accepted parameter edit with the step it takes effect on.
-    fn record_change(&mut self, target: String, param: &str, old: f64, new: f64) {
-        let (step, time_ms) = (self.step, self.time_ms());
-        self.param_changes.push(ParamChange { step, time_ms, target, param: param.to_string(), old, new });
-    }
-
-    /// Attaches intrinsic plasticity to a population.
-    pub fn add_intrinsic(&mut self, ip: IntrinsicBinding) -> Result<(), NetworkError> {
-        ip.rule.validate()?;
-        if ip.population.index() >= self.populations.len() {
-            return Err(NetworkError::Invalid(format!("population {} does not exist", ip.population.0)));
-        }
-        self.intrinsic.push(ip);
-        Ok(())
-    }
-
-    /// Changes an intrinsic-plasticity parameter (validated, effective next step, recorded).
-    pub fn set_intrinsic_param(&mut self, index: usize, name: &str, value: f64) -> Result<(), NetworkError> {
-        let ip = self
-            .intrinsic
-            .get_mut(index)
-            .ok_or_else(|| NetworkError::Invalid(format!("there is no intrinsic rule {index}")))?;
-        let old = ip.rule.get(name).unwrap_or(f64::NAN);
-        ip.rule.set(name, value)?;
-        let target = format!("population {}", self.populations[ip.population.index()].name);
-        self.record_change(target, name, old, value);
-        Ok(())
+    /// Makes the neuron update add the threshold offsets (`neurons.theta`) of intrinsic
+    /// plasticity to each model's threshold; off until a rule writes them.
+    pub fn use_threshold_offsets(&mut self) {
+        self.theta_active = true;
     }
 
     /// Runs `steps` steps, calling `on_step` after each with its report.

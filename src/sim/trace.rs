@@ -38,6 +38,30 @@ impl Decay {
     }
 }
 
+/// Decay tables for a list of time constants given in ms, rebuilt only when a time constant or
+/// the step changes (a rule's parameters can be edited while it runs).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DecaySet {
+    tables: Vec<Decay>,
+}
+
+impl DecaySet {
+    /// The tables for `taus_ms` at step `dt_ms`, in the order given.
+    pub fn refresh(&mut self, taus_ms: &[f64], dt_ms: f64) -> &[Decay] {
+        let stale = self.tables.len() != taus_ms.len()
+            || self.tables.iter().zip(taus_ms).any(|(d, t)| d.tau_steps() != t / dt_ms);
+        if stale {
+            self.tables = taus_ms.iter().map(|t| Decay::new(t / dt_ms)).collect();
+        }
+        &self.tables
+    }
+
+    /// The tables as last refreshed.
+    pub fn tables(&self) -> &[Decay] {
+        &self.tables
+    }
+}
+
 /// One trace variable per neuron: its value at its last update and when that was (kept side by
 /// side, so a read touches one cache line).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
