@@ -1,0 +1,100 @@
+//! Where neurons sit (layouts drawn from the counter-based generator) and the camera path a scene
+//! names.
+
+use super::Result;
+use crate::scene::error::Problem;
+use crate::scene::format::{CameraPath, Layout};
+use crate::sim::Dim;
+use crate::sim::rng::{CounterRng, stream};
+
+/// Positions of `n` neurons with ids starting at `first`.
+pub(super) fn layout_positions(
+    layout: &Layout,
+    n: u32,
+    seed: u64,
+    first: u64,
+) -> std::result::Result<Vec<[f32; 3]>, String> {
+    let draw = |id: u64| {
+        let mut r = CounterRng::new(seed, 0, id, stream::LAYOUT);
+        [r.uniform() as f32, r.uniform() as f32, r.uniform() as f32]
+    };
+    Ok(match layout {
+        Layout::Box { center, size } => (0..n as u64)
+            .map(|k| {
+                let u = draw(first + k);
+                [center.0 + (u[0] - 0.5) * size.0, center.1 + (u[1] - 0.5) * size.1, center.2 + (u[2] - 0.5) * size.2]
+            })
+            .collect(),
+        Layout::Sphere { center, radius } => (0..n as u64)
+            .map(|k| {
+                // Rejection sampling in the unit cube, keyed by (id, attempt) so it stays pure.
+                let mut attempt = 0u64;
+                loop {
+                    let mut r = CounterRng::new(seed, attempt, first + k, stream::LAYOUT);
+                    let u = [
+                        r.uniform() as f32 * 2.0 - 1.0,
+                        r.uniform() as f32 * 2.0 - 1.0,
+                        r.uniform() as f32 * 2.0 - 1.0,
+                    ];
+                    if u[0] * u[0] + u[1] * u[1] + u[2] * u[2] <= 1.0 {
+                        break [center.0 + radius * u[0], center.1 + radius * u[1], center.2 + radius * u[2]];
+                    }
+                    attempt += 1;
+                }
+            })
+            .collect(),
+        Layout::Grid { center, spacing } => {
+            let side = (n as f64).cbrt().ceil() as u32;
+            let half = (side as f32 - 1.0) * spacing / 2.0;
+            (0..n)
+                .map(|k| {
+                    let (x, y, z) = (k % side, (k / side) % side, k / (side * side));
+                    [
+                        center.0 + x as f32 * spacing - half,
+                        center.1 + y as f32 * spacing - half,
+                        center.2 + z as f32 * spacing - half,
+                    ]
+                })
+                .collect()
+        }
+        Layout::Positions(list) => {
+            if list.len() != n as usize {
+                return Err(format!("{} positions for {n} neurons", list.len()));
+            }
+            list.iter().map(|p| [p.0, p.1, p.2]).collect()
+        }
+    })
+}
+
+/// A camera path's keys: times increasing, angles and zoom in range, focus on an existing neuron.
+pub(super) fn check_camera(c: &CameraPath, neurons: usize) -> Result<()> {
+    let mut last = f64::NEG_INFINITY;
+    for (i, k) in c.keyframes.iter().enumerate() {
+        let p = format!("camera.keyframes[{i}]");
+        let at = k.at.expect(Dim::Time).map_err(|m| Problem::at(format!("{p}.at"), m))?;
+        if !(at.is_finite() && at >= 0.0 && at > last) {
+            return Err(Problem::at(
+                format!("{p}.at"),
+                format!("must be a time >= 0 after the previous key's, got {at} ms"),
+            ));
+        }
+        last = at;
+        let checks = [
+            ("yaw", k.yaw.is_finite(), "must be a finite angle in degrees"),
+            ("pitch", k.pitch.is_finite() && k.pitch.abs() <= 85.0, "must be between -85 and 85 degrees"),
+            ("zoom", k.zoom.is_finite() && k.zoom > 0.0 && k.zoom <= 100.0, "must be in (0, 100]"),
+        ];
+        for (field, ok, msg) in checks {
+            if !ok {
+                return Err(Problem::at(format!("{p}.{field}"), msg.to_string()));
+            }
+        }
+        if let Some(n) = k.focus.filter(|&n| n as usize >= neurons) {
+            return Err(Problem::at(
+                format!("{p}.focus"),
+                format!("there is no neuron {n} (the network has {neurons})"),
+            ));
+        }
+    }
+    Ok(())
+}
