@@ -9,7 +9,8 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::maze::{Maze, Pixel, walk};
-use super::model::{CtmModel, Thinker};
+use super::model::CtmModel;
+use super::thinker::Thinker;
 
 /// Wall moves tolerated per application before the walk stops.
 pub const MAX_BUMPS: usize = 2;

@@ -7,9 +7,14 @@
 pub mod eval;
 pub mod maze;
 pub mod model;
+mod ops;
+pub mod run;
 pub mod scene;
+pub mod thinker;
 pub mod weights;
 
 pub use maze::{Maze, walk};
-pub use model::{CtmModel, CtmRun, Thinker};
+pub use model::CtmModel;
+pub use run::CtmRun;
+pub use thinker::Thinker;
 pub use weights::{CtmConfig, CtmError};

@@ -17,7 +17,7 @@ use bevy::prelude::*;
 
 use crate::ctm::eval::{EvalReport, reapply};
 use crate::ctm::maze::{Maze, Pixel, walk};
-use crate::ctm::model::{CtmModel, CtmRun};
+use crate::ctm::{CtmModel, CtmRun};
 pub use crate::ctm::scene::{CtmScene, is_ctm_scene};
 
 /// The model, the maze and every tick of the current run; what the view shows.

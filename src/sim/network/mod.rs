@@ -1,22 +1,23 @@
 //! The network: neurons as struct-of-arrays, synapses in CSR order by presynaptic neuron, the
 //! delay ring, gap junctions and inputs, and the step that advances them all by `dt`.
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::columns::{ColumnPointers, NeuronValues, Neurons};
-use super::ids::{NeuronId, PopulationId, SynapseId};
-use super::inputs::{Input, Receptor};
-use super::models::{Kernel, NeuronModel, NeuronSlices, ParamError};
-use super::report::{StepReport, StructuralEvent};
-use super::rng::{CounterRng, stream};
+use super::columns::{NeuronValues, Neurons};
+use super::ids::{PopulationId, SynapseId};
+use super::inputs::Input;
+use super::models::{Kernel, NeuronModel, ParamError};
+use super::report::StructuralEvent;
 
 mod csr_merge;
+mod step;
 mod structure;
 mod synapse_index;
+mod synapses;
 
 pub use structure::SynapseView;
 use synapse_index::SynapseIndex;
+pub use synapses::{GapJunctions, Synapses};
 
 /// Neurons per parallel work item. Chunk boundaries never depend on the thread count, and spikes
 /// are gathered in chunk order, so results are identical for any number of threads.
@@ -54,86 +55,6 @@ pub struct Segment {
 /// The neuron ids of population `pop` in `segments`, in id order.
 pub fn members(segments: &[Segment], pop: PopulationId) -> impl Iterator<Item = u32> + '_ {
     segments.iter().filter(move |s| s.population == pop).flat_map(|s| s.start..s.end)
-}
-
-/// Synapses in CSR order by presynaptic neuron: the outgoing synapses of neuron `i` occupy
-/// `row_start[i]..row_start[i + 1]`. Several synapses may join the same pair (multapses).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Synapses {
-    /// Row offsets, one per neuron plus one.
-    pub row_start: Vec<u64>,
-    /// Postsynaptic neuron shifted left by one, with the receptor (0 exc., 1 inh.) in the low bit:
-    /// the index into the interleaved per-neuron input.
-    pub target: Vec<u32>,
-    /// Weight in the target's synaptic unit (pA for currents, nS for conductances).
-    pub weight: Vec<f32>,
-    /// Delay in steps; empty when every delay is 0 (saves 2 bytes a synapse).
-    pub delay: Vec<u16>,
-    /// Index of the projection each synapse belongs to; empty when no projection is plastic (the
-    /// learning rules need it, plain simulation does not).
-    #[serde(default)]
-    pub projection: Vec<u16>,
-    /// The stable id of each slot; empty while ids and slots coincide (no structural edit yet).
-    #[serde(default)]
-    pub id: Vec<u32>,
-}
-
-impl Synapses {
-    /// Number of synapses.
-    pub fn len(&self) -> usize {
-        self.target.len()
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.target.is_empty()
-    }
-
-    /// The postsynaptic neuron of synapse slot `s`.
-    #[inline(always)]
-    pub fn post(&self, s: usize) -> NeuronId {
-        NeuronId(self.target[s] >> 1)
-    }
-
-    /// The receptor of synapse slot `s`.
-    #[inline(always)]
-    pub fn receptor(&self, s: usize) -> Receptor {
-        if self.target[s] & 1 == 0 { Receptor::Excitatory } else { Receptor::Inhibitory }
-    }
-
-    /// The delay of synapse slot `s` in steps.
-    #[inline(always)]
-    pub fn delay_steps(&self, s: usize) -> u16 {
-        if self.delay.is_empty() { 0 } else { self.delay[s] }
-    }
-
-    /// The presynaptic neuron of synapse slot `s` (binary search over the row offsets).
-    pub fn pre(&self, s: usize) -> NeuronId {
-        let row = self.row_start.partition_point(|&r| r <= s as u64) - 1;
-        NeuronId(row as u32)
-    }
-
-    /// The slots of the outgoing synapses of `pre`.
-    pub fn row(&self, pre: NeuronId) -> std::ops::Range<usize> {
-        self.row_start[pre.index()] as usize..self.row_start[pre.index() + 1] as usize
-    }
-
-    /// The stable id of the synapse in slot `s`.
-    #[inline(always)]
-    pub fn id_at(&self, s: usize) -> SynapseId {
-        SynapseId(if self.id.is_empty() { s as u32 } else { self.id[s] })
-    }
-}
-
-/// Electrical couplings, stored symmetrically in CSR order: I_i = Σ_j g_ij (V_j − V_i).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct GapJunctions {
-    /// Row offsets, one per neuron plus one (empty when there are no couplings).
-    pub row_start: Vec<u64>,
-    /// Coupled neuron.
-    pub partner: Vec<u32>,
-    /// Coupling conductance (nS).
-    pub g_ns: Vec<f32>,
 }
 
 /// A spiking network and everything needed to advance it deterministically.
@@ -505,193 +426,9 @@ impl Network {
         self.scratch.i_ext_valid = false;
     }
 
-    /// Recomputes the injected current of every `Current` input active at the current step.
-    fn refresh_injected_current(&mut self) {
-        let step = self.step;
-        self.neurons.i_inj.fill(0.0);
-        for input in &self.inputs {
-            if let Input::Current(c) = input
-                && c.active_at(step)
-            {
-                for &t in &c.targets {
-                    self.neurons.i_inj[t as usize] += c.amplitude_pa;
-                }
-            }
-        }
-    }
-
-    /// Whether some current input starts or stops at the current step.
-    fn current_changes_now(&self) -> bool {
-        let step = self.step;
-        self.inputs.iter().any(|i| matches!(i, Input::Current(c) if c.start_step == step || c.stop_step == Some(step)))
-    }
-
-    /// Whether the step's buffers must be rebuilt (after a load) before the next step.
-    pub fn needs_prepare(&self) -> bool {
-        self.scratch.chunk_spikes.is_empty() && !self.segments.is_empty()
-    }
-
-    /// Advances the network by one `dt`: injected and gap currents, neuron update (parallel over
-    /// chunks for large populations), spike gathering, propagation through the delay ring, and
-    /// input spikes. Fills `report` (its structural events are left to the caller, see
-    /// [`Network::step`]); allocates nothing once the network is prepared.
-    pub fn step(&mut self, report: &mut StepReport) {
-        report.events.clear();
-        report.events.append(&mut self.pending_events);
-        self.advance(report);
-    }
-
-    /// Moves the structural events of edits made since the last step into `events`.
-    pub fn take_pending_events(&mut self, events: &mut Vec<StructuralEvent>) {
-        events.append(&mut self.pending_events);
-    }
-
-    /// [`Network::step`] without touching `report.events`: for a caller that reports structural
-    /// events of its own in the same step.
-    pub fn advance(&mut self, report: &mut StepReport) {
-        if self.needs_prepare() {
-            self.prepare();
-        }
-        let step = self.step;
-        report.rewards.clear();
-        let n = self.num_neurons();
-
-        // 1. Injected current (event-driven: only when an input starts or stops) and gap junctions.
-        if !self.scratch.i_ext_valid || self.current_changes_now() {
-            self.refresh_injected_current();
-            self.scratch.i_ext.copy_from_slice(&self.neurons.i_inj);
-            self.scratch.i_ext_valid = true;
-            self.scratch.ext_active = self.scratch.gap_each_step || self.neurons.i_inj.iter().any(|&x| x != 0.0);
-        }
-        if self.scratch.gap_each_step {
-            let gj = &self.gap_junctions;
-            let v = &self.neurons.v;
-            for (i, out) in self.scratch.i_ext.iter_mut().enumerate() {
-                let mut sum = 0.0;
-                for k in gj.row_start[i] as usize..gj.row_start[i + 1] as usize {
-                    sum += gj.g_ns[k] as f64 * (v[gj.partner[k] as usize] - v[i]);
-                }
-                *out = self.neurons.i_inj[i] + sum;
-            }
-        }
-
-        // 2. Neuron update over work items (in parallel for large networks); input delivered at
-        //    the end of the previous step is read (and cleared) from its ring slot.
-        let slot_prev = ((step + self.ring_len as u64 - 1) as usize) & (self.ring_len - 1);
-        let inbox = (self.ring_len > 1).then(|| &mut self.inbox[slot_prev * 2 * n..(slot_prev + 1) * 2 * n]);
-        let columns = ColumnPointers::of(&mut self.neurons, inbox);
-        let i_ext = self.scratch.ext_active.then_some(&self.scratch.i_ext[..]);
-        let theta = self.theta_active.then_some(&self.neurons.theta[..]);
-        let (populations, seed) = (&self.populations, self.seed);
-        let body = |(w, buf): (&Work, &mut Vec<u32>)| {
-            buf.clear();
-            // SAFETY: work items cover disjoint index ranges inside 0..n (built by `prepare`), so
-            // each call gets exclusive access to its part of every column.
-            let (state, inbox) = unsafe { columns.slices(w.start, w.end) };
-            let (i_ext, theta) = (i_ext.map(|x| &x[w.start..w.end]), theta.map(|x| &x[w.start..w.end]));
-            let slices = NeuronSlices { state, i_ext, theta, inbox };
-            populations[w.population].kernel.update(slices, w.start as u32, seed, step, buf);
-        };
-        let work = &self.scratch.work;
-        let bufs = &mut self.scratch.chunk_spikes;
-        if rayon::current_num_threads() > 1 && n >= PARALLEL_MIN_NEURONS {
-            work.par_iter().zip(bufs.par_iter_mut()).for_each(body);
-        } else {
-            work.iter().zip(bufs.iter_mut()).for_each(body);
-        }
-
-        // 3. Gather spikes in id order.
-        report.spikes.clear();
-        report.step = step;
-        report.time_ms = (step + 1) as f64 * self.dt_ms;
-        for buf in &self.scratch.chunk_spikes {
-            for &id in buf {
-                report.spikes.push(NeuronId(id));
-                self.neurons.last_spike[id as usize] = step + 1;
-            }
-        }
-
-        // 4. Event-driven propagation. A delay of d steps lands at the end of step + d: d = 0 goes
-        //    straight into the targets' synaptic variables (before the next update), longer delays
-        //    wait in the ring slot that the update of step + d + 1 reads.
-        let mask = self.ring_len - 1;
-        let syn = &self.synapses;
-        let (syn_ex, syn_in) = (&mut self.neurons.syn_ex, &mut self.neurons.syn_in);
-        // The target word is (post << 1) | receptor; rows of one projection share the receptor, so
-        // the branch is well predicted.
-        let mut deliver = |t: u32, w: f64| {
-            let post = (t >> 1) as usize;
-            if t & 1 == 0 { syn_ex[post] += w } else { syn_in[post] += w }
-        };
-        for id in &report.spikes {
-            let r = syn.row(*id);
-            if syn.delay.is_empty() {
-                for (t, w) in syn.target[r.clone()].iter().zip(&syn.weight[r]) {
-                    deliver(*t, *w as f64);
-                }
-            } else {
-                for s in r {
-                    let d = syn.delay[s] as usize;
-                    if d == 0 {
-                        deliver(syn.target[s], syn.weight[s] as f64);
-                    } else {
-                        let slot = (step as usize + d) & mask;
-                        self.inbox[slot * 2 * n + syn.target[s] as usize] += syn.weight[s];
-                    }
-                }
-            }
-        }
-
-        // 5. External spikes arrive at the end of this step.
-        for (k, input) in self.inputs.iter_mut().enumerate() {
-            match input {
-                Input::Poisson(p) => {
-                    let r = p.receptor.index();
-                    for &t in &p.targets {
-                        let mut rng = CounterRng::new(self.seed, step, t as u64, stream::POISSON_INPUT + k as u64);
-                        let count = rng.poisson(p.lambda);
-                        if count > 0 {
-                            deliver((t << 1) | r, count as f64 * p.weight as f64);
-                        }
-                    }
-                }
-                Input::SpikeList(s) => {
-                    let r = s.receptor.index();
-                    while s.cursor < s.events.len() && s.events[s.cursor].0 <= step {
-                        let (at, t) = s.events[s.cursor];
-                        if at == step {
-                            deliver((t << 1) | r, s.weight as f64);
-                        }
-                        s.cursor += 1;
-                    }
-                }
-                Input::Reward(rw) => {
-                    while rw.cursor < rw.events.len() && rw.events[rw.cursor].0 <= step {
-                        let (at, amount) = rw.events[rw.cursor];
-                        if at == step {
-                            report.rewards.push(amount);
-                        }
-                        rw.cursor += 1;
-                    }
-                }
-                Input::Current(_) => {}
-            }
-        }
-
-        self.step += 1;
-    }
-
     /// Makes the neuron update add the threshold offsets (`neurons.theta`) of intrinsic
     /// plasticity to each model's threshold; off until a rule writes them.
     pub fn use_threshold_offsets(&mut self) {
         self.theta_active = true;
-    }
-
-    /// Runs `steps` steps, calling `on_step` after each with its report.
-    pub fn run(&mut self, steps: u64, report: &mut StepReport, mut on_step: impl FnMut(&StepReport)) {
-        for _ in 0..steps {
-            self.step(report);
-            on_step(report);
-        }
     }
 }
