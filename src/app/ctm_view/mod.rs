@@ -17,8 +17,8 @@ use bevy::prelude::*;
 
 use crate::ctm::eval::{EvalReport, reapply};
 use crate::ctm::maze::{Maze, Pixel, walk};
-use crate::ctm::{CtmModel, CtmRun};
 pub use crate::ctm::scene::{CtmScene, is_ctm_scene};
+use crate::ctm::{CtmModel, CtmRun};
 
 /// The model, the maze and every tick of the current run; what the view shows.
 #[derive(Resource)]
