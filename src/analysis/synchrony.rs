@@ -119,7 +119,7 @@ pub fn spike_sync(a: &[f64], b: &[f64], t_start: f64, t_end: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::rng::CounterRng;
+    use crate::sim::rng::{CounterRng, stream};
     use std::f64::consts::{PI, TAU};
 
     #[test]
@@ -131,7 +131,7 @@ mod tests {
         for n in [10usize, 100, 1000] {
             let mean: f64 = (0..2000u64)
                 .map(|d| {
-                    let mut r = CounterRng::new(9, d, n as u64, 0);
+                    let mut r = CounterRng::new(9, d, n as u64, stream::TEST);
                     let ph: Vec<f64> = (0..n).map(|_| TAU * r.uniform()).collect();
                     order_parameter(&ph)
                 })
@@ -160,13 +160,15 @@ mod tests {
     fn golomb_chi_closed_forms() {
         let samples = 20_000;
         let noise = |n: usize, c: f64, seed: u64| -> Vec<Vec<f64>> {
-            let shared: Vec<f64> = (0..samples).map(|t| CounterRng::new(seed, t as u64, 0, 77).normal()).collect();
+            let shared: Vec<f64> =
+                (0..samples).map(|t| CounterRng::new(seed, t as u64, 0, stream::TEST + 77).normal()).collect();
             (0..n)
                 .map(|i| {
                     (0..samples)
                         .map(|t| {
                             c.sqrt() * shared[t]
-                                + (1.0 - c).sqrt() * CounterRng::new(seed, t as u64, i as u64 + 1, 78).normal()
+                                + (1.0 - c).sqrt()
+                                    * CounterRng::new(seed, t as u64, i as u64 + 1, stream::TEST + 78).normal()
                         })
                         .collect()
                 })
@@ -190,7 +192,7 @@ mod tests {
         let train = |seed: u64| {
             let mut t = 0.0;
             let mut out = Vec::new();
-            let mut r = CounterRng::new(seed, 0, 0, 5);
+            let mut r = CounterRng::new(seed, 0, 0, stream::TEST + 5);
             loop {
                 t += -r.uniform_open0().ln() * 100.0;
                 if t >= 100_000.0 {

@@ -7,7 +7,7 @@
 
 use std::collections::VecDeque;
 
-use crate::sim::rng::CounterRng;
+use crate::sim::rng::{CounterRng, stream};
 
 /// Route class: one pixel up.
 pub const UP: u8 = 0;
@@ -23,9 +23,6 @@ pub const WAIT: u8 = 4;
 pub const N_CLASSES: usize = 5;
 /// (dy, dx) of the four moves, indexed by class.
 pub const MOVES: [(i32, i32); 4] = [(-1, 0), (1, 0), (0, -1), (0, 1)];
-
-/// The random stream of maze generation (kept apart from the engine's streams in `sim::rng`).
-const MAZE_STREAM: u64 = 0xC7A0_0000;
 
 /// A pixel position (row, column).
 pub type Pixel = (usize, usize);
@@ -50,7 +47,7 @@ impl Maze {
     /// start and goal cells. Deterministic per (cells, seed, index).
     pub fn generate(cells: usize, seed: u64, index: u64) -> Maze {
         assert!(cells >= 2, "a maze needs at least 2×2 cells");
-        let mut rng = CounterRng::new(seed, index, cells as u64, MAZE_STREAM);
+        let mut rng = CounterRng::new(seed, index, cells as u64, stream::MAZE);
         let size = 2 * cells + 1;
         let mut open = vec![false; size * size];
         let mut visited = vec![false; cells * cells];

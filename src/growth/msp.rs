@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::sim::edit::{Edits, NewSynapse};
 use crate::sim::network::{Network, members};
-use crate::sim::rng::{CounterRng, stream};
+use crate::sim::rng::{CounterRng, shuffle, stream};
 use crate::sim::rule::{Activity, StructuralRule};
 use crate::sim::{NeuronId, PopulationId, Receptor, Segment, Synapses};
 
@@ -148,10 +148,7 @@ pub fn pair_vacant(axons: &[u32], dendrites: &[u32], seed: u64, round: u64, stre
     } else {
         (dendrites.to_vec(), axons, false)
     };
-    for i in (1..long.len()).rev() {
-        let j = CounterRng::new(seed, round, i as u64, stream).below(i as u64 + 1) as usize;
-        long.swap(i, j);
-    }
+    shuffle(&mut long, seed, round, stream);
     long.truncate(short.len());
     long.iter().zip(short).map(|(&l, &s)| if axons_long { (l, s) } else { (s, l) }).collect()
 }

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::sim::rng::CounterRng;
+
 /// Synaptic Intelligence: a per-parameter importance Ω from the path integral of the task loss,
 /// and the quadratic penalty c Σ Ω_k (θ̃_k − θ_k)² that protects what earlier tasks needed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -139,10 +141,35 @@ impl Hlop {
     }
 }
 
+/// `k` rows orthonormal to each other and to `existing` (at most `n − existing.len()`), by
+/// Gram–Schmidt on normal draws: the `d`-th candidate draws from the key (`seed`, `d`, rows so far,
+/// `stream`), and candidates (nearly) inside the span are skipped.
+pub fn orthonormal_rows(existing: &[Vec<f64>], k: usize, n: usize, seed: u64, stream: u64) -> Vec<Vec<f64>> {
+    let mut all: Vec<Vec<f64>> = existing.to_vec();
+    let mut out = Vec::new();
+    let mut draw = 0u64;
+    while out.len() < k && all.len() < n {
+        let mut r = CounterRng::new(seed, draw, all.len() as u64, stream);
+        draw += 1;
+        let mut v: Vec<f64> = (0..n).map(|_| r.normal()).collect();
+        for u in &all {
+            let d: f64 = v.iter().zip(u).map(|(a, b)| a * b).sum();
+            v.iter_mut().zip(u).for_each(|(a, b)| *a -= d * b);
+        }
+        let norm = v.iter().map(|a| a * a).sum::<f64>().sqrt();
+        if norm > 1e-6 {
+            let row: Vec<f64> = v.iter().map(|a| a / norm).collect();
+            all.push(row.clone());
+            out.push(row);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::rng::CounterRng;
+    use crate::sim::rng::stream;
 
     /// Plain gradient descent on `loss_grad`, feeding SI; returns the final parameters.
     fn gd(
@@ -198,23 +225,9 @@ mod tests {
         }
     }
 
-    /// A random orthonormal basis of R^n (Gram–Schmidt), rows.
+    /// A random orthonormal basis of R^n, rows.
     fn orthonormal(n: usize, seed: u64) -> Vec<Vec<f64>> {
-        let mut q: Vec<Vec<f64>> = Vec::new();
-        let mut k = 0;
-        while q.len() < n {
-            let mut v: Vec<f64> = (0..n).map(|j| CounterRng::new(seed, k, j as u64, 21).normal()).collect();
-            k += 1;
-            for u in &q {
-                let d: f64 = v.iter().zip(u).map(|(a, b)| a * b).sum();
-                v.iter_mut().zip(u).for_each(|(a, b)| *a -= d * b);
-            }
-            let norm = v.iter().map(|a| a * a).sum::<f64>().sqrt();
-            if norm > 1e-6 {
-                q.push(v.iter().map(|a| a / norm).collect());
-            }
-        }
-        q
+        orthonormal_rows(&[], n, n, seed, stream::TEST + 21)
     }
 
     #[test]
@@ -227,7 +240,7 @@ mod tests {
         let h0: Vec<Vec<f64>> = orthonormal(n, 2).into_iter().take(3).collect();
         let mut hlop = Hlop::new(h0, 0.002, 0.0);
         let sample = |b: u64, i: u64| -> Vec<f64> {
-            let mut r = CounterRng::new(3, b, i, 22);
+            let mut r = CounterRng::new(3, b, i, stream::TEST + 22);
             let z: Vec<f64> = eig.iter().map(|l| l.sqrt() * r.normal()).collect();
             (0..n).map(|j| (0..n).map(|k| z[k] * basis[k][j]).sum()).collect()
         };
@@ -262,7 +275,7 @@ mod tests {
         let hlop = Hlop::new(h.clone(), 0.0, 0.0);
         let (mut raw, mut projected) = (0.0, 0.0);
         for t in 0..200u64 {
-            let mut r = CounterRng::new(6, t, 0, 23);
+            let mut r = CounterRng::new(6, t, 0, stream::TEST + 23);
             // An old-task input inside the subspace, a new-task input and error signal anywhere.
             let coef: Vec<f64> = (0..3).map(|_| r.normal()).collect();
             let x_old: Vec<f64> = (0..n).map(|j| (0..3).map(|k| coef[k] * h[k][j]).sum()).collect();

@@ -6,8 +6,8 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::continual::SynapticIntelligence;
-use crate::sim::rng::CounterRng;
+use super::continual::{SynapticIntelligence, orthonormal_rows};
+use crate::sim::rng::{CounterRng, shuffle, stream};
 
 /// Pixels per digit.
 pub const PIXELS: usize = 64;
@@ -72,14 +72,6 @@ impl Digits {
             if k % 5 == 4 { test.push(i) } else { train.push(i) }
         }
         (train, test)
-    }
-}
-
-/// Fisher–Yates shuffle with counter-based draws keyed by (seed, round).
-fn shuffle(order: &mut [usize], seed: u64, round: u64) {
-    for i in (1..order.len()).rev() {
-        let j = CounterRng::new(seed, round, i as u64, 32).below(i as u64 + 1) as usize;
-        order.swap(i, j);
     }
 }
 
@@ -148,7 +140,7 @@ impl Mlp {
     /// He-initialised parameters.
     fn init(&self, seed: u64) -> Vec<f64> {
         let mut theta = vec![0.0; self.len()];
-        let mut rng = CounterRng::new(seed, 0, 0, 31);
+        let mut rng = CounterRng::new(seed, 0, 0, stream::DIGITS_INIT);
         let (s1, s2) = ((2.0 / PIXELS as f64).sqrt(), (2.0 / self.hidden as f64).sqrt());
         for w in &mut theta[..PIXELS * self.hidden] {
             *w = s1 * rng.normal();
@@ -244,7 +236,7 @@ pub fn run_split_digits(data: &Digits, cfg: &SplitDigitsConfig) -> SplitDigitsRe
         let (mut m, mut v, mut step) = (vec![0.0; n], vec![0.0; n], 0i32);
         let mut order = train.clone();
         for epoch in 0..cfg.epochs {
-            shuffle(&mut order, cfg.seed, (t * 1000 + epoch) as u64);
+            shuffle(&mut order, cfg.seed, (t * 1000 + epoch) as u64, stream::DIGITS_ORDER);
             for batch in order.chunks(cfg.batch) {
                 let mut grad = vec![0.0; n];
                 for &i in batch {
@@ -296,29 +288,6 @@ impl Default for HlopConfig {
     }
 }
 
-/// Rows orthonormal to each other and to `existing` (Gram–Schmidt on counter-based draws).
-fn fresh_rows(existing: &[Vec<f64>], k: usize, n: usize, seed: u64) -> Vec<Vec<f64>> {
-    let mut all: Vec<Vec<f64>> = existing.to_vec();
-    let mut out = Vec::new();
-    let mut draw = 0u64;
-    while out.len() < k && all.len() < n {
-        let mut r = CounterRng::new(seed, draw, all.len() as u64, 33);
-        draw += 1;
-        let mut v: Vec<f64> = (0..n).map(|_| r.normal()).collect();
-        for u in &all {
-            let d: f64 = v.iter().zip(u).map(|(a, b)| a * b).sum();
-            v.iter_mut().zip(u).for_each(|(a, b)| *a -= d * b);
-        }
-        let norm = v.iter().map(|a| a * a).sum::<f64>().sqrt();
-        if norm > 1e-6 {
-            let row: Vec<f64> = v.iter().map(|a| a / norm).collect();
-            all.push(row.clone());
-            out.push(row);
-        }
-    }
-    out
-}
-
 /// Projects each column-gradient `g` (one per output unit, over an input dimension of `n`)
 /// onto the orthogonal complement of `hlop`'s subspace.
 fn project_columns(hlop: &super::continual::Hlop, g: &mut [Vec<f64>]) {
@@ -348,7 +317,7 @@ pub fn run_split_digits_hlop(data: &Digits, cfg: &SplitDigitsConfig, hcfg: &Hlop
     for (t, (train, test)) in tasks.iter().enumerate() {
         let mut order = train.clone();
         for epoch in 0..cfg.epochs {
-            shuffle(&mut order, cfg.seed, (t * 1000 + epoch) as u64);
+            shuffle(&mut order, cfg.seed, (t * 1000 + epoch) as u64, stream::DIGITS_ORDER);
             for batch in order.chunks(cfg.batch) {
                 let mut grad = vec![0.0; theta.len()];
                 for &i in batch {
@@ -385,8 +354,14 @@ pub fn run_split_digits_hlop(data: &Digits, cfg: &SplitDigitsConfig, hcfg: &Hlop
         }
         just_learned.push(mlp.accuracy(&theta, data, t, test));
         // The lateral neurons learn this task's input and hidden activity (old rows frozen).
-        sub1.consolidate(fresh_rows(&sub1.h, hcfg.rows_input, n1, cfg.seed * 100 + t as u64));
-        sub2.consolidate(fresh_rows(&sub2.h, hcfg.rows_hidden, n2, cfg.seed * 100 + 50 + t as u64));
+        sub1.consolidate(orthonormal_rows(&sub1.h, hcfg.rows_input, n1, cfg.seed * 100 + t as u64, stream::HLOP_ROWS));
+        sub2.consolidate(orthonormal_rows(
+            &sub2.h,
+            hcfg.rows_hidden,
+            n2,
+            cfg.seed * 100 + 50 + t as u64,
+            stream::HLOP_ROWS,
+        ));
         let inputs: Vec<Vec<f64>> =
             train.iter().map(|&i| data.images[i].iter().copied().chain([1.0]).collect()).collect();
         let hidden: Vec<Vec<f64>> = train

@@ -26,6 +26,25 @@ pub mod stream {
     pub const ATTENTION: u64 = 7 << 20;
     /// Neurogenesis: a child's direction from its parent and its inherited weights.
     pub const NEUROGENESIS: u64 = 8 << 20;
+    /// The continual-learning experiment: initial weights of the digit classifier.
+    pub const DIGITS_INIT: u64 = 31;
+    /// The continual-learning experiment: the order training samples are shown in.
+    pub const DIGITS_ORDER: u64 = 32;
+    /// HLOP: fresh random rows orthogonal to the subspace already learned.
+    pub const HLOP_ROWS: u64 = 33;
+    /// Maze generation for the CTM.
+    pub const MAZE: u64 = 0xC7A0_0000;
+    /// Unit tests' own draws (a test's index is added), apart from every stream above.
+    pub const TEST: u64 = 1 << 40;
+}
+
+/// Fisher–Yates shuffle of `items`, the swap partner of position `i` drawn from the key
+/// (`seed`, `round`, `i`, `stream`): the order is a pure function of the key.
+pub fn shuffle<T>(items: &mut [T], seed: u64, round: u64, stream: u64) {
+    for i in (1..items.len()).rev() {
+        let j = CounterRng::new(seed, round, i as u64, stream).below(i as u64 + 1) as usize;
+        items.swap(i, j);
+    }
 }
 
 /// SplitMix64's output function: a bijective, well-avalanching 64-bit mixer.
