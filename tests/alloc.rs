@@ -85,7 +85,7 @@ fn allocations_in_scene(path: &str) -> usize {
 
 #[test]
 fn plastic_steps_do_not_allocate() {
-    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = TURN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     // Pair STDP on CUBA, and the Song scene (Poisson sources drawing their gaps).
     assert_eq!(allocations_in_scene("scenes/cuba_stdp.ron"), 0);
     assert_eq!(allocations_in_scene("scenes/stdp_song.ron"), 0);
@@ -93,7 +93,7 @@ fn plastic_steps_do_not_allocate() {
 
 #[test]
 fn step_does_not_allocate() {
-    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = TURN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let (serial, spikes) = allocations_during_steps(1, 1);
     assert!(spikes > 0, "the network is active");
     assert_eq!(serial, 0, "allocations in 300 serial steps");

@@ -40,7 +40,7 @@ unsafe impl std::alloc::GlobalAlloc for Counting {
 static GLOBAL: Counting = Counting;
 
 fn allocations() -> usize {
-    ALLOCS.with(|c| c.get())
+    ALLOCS.with(std::cell::Cell::get)
 }
 
 fn model() -> Arc<CtmModel> {

@@ -33,7 +33,7 @@ pub fn kuramoto_from_spikes(trains: &[Vec<f64>], t: f64) -> Option<f64> {
 /// χ² = Var_t(mean_i V_i) / mean_i Var_t(V_i).
 pub fn golomb_chi(traces: &[Vec<f64>]) -> f64 {
     let n = traces.len();
-    let t = traces.first().map_or(0, |v| v.len());
+    let t = traces.first().map_or(0, Vec::len);
     if n == 0 || t < 2 {
         return f64::NAN;
     }

@@ -117,7 +117,6 @@ fn refit_on_new_network(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn orbit_input(
     buttons: Res<ButtonInput<MouseButton>>,
     keys: Res<ButtonInput<KeyCode>>,

@@ -86,7 +86,6 @@ fn screenshot_key(
 /// Entities in the middle of a structural fade.
 type Fading = Or<(With<FadeIn>, With<FadeOut>)>;
 
-#[allow(clippy::too_many_arguments)]
 fn scripted_capture(
     mut commands: Commands,
     options: Res<AppOptions>,

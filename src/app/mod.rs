@@ -2,6 +2,7 @@
 //! inspector. The network lives in the [`sim::Sim`] resource; the UI only writes
 //! [`sim::SimRequest`] messages, which `SimSystems::ApplyControls` validates and applies.
 
+pub mod bench;
 pub mod camera;
 pub mod capture;
 pub mod ctm_view;

@@ -59,7 +59,6 @@ pub fn pick(ray: Ray3d, positions: &[[f32; 3]], radius: f32) -> Option<NeuronId>
     best.map(|(_, i)| NeuronId(i))
 }
 
-#[allow(clippy::too_many_arguments)]
 fn pick_neurons(
     buttons: Res<ButtonInput<MouseButton>>,
     keys: Res<ButtonInput<KeyCode>>,

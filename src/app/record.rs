@@ -70,7 +70,7 @@ impl Sink {
     /// (palette generated from the whole clip), anything else a folder of PNGs.
     pub fn for_path(out: &Path) -> Self {
         let ext = out.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let args = |a: &[&str]| a.iter().map(ToString::to_string).collect::<Vec<_>>();
         match ext.as_deref() {
             Some("mp4") => Sink::Ffmpeg {
                 path: out.into(),

@@ -18,7 +18,6 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use super::AppOptions;
 use super::record::{Sink, Writer, ffmpeg_available, rgba_bytes};
 use super::sim::{Sim, Toast};
-use super::ui::UiState;
 
 /// Nominal frame rate of live recordings (one video frame per rendered frame).
 pub const LIVE_FPS: u32 = 30;
@@ -36,7 +35,6 @@ struct Active {
     started: Instant,
     size: (u32, u32),
     next: u32,
-    panels_before: bool,
     tx: mpsc::Sender<Frame>,
     worker: JoinHandle<anyhow::Result<(PathBuf, u32)>>,
 }
@@ -70,6 +68,12 @@ impl LiveRecording {
     /// Whether a recording is running.
     pub fn is_active(&self) -> bool {
         self.active.is_some()
+    }
+
+    /// Whether the panels are to be hidden now: a recording without them is running (the UI reads
+    /// this; the recorder never touches the UI's own state).
+    pub fn hides_panels(&self) -> bool {
+        self.is_active() && !self.include_panels
     }
 
     /// Seconds recorded so far.
@@ -107,21 +111,20 @@ fn record_key(
     sim: Res<Sim>,
     window: Query<&Window, With<PrimaryWindow>>,
     mut rec: ResMut<LiveRecording>,
-    mut ui: ResMut<UiState>,
     mut toasts: MessageWriter<Toast>,
 ) {
     if egui.is_some_and(|e| e.wants_any_keyboard_input()) || !keys.just_pressed(KeyCode::F9) {
         return;
     }
     if let Some(active) = rec.active.take() {
-        toasts.write(stop(active, &mut ui));
+        toasts.write(stop(active));
         return;
     }
     let Ok(window) = window.single() else { return };
     let ffmpeg = ffmpeg_available();
     let path = recording_name(&sim.name(), ffmpeg);
     let note = if ffmpeg { "" } else { " (ffmpeg not found: PNG frames)" };
-    toasts.write(start(&mut rec, &mut ui, window, path, note));
+    toasts.write(start(&mut rec, window, path, note));
 }
 
 /// `--record PATH`: records from the first frame until the app exits.
@@ -129,26 +132,25 @@ fn record_from_launch(
     options: Res<AppOptions>,
     window: Query<&Window, With<PrimaryWindow>>,
     mut rec: ResMut<LiveRecording>,
-    mut ui: ResMut<UiState>,
     mut toasts: MessageWriter<Toast>,
 ) {
     let (Some(path), Ok(window)) = (options.record.clone(), window.single()) else { return };
     rec.include_panels = !options.hide_ui;
-    toasts.write(start(&mut rec, &mut ui, window, path, ""));
+    toasts.write(start(&mut rec, window, path, ""));
 }
 
 /// Finishes a recording still running when the app exits.
-fn stop_on_exit(mut exits: MessageReader<AppExit>, mut rec: ResMut<LiveRecording>, mut ui: ResMut<UiState>) {
+fn stop_on_exit(mut exits: MessageReader<AppExit>, mut rec: ResMut<LiveRecording>) {
     if exits.read().next().is_some()
         && let Some(active) = rec.active.take()
     {
-        let t = stop(active, &mut ui);
+        let t = stop(active);
         eprintln!("{}", t.text);
     }
 }
 
 /// Starts recording the window to `path`.
-fn start(rec: &mut LiveRecording, ui: &mut UiState, window: &Window, path: PathBuf, note: &str) -> Toast {
+fn start(rec: &mut LiveRecording, window: &Window, path: PathBuf, note: &str) -> Toast {
     let size = (window.physical_width(), window.physical_height());
     // yuv420p needs even sizes: an odd window edge is cropped by one pixel.
     let even = (size.0 & !1, size.1 & !1);
@@ -158,18 +160,13 @@ fn start(rec: &mut LiveRecording, ui: &mut UiState, window: &Window, path: PathB
     };
     let (tx, rx) = mpsc::channel::<Frame>();
     let worker = std::thread::spawn(move || write_in_order(writer, rx, size, even));
-    let panels_before = ui.show_panels;
-    if !rec.include_panels {
-        ui.show_panels = false;
-    }
     let text = format!("recording to {}{note}; F9 stops", path.display());
-    rec.active = Some(Active { path, started: Instant::now(), size, next: 0, panels_before, tx, worker });
+    rec.active = Some(Active { path, started: Instant::now(), size, next: 0, tx, worker });
     Toast::info(text)
 }
 
 /// Ends a recording: waits for the encoder and says where the video is.
-fn stop(active: Active, ui: &mut UiState) -> Toast {
-    ui.show_panels = active.panels_before;
+fn stop(active: Active) -> Toast {
     let path = active.path.clone();
     match active.finish() {
         Ok(Ok((path, frames))) => Toast::info(format!("recorded {frames} frames to {}", path.display())),
@@ -216,7 +213,6 @@ fn capture_frame(
     mut commands: Commands,
     others: Query<(), (With<Screenshot>, Without<RecorderShot>)>,
     mut rec: ResMut<LiveRecording>,
-    mut ui: ResMut<UiState>,
     window: Query<&Window, With<PrimaryWindow>>,
     mut toasts: MessageWriter<Toast>,
 ) {
@@ -225,7 +221,7 @@ fn capture_frame(
     if size != active.size {
         let active = rec.active.take().expect("checked above");
         toasts.write(Toast::error("the window was resized: recording stopped".to_string()));
-        toasts.write(stop(active, &mut ui));
+        toasts.write(stop(active));
         return;
     }
     // One capture per window and frame: an F12 or scripted screenshot takes this frame.
@@ -273,15 +269,7 @@ mod tests {
         let in_flight = tx.clone(); // a capture observer that has not fired yet
         tx.send(Frame::Pixels(1, vec![9; 16])).unwrap();
         tx.send(Frame::Pixels(0, vec![7; 16])).unwrap();
-        let active = Active {
-            path: dir.clone(),
-            started: Instant::now(),
-            size: (2, 2),
-            next: 2,
-            panels_before: true,
-            tx,
-            worker,
-        };
+        let active = Active { path: dir.clone(), started: Instant::now(), size: (2, 2), next: 2, tx, worker };
         // Finish on another thread, so a regression fails here instead of hanging the suite.
         let (done_tx, done) = mpsc::channel();
         std::thread::spawn(move || done_tx.send(active.finish().map(|r| r.map(|(_, n)| n).ok())));

@@ -352,7 +352,6 @@ fn despawn_all(commands: &mut Commands, ids: &mut IdMap) {
 
 /// Validates and applies the requests written since the last tick. A bad value is refused with a
 /// toast and leaves the network untouched.
-#[allow(clippy::too_many_arguments)]
 pub fn apply_requests(
     mut commands: Commands,
     mut requests: MessageReader<SimRequest>,

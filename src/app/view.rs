@@ -488,7 +488,6 @@ pub fn arc_mesh(items: &[u32]) -> Mesh {
         .with_inserted_indices(Indices::U32(indices))
 }
 
-#[allow(clippy::too_many_arguments)]
 fn setup_view(
     mut commands: Commands,
     sim: Res<Sim>,
@@ -567,7 +566,6 @@ fn setup_view(
 
 /// Rebuilds the structure buffers and meshes when neurons or synapses were added or removed, or
 /// the synapse budget changed.
-#[allow(clippy::too_many_arguments)]
 fn rebuild_view(
     sim: Res<Sim>,
     settings: Res<ViewSettings>,
@@ -635,7 +633,6 @@ fn rebuild_view(
 
 /// Per-frame refresh: spike ages, voltages, weights, fades, synchrony and settings into the GPU
 /// buffers and uniforms.
-#[allow(clippy::too_many_arguments)]
 pub fn refresh_view(
     sim: Res<Sim>,
     settings: Res<ViewSettings>,

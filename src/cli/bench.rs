@@ -45,6 +45,18 @@ fn scenes_dir() -> PathBuf {
     if local.join("cuba.ron").exists() { local } else { PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenes") }
 }
 
+/// The frame benchmark lives with the app code it measures.
+#[cfg(feature = "app")]
+fn bench_frame() -> Result<()> {
+    neuroplast::app::bench::bench_frame()
+}
+
+/// Without the app there is no frame to measure.
+#[cfg(not(feature = "app"))]
+fn bench_frame() -> Result<()> {
+    anyhow::bail!("`neuroplast bench frame` measures the app: build with the default features (`app`)")
+}
+
 /// Runs the suite (or the growth benchmark) and prints a table.
 pub fn bench(args: BenchArgs) -> Result<()> {
     if args.which.as_deref() == Some("growth") {
@@ -65,7 +77,7 @@ pub fn bench(args: BenchArgs) -> Result<()> {
         return bench_growth(secs, args.growth_neurons, args.threads);
     }
     if args.which.as_deref() == Some("frame") {
-        return super::bench_frame::bench_frame();
+        return bench_frame();
     }
     let mut cases = vec![
         Case { name: "CUBA 4k, 1 thread", scene: "cuba.ron", scale: 1.0, threads: Some(1), duration: None },
@@ -131,38 +143,6 @@ pub fn bench(args: BenchArgs) -> Result<()> {
     Ok(())
 }
 
-/// The growth benchmark's network: CUBA (80 % E, 20 % I, `per_neuron` synapses per neuron) with
-/// GraNet pruning and regrowth on E→E and attention edges over E, both every 100 ms of biological
-/// time.
-pub(super) fn growth_scene(neurons: u32, per_neuron: f64, duration_s: f64) -> String {
-    let (ne, ni) = (neurons * 4 / 5, neurons - neurons * 4 / 5);
-    let p = per_neuron / neurons as f64;
-    let side = 10.0 * (neurons as f64).cbrt();
-    format!(
-        r#"Scene(
-    version: 1, dt: "0.1 ms", seed: 1,
-    populations: [
-        (name: "E", size: {ne}, model: LifCurrent(c_m: "250 pF", tau_m: "20 ms", e_l: "-49 mV", v_th: "-50 mV", v_reset: "-60 mV", t_ref: "5 ms", tau_syn_ex: "5 ms", tau_syn_in: "10 ms"),
-         layout: Box(center: (0.0, 0.0, 0.0), size: ({side}, {side}, {side})), init: (v: Uniform(low: "-60 mV", high: "-50 mV"))),
-        (name: "I", size: {ni}, model: LifCurrent(c_m: "250 pF", tau_m: "20 ms", e_l: "-49 mV", v_th: "-50 mV", v_reset: "-60 mV", t_ref: "5 ms", tau_syn_ex: "5 ms", tau_syn_in: "10 ms"),
-         layout: Box(center: (0.0, 0.0, 0.0), size: ({side}, {side}, {side})), init: (v: Uniform(low: "-60 mV", high: "-50 mV"))),
-    ],
-    projections: [
-        (name: "E->E", source: "E", target: "E", connectivity: Bernoulli(p: {p}), weight: Constant("1.62 mV"),
-         pruning: (interval: "100 ms", end: "{end} s", final_density: {d_final}, death_rate: 0.02, death_rate_min: 0.005,
-                   regrow_weight: "1.62 mV", trace_tau: "20 ms")),
-        (source: "E", target: "I", connectivity: Bernoulli(p: {p}), weight: Constant("1.62 mV")),
-        (source: "I", target: "E", connectivity: Bernoulli(p: {p}), weight: Constant("-9 mV"), receptor: Inhibitory),
-        (source: "I", target: "I", connectivity: Bernoulli(p: {p}), weight: Constant("-9 mV"), receptor: Inhibitory),
-    ],
-    attention_edges: (populations: ["E"], interval: "100 ms", min_distance: "{far} um", top_k: 1000, weight: "20 pA"),
-)"#,
-        end = duration_s.max(0.2),
-        d_final = 0.9 * p,
-        far = side / 3.0,
-    )
-}
-
 /// Resident and peak resident memory (MB) of this process.
 fn rss_mb() -> (f64, f64) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -186,7 +166,7 @@ fn bench_growth(duration_s: f64, neurons: u32, threads: Option<usize>) -> Result
     let pool = builder.build().context("starting the thread pool")?;
     pool.install(|| -> Result<()> {
         let t0 = std::time::Instant::now();
-        let mut sim = neuroplast::scene::Scene::parse(&growth_scene(neurons, GROWTH_SYNAPSES_PER_NEURON, duration_s), "bench growth")?.build(None)?;
+        let mut sim = neuroplast::scene::Scene::parse(&neuroplast::scene::benchmark::growth_scene(neurons, GROWTH_SYNAPSES_PER_NEURON, duration_s), "bench growth")?.build(None)?;
         let build_s = t0.elapsed().as_secs_f64();
         let net = &sim.network;
         let steps_per_s = (1000.0 / net.dt_ms()).round() as u64;

@@ -1,7 +1,6 @@
 //! Subcommands of the `neuroplast` binary.
 
 pub mod bench;
-pub mod bench_frame;
 pub mod ctm;
 pub mod learn;
 pub mod open;

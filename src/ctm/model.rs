@@ -1,17 +1,13 @@
 //! The CTM forward pass in plain Rust, one tick at a time, every intermediate readable.
 //!
 //! Mirrors `tools/ctm/model.py` (see its docstring for the equations). [`CtmModel`] holds the
-//! weights; a [`Thinker`] holds one maze's state: it runs the featuriser and projects K and V once
-//! in [`Thinker::reset`], then each [`Thinker::step`] is one internal tick that writes into
-//! buffers allocated up front (no allocation per tick). [`CtmModel::run`] records a whole run.
+//! weights; a [`super::Thinker`] holds one maze's state: it runs the featuriser and projects K and V once
+//! in [`super::Thinker::reset`], then each [`super::Thinker::step`] is one internal tick that writes into
+//! buffers allocated up front (no allocation per tick). [`CtmModel::run`] records a whole run (in `run.rs`).
 
 use std::path::Path;
-use std::sync::Arc;
 
-use super::maze::Maze;
 use super::ops::{Conv, NormAffine};
-use super::run::CtmRun;
-use super::thinker::Thinker;
 use super::weights::{CtmConfig, CtmError, TensorFile, read};
 
 /// A CTM's weights, in layouts suited to the forward pass.
@@ -218,21 +214,5 @@ impl CtmModel {
                 .map(|l| l.as_ref().map_or(0, |(w, b)| w.len() + b.len()))
                 .sum::<usize>()
             + 2
-    }
-
-    /// Runs all T ticks on one input (3 × canvas × canvas) and records every tick.
-    pub fn run(self: &Arc<Self>, input: &[f32]) -> CtmRun {
-        let mut th = Thinker::new(self.clone());
-        th.reset(input);
-        let mut run = CtmRun::with_capacity(&self.cfg);
-        while th.step() {
-            run.push(&th);
-        }
-        run
-    }
-
-    /// Runs all T ticks on a maze (rendered at the canvas's top-left).
-    pub fn run_maze(self: &Arc<Self>, maze: &Maze) -> CtmRun {
-        self.run(&maze.render(self.cfg.canvas))
     }
 }

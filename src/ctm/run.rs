@@ -1,6 +1,9 @@
 //! [`CtmRun`]: every tick of one run, recorded.
 
-use super::maze::N_CLASSES;
+use std::sync::Arc;
+
+use super::maze::{Maze, N_CLASSES};
+use super::model::CtmModel;
 use super::ops::argmax_route;
 use super::thinker::Thinker;
 use super::weights::CtmConfig;
@@ -115,5 +118,23 @@ impl CtmRun {
     /// The answer: the route at the most certain tick.
     pub fn answer(&self) -> Vec<u8> {
         self.route_at(self.most_certain_tick())
+    }
+}
+
+impl CtmModel {
+    /// Runs all T ticks on one input (3 × canvas × canvas) and records every tick.
+    pub fn run(self: &Arc<Self>, input: &[f32]) -> CtmRun {
+        let mut th = Thinker::new(self.clone());
+        th.reset(input);
+        let mut run = CtmRun::with_capacity(&self.cfg);
+        while th.step() {
+            run.push(&th);
+        }
+        run
+    }
+
+    /// Runs all T ticks on a maze (rendered at the canvas's top-left).
+    pub fn run_maze(self: &Arc<Self>, maze: &Maze) -> CtmRun {
+        self.run(&maze.render(self.cfg.canvas))
     }
 }

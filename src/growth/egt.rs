@@ -23,7 +23,7 @@ pub fn egt_head(
     mask: Option<&[Vec<bool>]>,
 ) -> Attention {
     let n = q.len();
-    let dk = q.first().map_or(1, |r| r.len()) as f64;
+    let dk = q.first().map_or(1, Vec::len) as f64;
     let allowed = |i: usize, j: usize| mask.is_none_or(|m| m[i][j]);
     let logits: Vec<Vec<f64>> = (0..n)
         .map(|i| {
@@ -43,7 +43,7 @@ pub fn egt_head(
             (0..n).map(|j| if allowed(i, j) { ex[j] / z / (1.0 + (-g[i][j]).exp()) } else { 0.0 }).collect()
         })
         .collect();
-    let dv = v.first().map_or(0, |r| r.len());
+    let dv = v.first().map_or(0, Vec::len);
     let output =
         weights.iter().map(|row| (0..dv).map(|c| row.iter().zip(v).map(|(a, vj)| a * vj[c]).sum()).collect()).collect();
     Attention { logits, weights, output }
@@ -58,7 +58,7 @@ mod tests {
     }
 
     #[test]
-    #[allow(clippy::approx_constant)] // ALGORITHMS.md's reference values, rounded to 6 digits
+    #[expect(clippy::approx_constant, reason = "ALGORITHMS.md's reference values, rounded to 6 digits")]
     fn worked_example() {
         let q = vec![vec![1.0, 0.0], vec![0.0, 1.0], vec![1.0, 1.0]];
         let v = vec![vec![1.0, 0.0], vec![0.0, 1.0], vec![0.5, 0.5]];

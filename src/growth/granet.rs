@@ -100,7 +100,6 @@ pub struct Pruning {
 
 impl Pruning {
     /// A rule with empty traces for `neurons` neurons.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
         projection: u16,
         source: PopulationId,

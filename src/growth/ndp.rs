@@ -28,7 +28,7 @@ impl NdpGraph {
     /// Number of undirected edges, a self-loop counting once.
     pub fn edges(&self) -> usize {
         let loops = self.adjacency.iter().enumerate().filter(|(i, n)| n.contains(&(*i as u32))).count();
-        let links: usize = self.adjacency.iter().map(|n| n.len()).sum::<usize>() - loops;
+        let links: usize = self.adjacency.iter().map(BTreeSet::len).sum::<usize>() - loops;
         loops + links / 2
     }
 
@@ -126,7 +126,7 @@ mod tests {
             n.insert(i as u32);
         }
         let reference = with_loops.clone();
-        with_loops.propagate(|u, v| if u == v { 1.0 } else { 0.0 }, |h| h.to_vec());
+        with_loops.propagate(|u, v| if u == v { 1.0 } else { 0.0 }, <[f64]>::to_vec);
         assert_eq!(with_loops, reference);
     }
 }

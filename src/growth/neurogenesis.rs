@@ -50,7 +50,6 @@ pub struct Neurogenesis {
 
 impl Neurogenesis {
     /// A rule with zero signals for `neurons` neurons.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
         population: PopulationId,
         interval_steps: u64,

@@ -91,7 +91,7 @@ impl Hlop {
     /// One Hebbian/anti-Hebbian update from a batch: dH = (1/B) Σ y (x − Hᵀ y)ᵀ, clamped to
     /// [−10, 10], through momentum, applied to the rows that are not frozen.
     pub fn update(&mut self, batch: &[Vec<f64>]) {
-        let (k, n) = (self.h.len(), self.h.first().map_or(0, |r| r.len()));
+        let (k, n) = (self.h.len(), self.h.first().map_or(0, Vec::len));
         debug_assert!(self.frozen <= k);
         let mut dh = vec![vec![0.0; n]; k];
         for x in batch {

@@ -1,5 +1,6 @@
 //! Scenes: the versioned RON scene format, building a simulation from it, and state snapshots.
 
+pub mod benchmark;
 pub mod build;
 pub mod error;
 pub mod format;

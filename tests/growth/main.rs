@@ -14,6 +14,7 @@ use neuroplast::growth::msp::Msp;
 use neuroplast::scene::{Scene, snapshot};
 use neuroplast::sim::{NeuronId, NewSynapse, PopulationId, Receptor, SpikeLog, StepReport, StructuralEvent, SynapseId};
 
+/// Runs `steps` steps; returns the spikes and the structural events.
 pub fn run(net: &mut Simulation, steps: u64) -> (SpikeLog, Vec<StructuralEvent>) {
     let mut report = StepReport::with_capacity(net.network.num_neurons());
     let (mut log, mut events) = (SpikeLog::default(), Vec::new());
@@ -80,6 +81,7 @@ pub fn msp_scene(n_e: u32, n_i: u32, tau_ca: &str, beta: f64, nu_hz: f64, interv
     )
 }
 
+/// Builds scene text (panics on an error: the scenes here are valid).
 pub fn build(text: &str) -> Simulation {
     Scene::parse(text, "test").unwrap().build(None).unwrap()
 }

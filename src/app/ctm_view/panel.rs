@@ -46,7 +46,7 @@ fn step(state: &mut CtmState) {
 
 /// Picks up a finished background measurement.
 fn collect_measurement(mut state: ResMut<CtmState>) {
-    if state.measurement.as_ref().is_some_and(|h| h.is_finished())
+    if state.measurement.as_ref().is_some_and(std::thread::JoinHandle::is_finished)
         && let Some(h) = state.measurement.take()
     {
         state.measured = h.join().ok();

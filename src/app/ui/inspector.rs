@@ -101,7 +101,7 @@ pub fn hover_tooltip(ctx: &egui::Context, view: &UiView) {
 
 /// When and from which parent a neuron was born, if it was born while running.
 fn born_text(view: &UiView, i: usize) -> String {
-    match view.sim.births.get(&crate::sim::NeuronId(i as u32)) {
+    match view.sim.births.get(&NeuronId(i as u32)) {
         Some((t, Some(parent))) => format!("at {t:.1} ms, from neuron {}", parent.0),
         Some((t, None)) => format!("at {t:.1} ms"),
         None => "with the scene (t = 0)".to_string(),

@@ -188,7 +188,7 @@ fn draw_ui(
     let ctx = contexts.ctx_mut()?;
     let mut out: Vec<SimRequest> = Vec::new();
     let mut margins = [0.0f32; 4]; // left, right, top, bottom (logical px)
-    if settings.state.show_panels {
+    if settings.state.show_panels && !settings.recording.hides_panels() {
         let mut root = egui::Ui::new(
             ctx.clone(),
             "neuroplast_root".into(),

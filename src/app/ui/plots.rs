@@ -159,7 +159,7 @@ fn weights(ui: &mut egui::Ui, hist: &History, engine: &crate::engine::Simulation
         return;
     }
     for (k, wh) in hist.weights.iter().enumerate() {
-        let label = engine.synaptic.get(k).map(|b| b.label()).unwrap_or("");
+        let label = engine.synaptic.get(k).map(crate::engine::registry::SynapticBinding::label).unwrap_or("");
         ui.label(egui::RichText::new(format!("{label}: 0 … {:.3}", wh.w_hi)).small());
         let height = ((h - 60.0) / hist.weights.len() as f32 - 20.0).clamp(30.0, 140.0);
         let (rect, _) = ui.allocate_exact_size(egui::vec2(ui.available_width(), height), egui::Sense::hover());

@@ -144,7 +144,7 @@ impl RowRule {
         positions: &[[f32; 3]],
         seed: u64,
         stream: u64,
-    ) -> std::result::Result<Self, String> {
+    ) -> Result<Self, String> {
         let (s_len, t_len) = (src.end - src.start, tgt.end - tgt.start);
         let same = src == tgt;
         // With autapses excluded, the local index of a source in the target population is skipped.

@@ -13,7 +13,6 @@ use crate::sim::{Dim, Network, PopulationId, Quantity, Receptor};
 
 /// GraNet pruning of projection `index` (populations `pops`, weights of dimension and factor
 /// `weight`) from its scene section.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn pruning(
     spec: &PruningSpec,
     path: &str,

@@ -269,7 +269,7 @@ pub(super) fn yes() -> bool {
 }
 
 fn zero_delay() -> Dist {
-    Dist::Constant(Quantity::new(0.0, crate::sim::Dim::Time))
+    Dist::Constant(Quantity::new(0.0, Dim::Time))
 }
 
 pub(super) fn excitatory() -> Receptor {

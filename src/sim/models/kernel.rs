@@ -8,7 +8,7 @@ use crate::sim::rng::{CounterRng, stream};
 
 /// Per-population constants precomputed for one `dt`; what the step loop reads.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[allow(missing_docs)]
+#[expect(missing_docs, reason = "the fields are the propagator constants named as in ALGORITHMS.md §1")]
 pub enum Kernel {
     /// See [`super::LifCurrent`].
     LifCurrent {
@@ -150,7 +150,7 @@ impl Kernel {
             // SAFETY: the CPU supports AVX2 (checked just above).
             return unsafe { self.update_avx2(s, first, seed, step, spikes) };
         }
-        self.update_any_cpu(s, first, seed, step, spikes)
+        self.update_any_cpu(s, first, seed, step, spikes);
     }
 
     /// [`Kernel::update`] compiled for AVX2 (4 doubles a vector) where the CPU has it. Without
@@ -159,7 +159,7 @@ impl Kernel {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     unsafe fn update_avx2(&self, s: NeuronSlices<'_>, first: u32, seed: u64, step: u64, spikes: &mut Vec<u32>) {
-        self.update_any_cpu(s, first, seed, step, spikes)
+        self.update_any_cpu(s, first, seed, step, spikes);
     }
 
     #[inline(always)]
@@ -173,7 +173,6 @@ impl Kernel {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     fn update_with<E: External, D: Delayed>(
         &self,
@@ -372,7 +371,6 @@ impl Kernel {
 
 /// The threshold pass of the LIF models: reset, start the refractory period, record the spike.
 /// Blocks of 8 are tested with a branch-free reduction first (spikes are rare).
-#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn threshold(
     v: &mut [f64],

@@ -65,7 +65,7 @@ impl SynapseIndex {
     /// Heap bytes held (capacity, not length).
     #[cfg(test)]
     fn heap_bytes(&self) -> usize {
-        (self.ids.capacity() + self.slots.capacity()) * std::mem::size_of::<u32>()
+        (self.ids.capacity() + self.slots.capacity()) * size_of::<u32>()
     }
 }
 

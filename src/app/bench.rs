@@ -3,27 +3,21 @@
 //! synapses with pruning and attention edges changing the structure, and the time from launch to
 //! the first rendered frame of the default scene.
 
-use anyhow::Result;
+use std::time::Instant;
 
-/// Runs the frame benchmark (needs the `app` feature).
-#[cfg(not(feature = "app"))]
-pub fn bench_frame() -> Result<()> {
-    anyhow::bail!("`neuroplast bench frame` measures the app: build with the default features (`app`)")
-}
+use bevy::prelude::*;
+
+use super::sim::{Sim, SimPlugin, Transport};
+use super::view::{ViewBuffers, ViewSettings, bytes};
+use crate::growth::attention::AttentionEdges;
+use crate::scene::benchmark::growth_scene;
 
 /// Runs the frame benchmark and prints its figures.
-#[cfg(feature = "app")]
-pub fn bench_frame() -> Result<()> {
-    use std::time::Instant;
-
-    use bevy::prelude::*;
-    use neuroplast::app::sim::{Sim, SimPlugin, Transport};
-    use neuroplast::app::view::{ViewBuffers, ViewSettings, bytes};
-
+pub fn bench_frame() -> anyhow::Result<()> {
     const NEURONS: u32 = 100_000;
     const FRAMES: usize = 300;
     let t0 = Instant::now();
-    let scene = neuroplast::scene::Scene::parse(&super::bench::growth_scene(NEURONS, 10.0, 2.0), "bench frame")?;
+    let scene = crate::scene::Scene::parse(&growth_scene(NEURONS, 10.0, 2.0), "bench frame")?;
     let sim = Sim::from_scene(scene, "bench-frame.ron".into(), None)?;
     let (n, s) = (sim.engine.network.num_neurons(), sim.engine.network.num_synapses());
     println!("frame benchmark: {n} neurons, {s} synapses, built in {:.2} s", t0.elapsed().as_secs_f64());
@@ -86,7 +80,7 @@ pub fn bench_frame() -> Result<()> {
         "{FRAMES} frames over {:.1} s of biological time, {events} structural events ({} synapses, {} attention edges at the end)",
         sim.engine.network.time_ms() / 1e3,
         sim.engine.network.num_synapses(),
-        super::run::attention_edges(&sim.engine)
+        sim.engine.structural_rule::<AttentionEdges>().map_or(0, |a| a.edges().len())
     );
     println!("mirror (events -> entities, fades): {}", stats(&mirror));
     for (k, &b) in budgets.iter().enumerate() {
@@ -102,7 +96,6 @@ pub fn bench_frame() -> Result<()> {
 }
 
 /// Launches the app on the default scene for one frame and reports when it was captured.
-#[cfg(feature = "app")]
 fn first_frame() {
     if std::env::var_os("DISPLAY").is_none_or(|d| d.is_empty()) {
         println!("time to first frame: not measured (no DISPLAY; run under Xvfb, see README.md)");
