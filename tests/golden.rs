@@ -41,12 +41,29 @@ fn scene_text(file: &str) -> String {
 
 /// Runs `net` for `seconds` and hashes every spike (step, neuron), every structural event (step,
 /// kind, fields) and the final weights (id, bits) in CSR order.
-fn run_hashed(mut net: Simulation, seconds: f64) -> Hashes {
+fn run_hashed(net: Simulation, seconds: f64) -> Hashes {
+    run_hashed_as(net, seconds, false)
+}
+
+/// [`run_hashed`], with the structural rounds run as a phase of their own before each step when
+/// `phased` (as the app's growth systems run them): the same events in the same steps.
+fn run_hashed_as(mut net: Simulation, seconds: f64, phased: bool) -> Hashes {
     let steps = (seconds * 1000.0 / net.network.dt_ms()).round() as u64;
     let mut report = StepReport::with_capacity(net.network.num_neurons());
     let (mut spikes, mut events) = (Fnv::new(), Fnv::new());
     let (mut n_spikes, mut n_events) = (0, 0);
-    net.run(steps, &mut report, |r| {
+    let mut rounds = Vec::new();
+    for _ in 0..steps {
+        if phased && net.structural_rounds_due() {
+            net.run_structural_rounds(&mut rounds);
+            assert!(!net.structural_rounds_due(), "rounds run once per step");
+        }
+        net.step(&mut report);
+        // A phased round's events belong to the step it ran at the start of.
+        let mut all = std::mem::take(&mut rounds);
+        all.extend_from_slice(&report.events);
+        report.events = all;
+        let r = &report;
         for s in &r.spikes {
             spikes.word(r.step);
             spikes.word(s.0 as u64);
@@ -84,7 +101,7 @@ fn run_hashed(mut net: Simulation, seconds: f64) -> Hashes {
                 }
             }
         }
-    });
+    }
     let mut weights = Fnv::new();
     for s in net.network.synapse_views() {
         weights.word(s.id.0 as u64);
@@ -123,6 +140,12 @@ fn cuba_spike_train_seed_1_one_second() {
 fn growth_scene_structural_events_seed_11_three_seconds() {
     let got = run_hashed(build(&scene_text("growth.ron"), Some(11)), 3.0);
     check("growth.ron", got, (0x482fc81de0d37d46, 0xb5be1ac108056bc6, 0x14679a6a67a994ff));
+}
+
+#[test]
+fn growth_rounds_run_as_their_own_phase_give_the_same_hashes() {
+    let got = run_hashed_as(build(&scene_text("growth.ron"), Some(11)), 3.0, true);
+    check("growth.ron, phased", got, (0x482fc81de0d37d46, 0xb5be1ac108056bc6, 0x14679a6a67a994ff));
 }
 
 #[test]

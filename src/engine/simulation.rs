@@ -44,6 +44,9 @@ pub struct Simulation {
     pub structural: Vec<GrowthRule>,
     /// Every parameter edit made while running, with its time.
     pub param_changes: Vec<ParamChange>,
+    /// The step whose structural rounds have run (at its start) while the step itself has not yet:
+    /// saved, so a snapshot taken between the two resumes without running them twice.
+    rounds_done_for: Option<u64>,
     #[serde(skip)]
     scratch: Scratch,
 }
@@ -70,6 +73,7 @@ impl Simulation {
             intrinsic: Vec::new(),
             structural: Vec::new(),
             param_changes: Vec::new(),
+            rounds_done_for: None,
             scratch: Scratch::default(),
         }
     }
@@ -129,9 +133,34 @@ impl Simulation {
         Ok(())
     }
 
-    /// Advances by one `dt`: structural rounds due at this step, the network's step, then the
-    /// rules' hooks (see [`crate::sim::rule`]). Fills `report`; allocates nothing on steps without
-    /// a structural round once prepared.
+    /// Whether structural rounds are due at the start of the current step and have not run yet
+    /// (a host that runs them as a phase of its own, as the app's `GrowthSystems` do, stops
+    /// stepping here and calls [`Simulation::run_structural_rounds`]).
+    pub fn structural_rounds_due(&self) -> bool {
+        let step = self.network.step_count();
+        self.rounds_done_for != Some(step) && self.structural.iter().any(|r| r.due(step))
+    }
+
+    /// Runs the structural rounds due at the start of the current step, once: each rule's batch of
+    /// edits is applied and every rule told what changed before the next plans. Pushes their
+    /// events to `events`. [`Simulation::step`] runs them itself when they have not run.
+    pub fn run_structural_rounds(&mut self, events: &mut Vec<StructuralEvent>) {
+        let step = self.network.step_count();
+        if self.rounds_done_for == Some(step) {
+            return;
+        }
+        for k in 0..self.structural.len() {
+            if self.structural[k].due(step) {
+                self.structural_round(k, events);
+            }
+        }
+        self.rounds_done_for = Some(step);
+    }
+
+    /// Advances by one `dt`: structural rounds due at this step (unless they already ran), the
+    /// network's step, then the rules' hooks (see [`crate::sim::rule`]). Fills `report` (its
+    /// events: edits since the last step, then this step's structural rounds); allocates nothing
+    /// on steps without a structural round once prepared.
     pub fn step(&mut self, report: &mut StepReport) {
         if self.network.needs_prepare() {
             self.prepare().expect("a prepared network indexes its synapses");
@@ -139,11 +168,7 @@ impl Simulation {
         let step = self.network.step_count();
         report.events.clear();
         self.network.take_pending_events(&mut report.events);
-        for k in 0..self.structural.len() {
-            if self.structural[k].due(step) {
-                self.structural_round(k, &mut report.events);
-            }
-        }
+        self.run_structural_rounds(&mut report.events);
         self.network.advance(report);
         for &amount in &report.rewards {
             for b in &mut self.synaptic {

@@ -116,3 +116,24 @@ fn edits_and_new_neurons_deliver_exact_events_in_the_next_report() {
     assert_eq!(net.network.population_neurons(PopulationId(0)).count(), 162);
     run(&mut net, 200);
 }
+
+#[test]
+fn a_snapshot_between_a_phased_round_and_its_step_resumes_without_repeating_it() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenes/growth.ron")).unwrap();
+    let mut sim = build(&text);
+    let mut report = StepReport::with_capacity(sim.network.num_neurons());
+    // Up to the first round that changes the structure (the neurons divide after ~1 s).
+    let mut events = Vec::new();
+    while events.is_empty() {
+        while !sim.structural_rounds_due() {
+            sim.step(&mut report);
+        }
+        sim.run_structural_rounds(&mut events);
+        assert!(sim.network.step_count() < 30_000, "no structural change within 3 s");
+    }
+    let mut resumed = snapshot::decode(&snapshot::encode(&sim), "between").unwrap();
+    assert!(!resumed.structural_rounds_due(), "the snapshot knows the round has run");
+    let (a, b) = (run(&mut sim, 5000), run(&mut resumed, 5000));
+    assert_eq!(a, b);
+    assert_eq!(sim, resumed);
+}
