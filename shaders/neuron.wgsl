@@ -1,32 +1,29 @@
 // Neurons as camera-facing impostor quads, one draw for all of them.
 // Each quad's vertices carry (corner.x, corner.y, neuron index) in the position attribute; the
-// neuron's position, radius and colour come from a storage buffer written when the structure
-// changes, its spike age, voltage and opacity from one written every frame. The glow decays
-// exponentially from the last spike; a population's synchrony R(t) adds a halo ring.
+// neuron's position, radius and colour come from a buffer written when the structure changes, its
+// last-spike step from one whose entries are written only when the neuron spikes, its voltage and
+// opacity from one written only when shown. The glow decays exponentially with the spike's age,
+// worked out here against the current step; a population's synchrony R(t) adds a halo ring.
 
 #import bevy_pbr::mesh_view_bindings::view
+#import neuroplast::common::{GpuNeuron, GpuNeuronLook, spike_age_ms}
 
-struct NeuronParams {
+struct GpuNeuronParams {
     glow_tau_ms: f32,
     radius_scale: f32,
     color_mode: u32,     // 0: population colour, 1: membrane potential
     sync_gain: f32,
     base_intensity: f32,
     selected: u32,       // index of the picked neuron, 0xffffffff for none
-    _pad0: f32,
-    _pad1: f32,
+    now_step: u32,       // the step the simulation has reached (spike times are steps)
+    dt_ms: f32,          // its time step
     sync: array<vec4<f32>, 4>, // R of populations 0..15
 };
 
-struct NeuronStatic {
-    pos_radius: vec4<f32>, // xyz position, radius
-    color: vec4<f32>,      // rgb population colour, population index
-};
-
-@group(#{MATERIAL_BIND_GROUP}) @binding(0) var<uniform> params: NeuronParams;
-@group(#{MATERIAL_BIND_GROUP}) @binding(1) var<storage, read> statics: array<NeuronStatic>;
-// x: ms since the last spike (negative: never), y: potential mapped to 0..1, z: opacity, w: unused
-@group(#{MATERIAL_BIND_GROUP}) @binding(2) var<storage, read> dynamics: array<vec4<f32>>;
+@group(#{MATERIAL_BIND_GROUP}) @binding(0) var<uniform> params: GpuNeuronParams;
+@group(#{MATERIAL_BIND_GROUP}) @binding(1) var<storage, read> neurons: array<GpuNeuron>;
+@group(#{MATERIAL_BIND_GROUP}) @binding(2) var<storage, read> last_spike: array<u32>;
+@group(#{MATERIAL_BIND_GROUP}) @binding(3) var<storage, read> looks: array<GpuNeuronLook>;
 
 struct Vertex {
     @location(0) position: vec3<f32>,
@@ -57,11 +54,12 @@ fn voltage_color(x: f32) -> vec3<f32> {
 @vertex
 fn vertex(v: Vertex) -> VertexOut {
     let i = u32(v.position.z);
-    let s = statics[i];
-    let d = dynamics[i];
+    let s = neurons[i];
+    let look = looks[i];
+    let age = spike_age_ms(last_spike[i], params.now_step, params.dt_ms);
     var glow = 0.0;
-    if (d.x >= 0.0) {
-        glow = exp(-d.x / params.glow_tau_ms);
+    if (age >= 0.0) {
+        glow = exp(-age / params.glow_tau_ms);
     }
     let pop = u32(s.color.w);
     let r_sync = params.sync[min(pop, 15u) / 4u][min(pop, 15u) % 4u];
@@ -77,13 +75,13 @@ fn vertex(v: Vertex) -> VertexOut {
     out.clip = view.clip_from_world * vec4<f32>(world, 1.0);
     out.corner = v.position.xy * span;
     if (params.color_mode == 1u) {
-        out.color = voltage_color(d.y);
+        out.color = voltage_color(look.voltage);
     } else {
         out.color = s.color.rgb;
     }
     out.glow = glow;
     out.sync = r_sync * params.sync_gain;
-    out.alpha = d.z;
+    out.alpha = look.opacity;
     out.selected = select(0.0, 1.0, i == params.selected);
     return out;
 }

@@ -1,32 +1,30 @@
 // Synapses as camera-facing ribbons, one draw for all of them (or for a sample when there are
-// more than the frame budget allows). Each ribbon's vertices carry (t along the edge, side,
-// synapse index) in the position attribute; endpoints come from the neuron buffer, the pair and
-// kind from a structure buffer, weight and opacity from a buffer written every frame. Excitatory
+// more than the frame budget allows). Each ribbon's vertices carry (t along the edge, side, slot)
+// in the position attribute; endpoints come from the neuron buffer, the edge and its kind from a
+// slot buffer written when the edge appears, weight and opacity from one written while they change. Excitatory
 // synapses are warm, inhibitory cool, attention edges violet; brightness and width follow the
 // weight; a pulse runs from pre to post after each presynaptic spike.
 
 #import bevy_pbr::mesh_view_bindings::view
+#import neuroplast::common::{GpuNeuron, GpuEdge, GpuEdgeLook, EDGE_INHIBITORY, EDGE_ATTENTION, spike_age_ms}
 
-struct SynapseParams {
+struct GpuSynapseParams {
     width: f32,
     pulse_ms: f32,      // biological ms a pulse takes to cross an edge
     show_pulses: u32,
     intensity: f32,
+    now_step: u32,      // the step the simulation has reached
+    dt_ms: f32,         // its time step
+    _pad0: u32,
+    _pad1: u32,
 };
 
-struct NeuronStatic {
-    pos_radius: vec4<f32>,
-    color: vec4<f32>,
-};
-
-@group(#{MATERIAL_BIND_GROUP}) @binding(0) var<uniform> params: SynapseParams;
-@group(#{MATERIAL_BIND_GROUP}) @binding(1) var<storage, read> neurons: array<NeuronStatic>;
-@group(#{MATERIAL_BIND_GROUP}) @binding(2) var<storage, read> neuron_dynamics: array<vec4<f32>>;
-// x: presynaptic neuron, y: postsynaptic neuron, z: kind (0 excitatory, 1 inhibitory, 2 attention),
-// w: 1 when a plasticity rule acts on it (static synapses are drawn dimmer)
-@group(#{MATERIAL_BIND_GROUP}) @binding(3) var<storage, read> pairs: array<vec4<u32>>;
-// x: weight mapped to 0..1, y: opacity
-@group(#{MATERIAL_BIND_GROUP}) @binding(4) var<storage, read> weights: array<vec2<f32>>;
+@group(#{MATERIAL_BIND_GROUP}) @binding(0) var<uniform> params: GpuSynapseParams;
+@group(#{MATERIAL_BIND_GROUP}) @binding(1) var<storage, read> neurons: array<GpuNeuron>;
+@group(#{MATERIAL_BIND_GROUP}) @binding(2) var<storage, read> last_spike: array<u32>;
+// Static synapses (plastic 0) are drawn dimmer than those a learning rule changes.
+@group(#{MATERIAL_BIND_GROUP}) @binding(3) var<storage, read> edges: array<GpuEdge>;
+@group(#{MATERIAL_BIND_GROUP}) @binding(4) var<storage, read> looks: array<GpuEdgeLook>;
 
 struct Vertex {
     @location(0) position: vec3<f32>,
@@ -43,10 +41,10 @@ struct VertexOut {
 @vertex
 fn vertex(v: Vertex) -> VertexOut {
     let i = u32(v.position.z);
-    let p = pairs[i];
-    let w = weights[i];
-    let a = neurons[p.x].pos_radius.xyz;
-    let b = neurons[p.y].pos_radius.xyz;
+    let p = edges[i];
+    let w = looks[i];
+    let a = neurons[p.pre].pos_radius.xyz;
+    let b = neurons[p.post].pos_radius.xyz;
     let t = v.position.x;
     var pos = mix(a, b, t);
     var dir = b - a;
@@ -57,7 +55,7 @@ fn vertex(v: Vertex) -> VertexOut {
     // is ±2; in the straight ribbons (side ±1) they collapse to nothing. The arc is lifted off the
     // chord by a quarter of its length at the middle, on the side of world up.
     let arc_mesh = abs(v.position.y) > 1.5;
-    if ((p.z == 2u) != arc_mesh) {
+    if ((p.kind == EDGE_ATTENTION) != arc_mesh) {
         var hidden: VertexOut;
         hidden.clip = vec4<f32>(0.0, 0.0, 2.0, 1.0);
         hidden.t = 0.0;
@@ -82,26 +80,26 @@ fn vertex(v: Vertex) -> VertexOut {
     if (len > 1e-12) {
         side = side / len;
     }
-    let width = params.width * (0.35 + 0.65 * w.x);
+    let width = params.width * (0.35 + 0.65 * w.weight);
     var out: VertexOut;
     out.clip = view.clip_from_world * vec4<f32>(pos + side * sign(v.position.y) * width, 1.0);
     out.t = t;
-    if (p.z == 1u) {
+    if (p.kind == EDGE_INHIBITORY) {
         out.color = vec3<f32>(0.25, 0.45, 1.0) * 0.6;
-    } else if (p.z == 2u) {
+    } else if (p.kind == EDGE_ATTENTION) {
         out.color = vec3<f32>(0.8, 0.4, 1.0);
     } else {
         out.color = vec3<f32>(1.0, 0.55, 0.25);
     }
-    let age = neuron_dynamics[p.x].x;
+    let age = spike_age_ms(last_spike[p.pre], params.now_step, params.dt_ms);
     out.pulse_at = -10.0;
     if (params.show_pulses == 1u && age >= 0.0 && age < params.pulse_ms) {
         out.pulse_at = age / params.pulse_ms;
     }
-    out.strength = w.y * (0.04 + 0.96 * w.x * w.x) * select(0.3, 1.0, p.w == 1u);
-    if (p.z == 2u) {
+    out.strength = w.opacity * (0.04 + 0.96 * w.weight * w.weight) * select(0.3, 1.0, p.plastic == 1u);
+    if (p.kind == EDGE_ATTENTION) {
         // Attention edges are few and matter: brighter, and linear in their strength.
-        out.strength = w.y * (0.3 + 0.7 * w.x) * 2.5;
+        out.strength = w.opacity * (0.3 + 0.7 * w.weight) * 2.5;
     }
     return out;
 }

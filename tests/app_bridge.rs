@@ -3,7 +3,11 @@
 #![cfg(feature = "app")]
 
 use bevy::prelude::*;
-use neuroplast::app::sim::{IdMap, Neuron, Pre, Sim, SimPlugin, SimRequest, Synapse, Toast, Transport};
+use neuroplast::app::bridge::scene_io::{Loading, install};
+use neuroplast::app::bridge::{
+    FadeIn, FadeOut, IdMap, Neuron, OnScreen, Pre, Sim, SimPlugin, SimRequest, StructureChanged, StructureVersion,
+    Synapse, Toast, Transport, advance_ms,
+};
 use neuroplast::scene::Scene;
 
 const SCENE: &str = r#"Scene(
@@ -18,13 +22,32 @@ const SCENE: &str = r#"Scene(
     ],
 )"#;
 
-fn app() -> App {
-    let scene = Scene::parse(SCENE, "bridge").unwrap();
+/// A headless app running `text` (installed as the app installs a loaded scene).
+fn app_with(text: &str, configure: impl FnOnce(&mut App)) -> App {
+    let scene = Scene::parse(text, "bridge").unwrap();
     let sim = Sim::from_scene(scene, "bridge.ron".into(), None).unwrap();
     let mut app = App::new();
-    app.add_plugins((MinimalPlugins, SimPlugin)).insert_resource(sim);
+    app.add_plugins((MinimalPlugins, SimPlugin::default()));
+    configure(&mut app);
+    install(app.world_mut(), sim);
     app.update();
     app
+}
+
+fn app() -> App {
+    app_with(SCENE, |_| {})
+}
+
+/// Updates until the background load (reset, open) has been installed.
+fn wait_for_loading(app: &mut App) {
+    for _ in 0..2000 {
+        app.update();
+        if !app.world().contains_resource::<Loading>() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    panic!("the scene never finished loading");
 }
 
 fn fixed_tick(app: &mut App) {
@@ -59,6 +82,75 @@ fn one_entity_per_neuron_and_per_synapse_with_their_ids() {
     for (syn, pre) in q.iter(world) {
         assert_eq!(pre.0.0, sim_pre[syn.0.index()]);
     }
+}
+
+/// Synapse entities on screen and the ids the sample shows.
+fn on_screen(app: &mut App) -> (std::collections::HashSet<u32>, std::collections::HashSet<u32>, usize) {
+    let world = app.world_mut();
+    let screen = *world.resource::<OnScreen>();
+    let net = world.resource::<Sim>().network();
+    let total = net.num_synapses();
+    let shown: std::collections::HashSet<u32> =
+        (0..total).map(|s| net.synapse_id(s)).filter(|&id| screen.shows(id)).map(|id| id.0).collect();
+    let entities = world.query::<&Synapse>().iter(world).map(|s| s.0.0).collect();
+    (entities, shown, total)
+}
+
+#[test]
+fn a_drawing_budget_gives_entities_to_a_sample_of_synapses_chosen_by_id() {
+    let mut app = app_with(SCENE, |app| {
+        app.insert_resource(OnScreen { budget: 50, ..OnScreen::default() });
+    });
+    let (entities, shown, total) = on_screen(&mut app);
+    let stride = app.world().resource::<OnScreen>().stride;
+    assert_eq!(stride, total.div_ceil(50) as u64);
+    // Exactly the sample, and about one synapse in `stride`.
+    assert_eq!(entities, shown);
+    let expected = total as f64 / stride as f64;
+    assert!(
+        (entities.len() as f64 - expected).abs() < expected * 0.5,
+        "{} of {total}, stride {stride}",
+        entities.len()
+    );
+    assert_eq!(app.world().resource::<IdMap>().synapses.len(), entities.len());
+    // A larger budget: every synapse gets its entity.
+    send(&mut app, SimRequest::SetDrawBudget(100_000));
+    fixed_tick(&mut app);
+    let (entities, _, total) = on_screen(&mut app);
+    assert_eq!((entities.len(), app.world().resource::<OnScreen>().stride), (total, 1));
+}
+
+/// Every schedule our plugins add systems to builds with ambiguity detection as an error: two
+/// systems that touch the same data are always ordered (the simulation's own schedule is built
+/// that way in the app too).
+#[test]
+fn the_bridge_and_view_systems_have_no_ambiguous_order() {
+    use bevy::ecs::schedule::{LogLevel, ScheduleBuildSettings, ScheduleLabel};
+    use neuroplast::app::bridge::SimulationSchedule;
+    use neuroplast::app::view::{ViewBuffersPlugin, headless_assets};
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins);
+    headless_assets(&mut app);
+    app.add_plugins((SimPlugin::default(), ViewBuffersPlugin));
+    let strict = ScheduleBuildSettings { ambiguity_detection: LogLevel::Error, ..Default::default() };
+    for label in [FixedUpdate.intern(), Update.intern(), SimulationSchedule.intern()] {
+        app.edit_schedule(label, |s| {
+            s.set_build_settings(strict.clone());
+        });
+    }
+    let sim = Sim::from_scene(Scene::parse(GROWING, "pruned").unwrap(), "pruned.ron".into(), None).unwrap();
+    install(app.world_mut(), sim);
+    // Building a schedule with an ambiguity fails when it first runs: step past the first pruning
+    // round (20 ms) so every set runs with work to do.
+    app.world_mut().resource_mut::<Transport>().paused = true;
+    for _ in 0..300 {
+        send(&mut app, SimRequest::Step);
+    }
+    fixed_tick(&mut app);
+    app.world_mut().run_schedule(SimulationSchedule);
+    let world = app.world_mut();
+    assert_eq!(world.resource::<Sim>().network().step_count(), 300);
+    assert!(world.query::<&FadeOut>().iter(world).count() > 0, "pruned synapses are fading out");
 }
 
 #[test]
@@ -133,6 +225,7 @@ fn reset_rebuilds_the_network_and_its_entities() {
     fixed_tick(&mut app);
     send(&mut app, SimRequest::Reset { seed: Some(9) });
     fixed_tick(&mut app);
+    wait_for_loading(&mut app);
     let world = app.world_mut();
     let (n, s, step, seed) = {
         let sim = world.resource::<Sim>();
@@ -159,23 +252,22 @@ const GROWING: &str = r#"Scene(
 #[test]
 fn pruned_synapses_fade_out_and_formed_ones_fade_in_with_the_id_map_in_step() {
     use bevy::time::TimeUpdateStrategy;
-    use neuroplast::app::sim::{FadeIn, FadeOut};
     use neuroplast::sim::StructuralEvent;
     use std::collections::HashSet;
 
-    let scene = Scene::parse(GROWING, "pruned").unwrap();
-    let mut app = App::new();
-    app.add_plugins((MinimalPlugins, SimPlugin))
-        .insert_resource(Sim::from_scene(scene, "pruned.ron".into(), None).unwrap())
-        .insert_resource(TimeUpdateStrategy::ManualDuration(std::time::Duration::from_millis(300)));
-    app.update();
+    let mut app = app_with(GROWING, |app| {
+        app.insert_resource(TimeUpdateStrategy::ManualDuration(std::time::Duration::from_millis(300)));
+    });
     app.world_mut().resource_mut::<Transport>().paused = true;
     let before = app.world().resource::<Sim>().network().num_synapses();
     // 200 ms of biological time: pruning rounds at 20, 40, …, 200 ms.
+    let version = app.world().resource::<StructureVersion>().0;
+    let changes = advance_ms(app.world_mut(), 200.0);
     let (pruned, formed) = {
-        let mut sim = app.world_mut().resource_mut::<Sim>();
-        sim.advance_ms(200.0, None);
-        let count = |f: fn(&StructuralEvent) -> bool| sim.events.iter().filter(|e| f(e)).count();
+        let sent = app.world().resource::<Messages<StructureChanged>>();
+        assert_eq!(sent.iter_current_update_messages().count(), changes);
+        let count =
+            |f: fn(&StructuralEvent) -> bool| sent.iter_current_update_messages().filter(|c| f(&c.event)).count();
         (
             count(|e| matches!(e, StructuralEvent::SynapsePruned { .. })),
             count(|e| matches!(e, StructuralEvent::SynapseFormed { .. })),
@@ -189,7 +281,7 @@ fn pruned_synapses_fade_out_and_formed_ones_fade_in_with_the_id_map_in_step() {
         assert_eq!(net.num_synapses(), before - pruned + formed);
         (0..net.num_synapses()).map(|s| net.synapse_id(s)).collect()
     };
-    assert!(world.resource::<Sim>().events.is_empty(), "events are consumed by the mirror");
+    assert!(world.resource::<StructureVersion>().0 > version, "the mirror took the changes");
     let ids = world.resource::<IdMap>();
     assert_eq!(ids.synapses.keys().copied().collect::<HashSet<_>>(), live);
     // Live synapses: one entity each; the pruned ones are still there, fading out.
@@ -215,9 +307,12 @@ fn pruned_synapses_fade_out_and_formed_ones_fade_in_with_the_id_map_in_step() {
 #[test]
 fn the_ui_never_mutates_the_network_directly() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/app");
-    let mut files: Vec<_> = std::fs::read_dir(root.join("ui")).unwrap().map(|e| e.unwrap().path()).collect();
-    files.extend(["picking.rs", "view.rs", "camera.rs"].map(|f| root.join(f)));
-    assert!(files.len() >= 7);
+    let mut files: Vec<_> = ["ui", "view"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(root.join(d)).unwrap().map(|e| e.unwrap().path()))
+        .collect();
+    files.extend(["picking.rs", "camera.rs"].map(|f| root.join(f)));
+    assert!(files.len() >= 12, "{files:?}");
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();
         for banned in ["ResMut<Sim>", "&mut Sim", "network.step(", "network_mut"] {

@@ -99,6 +99,11 @@ impl Frame {
         [self.rgb[i], self.rgb[i + 1], self.rgb[i + 2]]
     }
 
+    /// Mean luminance of the empty 3D view: a bottom corner (the top centre holds the toasts).
+    fn background(&self) -> f64 {
+        self.luminance_around((20.0, self.height as f32 - 20.0), 3)
+    }
+
     /// Mean luminance in a (2r+1)² window.
     fn luminance_around(&self, (cx, cy): (f32, f32), r: i64) -> f64 {
         let (mut sum, mut n) = (0.0, 0.0);
@@ -148,9 +153,24 @@ fn a_neuron_that_just_spiked_is_brighter_than_one_at_rest() {
     let driven = f.neurons[0].expect("driven neuron on screen");
     let resting = f.neurons[1].expect("resting neuron on screen");
     let (lit, rest) = (f.luminance_around(driven, 3), f.luminance_around(resting, 3));
-    let background = f.luminance_around((f.width as f32 / 2.0, 20.0), 3);
+    let background = f.background();
     assert!(rest > background + 10.0, "the resting neuron is drawn: {rest:.1} vs background {background:.1}");
     assert!(lit > rest * 1.4 && lit > rest + 30.0, "spiking {lit:.1} vs resting {rest:.1}");
+}
+
+#[test]
+fn every_launch_draws_the_network() {
+    // The draws are respawned when the scene (built off the main thread) arrives; with bevy's GPU
+    // instance-buffer builder about half of the launches drew nothing, so one launch proves little.
+    for launch in 0..4 {
+        let f = render(&format!("launch{launch}"), &["--hide-ui"]);
+        let background = f.background();
+        for (k, n) in f.neurons.iter().enumerate() {
+            let at = n.expect("neuron on screen");
+            let lum = f.luminance_around(at, 3);
+            assert!(lum > background + 10.0, "launch {launch}: neuron {k} not drawn ({lum:.1} vs {background:.1})");
+        }
+    }
 }
 
 #[test]
@@ -190,7 +210,7 @@ fn a_pruned_synapse_disappears() {
         let (a, b) = (f.neurons[0].expect("A on screen"), f.neurons[1].expect("B on screen"));
         ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0)
     };
-    let background = before.luminance_around((before.width as f32 / 2.0, 20.0), 3);
+    let background = before.background();
     let (on, off) = (before.luminance_around(mid(&before), 2), after.luminance_around(mid(&after), 2));
     assert!(on > background + 20.0, "the synapse is drawn before pruning: {on:.1} vs background {background:.1}");
     // Gone, and not drawn as a dark ribbon either (an additive shader must leave what is behind it:

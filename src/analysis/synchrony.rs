@@ -11,6 +11,18 @@ pub fn order_parameter(phases: &[f64]) -> f64 {
     (c * c + s * s).sqrt() / phases.len() as f64
 }
 
+/// A neuron's phase now (grid index `now`), extrapolated from its last inter-spike interval
+/// (`prev` to `last`, grid indices): 2π × the elapsed fraction of that interval, capped at one
+/// cycle; `None` before two spikes or when it has been silent for more than two intervals. What a
+/// live synchrony estimate can know without the next spike.
+pub fn live_phase(prev: u64, last: u64, now: u64) -> Option<f64> {
+    if last == u64::MAX || prev == u64::MAX || last <= prev || now < last {
+        return None;
+    }
+    let (isi, elapsed) = ((last - prev) as f64, (now - last) as f64);
+    (elapsed <= 2.0 * isi).then(|| std::f64::consts::TAU * (elapsed / isi).min(1.0))
+}
+
 /// The phase of a sorted spike train at time `t`, interpolated linearly between spikes
 /// (2π per interval); `None` before the first and from the last spike on.
 pub fn spike_phase(train: &[f64], t: f64) -> Option<f64> {

@@ -6,7 +6,7 @@ use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll, MouseSc
 use bevy::prelude::*;
 use bevy_egui::input::EguiWantsInput;
 
-use super::sim::{Selection, Sim};
+use super::bridge::{Selection, Sim, SimulationInstalled};
 
 /// The orbit state of the 3D camera.
 #[derive(Component, Clone, Copy, Debug, PartialEq)]
@@ -61,6 +61,17 @@ pub fn fit_distance(extent: f32, fov_y: f32, aspect: f32) -> f32 {
     (extent * 0.9 / half_y.min(half_x).sin()).max(1.0)
 }
 
+/// Centre and radius of the neurons' bounding sphere, computed again only when the number of
+/// neurons changes (neurons are added, never moved).
+fn cached_bounds(sim: &Sim, cache: &mut (usize, Vec3, f32)) -> (Vec3, f32) {
+    let n = sim.network().num_neurons();
+    if cache.0 != n || n == 0 {
+        let (c, r) = bounds(sim);
+        *cache = (n, c, r);
+    }
+    (cache.1, cache.2)
+}
+
 /// Centre and radius of the neurons' bounding sphere.
 pub fn bounds(sim: &Sim) -> (Vec3, f32) {
     let pos = &sim.engine.network.neurons.position;
@@ -76,20 +87,32 @@ pub fn bounds(sim: &Sim) -> (Vec3, f32) {
     ((lo + hi) * 0.5, ((hi - lo).length() * 0.5).max(1.0))
 }
 
-/// The orbit camera (spawned at start-up, refitted when another network is loaded).
+/// The orbit camera (spawned at start-up, framed on each network installed).
 pub struct CameraPlugin;
 
 impl Plugin for CameraPlugin {
     fn build(&self, app: &mut App) {
         app.add_systems(Startup, spawn_camera).add_systems(
             Update,
-            (orbit_input, refit_on_new_network, keep_fit, follow_camera_path, apply_orbit).chain(),
+            (
+                (orbit_input, refit_on_new_network, keep_fit, follow_camera_path).run_if(resource_exists::<Sim>),
+                apply_orbit,
+            )
+                .chain(),
         );
     }
 }
 
-fn spawn_camera(mut commands: Commands, sim: Res<Sim>) {
-    let orbit = OrbitCamera::framing(&sim);
+fn spawn_camera(mut commands: Commands) {
+    let orbit = OrbitCamera {
+        target: Vec3::ZERO,
+        radius: 1000.0,
+        yaw: 0.5,
+        pitch: 0.35,
+        goal: None,
+        auto_fit: false,
+        follow_path: false,
+    };
     commands.spawn((
         Camera3d::default(),
         Msaa::Off,
@@ -102,12 +125,11 @@ fn spawn_camera(mut commands: Commands, sim: Res<Sim>) {
 
 fn refit_on_new_network(
     sim: Res<Sim>,
-    mut version: Local<Option<u64>>,
+    mut installed: MessageReader<SimulationInstalled>,
     mut cams: Query<(&mut OrbitCamera, &mut Projection)>,
 ) {
-    // Refit only when a whole new network arrives (reset/open), not when it grows.
-    if sim.is_changed() && sim.engine.network.step_count() == 0 && *version != Some(sim.structure_version) {
-        *version = Some(sim.structure_version);
+    // Refit only when a whole new network arrives (open, reset, snapshot), not when it grows.
+    if installed.read().count() > 0 {
         for (mut cam, mut proj) in &mut cams {
             *cam = OrbitCamera::framing(&sim);
             if let Projection::Perspective(p) = proj.as_mut() {
@@ -172,10 +194,10 @@ fn orbit_input(
 }
 
 /// Keeps an untouched camera's whole network in view as panels open, close or resize.
-fn keep_fit(sim: Res<Sim>, mut cams: Query<(&mut OrbitCamera, &Projection)>) {
+fn keep_fit(sim: Res<Sim>, mut cache: Local<(usize, Vec3, f32)>, mut cams: Query<(&mut OrbitCamera, &Projection)>) {
     for (mut cam, proj) in &mut cams {
         if let (true, false, Projection::Perspective(p)) = (cam.auto_fit, cam.follow_path, proj) {
-            let r = fit_distance(bounds(&sim).1, p.fov, p.aspect_ratio);
+            let r = fit_distance(cached_bounds(&sim, &mut cache).1, p.fov, p.aspect_ratio);
             if (cam.radius - r).abs() > r * 1e-3 {
                 cam.radius = r;
             }
@@ -185,10 +207,14 @@ fn keep_fit(sim: Res<Sim>, mut cams: Query<(&mut OrbitCamera, &Projection)>) {
 
 /// Flies the scene's camera path: keys on the biological-time axis, eased in between; zoom is
 /// relative to the distance that shows the whole network.
-fn follow_camera_path(sim: Res<Sim>, mut cams: Query<(&mut OrbitCamera, &Projection)>) {
+fn follow_camera_path(
+    sim: Res<Sim>,
+    mut cache: Local<(usize, Vec3, f32)>,
+    mut cams: Query<(&mut OrbitCamera, &Projection)>,
+) {
     let Some(path) = sim.scene.file.camera.as_ref() else { return };
     let Some((a, b, s)) = path.around(sim.engine.network.time_ms()) else { return };
-    let (center, extent) = bounds(&sim);
+    let (center, extent) = cached_bounds(&sim, &mut cache);
     let look_at = |focus: Option<u32>| {
         focus.and_then(|n| sim.engine.network.neurons.position.get(n as usize)).map_or(center, |p| Vec3::from_array(*p))
     };

@@ -10,8 +10,8 @@ use bevy::window::PrimaryWindow;
 use bevy_egui::input::EguiWantsInput;
 
 use super::AppOptions;
+use super::bridge::{FadeIn, FadeOut, Selection, Sim, SimulationInstalled, Toast, Transport};
 use super::camera::OrbitCamera;
-use super::sim::{FadeIn, FadeOut, Selection, Sim, SimRequest, Toast, Transport};
 
 /// Present when the app should exit once its `--screenshot` is written.
 #[derive(Resource, Clone, Copy, Debug)]
@@ -26,6 +26,8 @@ pub struct CaptureState {
     pub requested: bool,
     /// When the first frame ran, and how long after the process started.
     pub first_frame: Option<std::time::Instant>,
+    /// Whether the first simulation is installed and warmed up (frames count from then on).
+    pub ready: bool,
 }
 
 /// F12 screenshots and the scripted capture.
@@ -34,31 +36,42 @@ pub struct CapturePlugin;
 impl Plugin for CapturePlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<CaptureState>()
-            // After the entities are spawned from the initial network, so the warm-up's structural
-            // changes are mirrored like any others.
-            .add_systems(Startup, warm_up.after(super::sim::spawn_network_entities))
-            .add_systems(Update, (screenshot_key, scripted_capture));
+            .add_systems(Startup, start_paused)
+            .add_systems(Update, (warm_up, (screenshot_key, scripted_capture).run_if(resource_exists::<Sim>)).chain());
     }
 }
 
-/// Simulates `--warmup-ms` of biological time before the first frame, then pauses, so a scripted
-/// screenshot shows a reproducible state.
-fn warm_up(
-    options: Res<AppOptions>,
-    mut sim: ResMut<Sim>,
-    mut transport: ResMut<Transport>,
-    mut requests: MessageWriter<SimRequest>,
-) {
-    if let Some(ms) = options.warmup_ms {
-        let selected = options.select.map(crate::sim::NeuronId);
-        sim.advance_ms(ms, selected);
-    }
+/// `--paused` and `--screenshot` pause before the first simulation arrives, so it takes no step
+/// before its warm-up.
+fn start_paused(options: Res<AppOptions>, mut transport: ResMut<Transport>) {
     if options.paused || options.screenshot.is_some() {
         transport.paused = true;
     }
-    if let Some(n) = options.select {
-        requests.write(SimRequest::Select(Some(crate::sim::NeuronId(n))));
+}
+
+/// When the first simulation is installed: selects `--select`, simulates `--warmup-ms` of
+/// biological time (its structural changes mirrored like any others), then pauses if asked, so a
+/// scripted screenshot shows a reproducible state.
+fn warm_up(
+    mut commands: Commands,
+    options: Res<AppOptions>,
+    mut installed: MessageReader<SimulationInstalled>,
+    mut state: ResMut<CaptureState>,
+) {
+    if state.ready || installed.read().count() == 0 {
+        return;
     }
+    state.ready = true;
+    let (select, warmup) = (options.select.map(crate::sim::NeuronId), options.warmup_ms);
+    commands.queue(move |world: &mut World| {
+        if let Some(n) = select.filter(|n| world.resource::<Sim>().network().num_neurons() > n.index()) {
+            world.resource_mut::<Selection>().0 = Some(n);
+            world.resource_mut::<Sim>().history.select(Some(n));
+        }
+        if let Some(ms) = warmup {
+            super::bridge::advance_ms(world, ms);
+        }
+    });
 }
 
 /// A file name for an F12 screenshot: scene, biological time, wall-clock seconds.
@@ -98,6 +111,9 @@ fn scripted_capture(
     fading: Query<(), Fading>,
 ) {
     let Some(path) = options.screenshot.clone() else { return };
+    if !state.ready {
+        return;
+    }
     state.frames += 1;
     let now = std::time::Instant::now();
     let first = *state.first_frame.get_or_insert(now);

@@ -4,8 +4,10 @@
 
 use std::collections::VecDeque;
 
+use crate::analysis::synchrony::{live_phase, order_parameter};
+use crate::analysis::weight_summary;
 use crate::engine::Simulation;
-use crate::sim::{Network, NeuronId, StepReport};
+use crate::sim::{Network, NeuronId, PopulationId, StepReport};
 
 /// Width of the raster window (biological ms).
 pub const RASTER_WINDOW_MS: f64 = 1000.0;
@@ -88,8 +90,6 @@ pub struct History {
     bin_counts: Vec<u64>,
     bin_end_ms: f64,
     next_weights_ms: f64,
-    last_spike: Vec<u64>,
-    prev_spike: Vec<u64>,
 }
 
 impl History {
@@ -115,8 +115,6 @@ impl History {
             bin_counts: vec![0; pops],
             bin_end_ms: net.time_ms() + BIN_MS,
             next_weights_ms: net.time_ms(),
-            last_spike: vec![u64::MAX; n],
-            prev_spike: vec![u64::MAX; n],
         }
     }
 
@@ -133,11 +131,6 @@ impl History {
         let net = &engine.network;
         self.select(selected);
         let t = report.time_ms;
-        let n = net.num_neurons();
-        if self.last_spike.len() < n {
-            self.last_spike.resize(n, u64::MAX);
-            self.prev_spike.resize(n, u64::MAX);
-        }
         for &id in &report.spikes {
             let i = id.index();
             if id.0 % self.raster_stride == 0 {
@@ -147,8 +140,6 @@ impl History {
             if let Some(c) = self.bin_counts.get_mut(p) {
                 *c += 1;
             }
-            self.prev_spike[i] = self.last_spike[i];
-            self.last_spike[i] = report.step;
         }
         while self.raster.front().is_some_and(|&(ts, _)| ts < t - RASTER_WINDOW_MS) {
             self.raster.pop_front();
@@ -162,7 +153,7 @@ impl History {
             self.trace.push_back([t, v]);
         }
         if t >= self.bin_end_ms - 1e-9 {
-            self.close_bin(net, report.step, t);
+            self.close_bin(net, report.step + 1, t);
         }
         if t >= self.next_weights_ms {
             self.sample_weights(engine, t);
@@ -170,45 +161,20 @@ impl History {
         }
     }
 
-    fn close_bin(&mut self, net: &Network, step: u64, t: f64) {
-        let dt = net.dt_ms();
+    /// Closes a rate and synchrony bin at grid index `now` (time `t`, ms).
+    fn close_bin(&mut self, net: &Network, now: u64, t: f64) {
         for (p, seg_pop) in net.populations.iter().enumerate() {
             let size = seg_pop.size.max(1) as f64;
             let rate = self.bin_counts[p] as f64 / size / (BIN_MS / 1000.0);
             self.rates[p].push(t, rate);
             self.bin_counts[p] = 0;
-            if let Some(r) = self.order_parameter(net, p, step, dt) {
+            if let Some(r) = live_synchrony(net, PopulationId(p as u16), now) {
                 self.sync[p].push(t, r);
             }
         }
         self.neuron_count.push(t, net.num_neurons() as f64);
         self.synapse_count.push(t, net.num_synapses() as f64);
         self.bin_end_ms = t + BIN_MS;
-    }
-
-    /// Kuramoto R of population `p` now: each sampled neuron's phase is the elapsed fraction of its
-    /// last inter-spike interval (neurons silent for more than two intervals are left out).
-    fn order_parameter(&self, net: &Network, p: usize, step: u64, _dt: f64) -> Option<f64> {
-        let members: Vec<u32> =
-            net.segments.iter().filter(|s| s.population.index() == p).flat_map(|s| s.start..s.end).collect();
-        let stride = members.len().div_ceil(SYNC_SAMPLE).max(1);
-        let (mut c, mut s, mut k) = (0.0f64, 0.0f64, 0u32);
-        for &i in members.iter().step_by(stride) {
-            let (last, prev) = (self.last_spike[i as usize], self.prev_spike[i as usize]);
-            if last == u64::MAX || prev == u64::MAX || last <= prev {
-                continue;
-            }
-            let isi = (last - prev) as f64;
-            let elapsed = (step - last) as f64;
-            if elapsed > 2.0 * isi {
-                continue;
-            }
-            let phase = std::f64::consts::TAU * (elapsed / isi).min(1.0);
-            c += phase.cos();
-            s += phase.sin();
-            k += 1;
-        }
-        (k >= 8).then(|| (c * c + s * s).sqrt() / k as f64)
     }
 
     fn sample_weights(&mut self, engine: &Simulation, t: f64) {
@@ -219,8 +185,6 @@ impl History {
         for (b, hist) in engine.synaptic.iter().zip(self.weights.iter_mut()) {
             let projection = b.scope().projection;
             let stride = (syn.len() / 500_000).max(1);
-            let mut counts = [0u32; WEIGHT_BINS];
-            let (mut sum, mut k) = (0.0f64, 0u64);
             if hist.w_hi <= 0.0 {
                 // No declared bound: use the largest weight seen (fixed after the first sample).
                 hist.w_hi = (0..syn.len())
@@ -230,33 +194,38 @@ impl History {
                     .max(1e-12)
                     * 1.5;
             }
-            for s in (0..syn.len()).step_by(stride) {
-                if syn.projection[s] != projection {
-                    continue;
-                }
-                let w = syn.weight[s].abs() as f64;
-                let bin = ((w / hist.w_hi) * WEIGHT_BINS as f64).floor().clamp(0.0, (WEIGHT_BINS - 1) as f64) as usize;
-                counts[bin] += 1;
-                sum += w;
-                k += 1;
-            }
-            if k == 0 {
+            let sample: Vec<f64> = (0..syn.len())
+                .step_by(stride)
+                .filter(|&s| syn.projection[s] == projection)
+                .map(|s| syn.weight[s].abs() as f64)
+                .collect();
+            if sample.is_empty() {
                 continue;
             }
+            let summary = weight_summary(&sample, hist.w_hi, WEIGHT_BINS);
             let mut column = [0f32; WEIGHT_BINS];
-            for (c, &n) in column.iter_mut().zip(&counts) {
-                *c = n as f32 / k as f32;
+            for (c, &n) in column.iter_mut().zip(&summary.histogram) {
+                *c = n as f32 / summary.count as f32;
             }
             if hist.columns.len() == WEIGHT_COLUMNS {
                 hist.columns.pop_front();
             }
             hist.columns.push_back((t, column));
-            hist.mean.push(t, sum / k as f64);
+            hist.mean.push(t, summary.mean_fraction * hist.w_hi);
         }
     }
+}
 
-    /// The step of neuron `i`'s latest spike (`u64::MAX`: none yet).
-    pub fn last_spike_step(&self, i: usize) -> u64 {
-        self.last_spike.get(i).copied().unwrap_or(u64::MAX)
-    }
+/// Kuramoto R of population `pop` at grid index `now`, over a sample of its neurons: each one's
+/// phase extrapolated from its last inter-spike interval (the engine's two spike-time columns);
+/// `None` while fewer than 8 neurons have a phase.
+fn live_synchrony(net: &Network, pop: PopulationId, now: u64) -> Option<f64> {
+    let size = net.populations[pop.index()].size as usize;
+    let nn = &net.neurons;
+    let phases: Vec<f64> = net
+        .population_neurons(pop)
+        .step_by(size.div_ceil(SYNC_SAMPLE).max(1))
+        .filter_map(|i| live_phase(nn.prev_spike[i as usize], nn.last_spike[i as usize], now))
+        .collect();
+    (phases.len() >= 8).then(|| order_parameter(&phases))
 }

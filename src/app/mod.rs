@@ -1,64 +1,48 @@
 //! The Bevy app: a live 3D view of a running network, with transport, sliders, plots and an
-//! inspector. The network lives in the [`sim::Sim`] resource; the UI only writes
-//! [`sim::SimRequest`] messages, which `SimSystems::ApplyControls` validates and applies.
+//! inspector. The simulation lives in the [`bridge::Sim`] resource; the UI only writes
+//! [`bridge::SimRequest`] messages, which `SimSystems::ApplyControls` validates and applies.
+//! docs/ARCHITECTURE.md maps the plugins and the path of a spike to the screen.
 
 pub mod bench;
+pub mod bridge;
 pub mod camera;
 pub mod capture;
 pub mod ctm_view;
 pub mod history;
+pub mod options;
 pub mod palette;
 pub mod picking;
 pub mod record;
 pub mod recorder;
-pub mod sim;
 pub mod ui;
 pub mod view;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use bevy::app::PluginGroupBuilder;
 use bevy::prelude::*;
 use bevy::window::{PresentMode, WindowResolution};
 use bevy::winit::{UpdateMode, WinitSettings};
 
-/// How the app is started: which scene, and (for tests and documentation) whether to take a
-/// screenshot and exit after a number of frames.
-#[derive(Resource, Clone, Debug)]
-pub struct AppOptions {
-    /// Scene file to open (`scenes/default.ron` when `None`).
-    pub scene: Option<PathBuf>,
-    /// Seed override for the scene.
-    pub seed: Option<u64>,
-    /// Window size in physical pixels.
-    pub size: Option<(u32, u32)>,
-    /// Take a screenshot to this path, then exit.
-    pub screenshot: Option<PathBuf>,
-    /// Frames to render before the screenshot (default 30).
-    pub frames: Option<u32>,
-    /// Biological time (ms) to simulate before the screenshot instead of real-time pacing.
-    pub warmup_ms: Option<f64>,
-    /// Hide the egui panels (for clean renders).
-    pub hide_ui: bool,
-    /// Start paused.
-    pub paused: bool,
-    /// Select this neuron at start.
-    pub select: Option<u32>,
-    /// Most synapses drawn (the rest are sampled out).
-    pub max_synapses: Option<usize>,
-    /// Record the window from the first frame until the app exits (mp4, webm, gif or a folder).
-    pub record: Option<PathBuf>,
-    /// When the process started handling the command (for the time-to-first-frame figure).
-    pub launched: std::time::Instant,
-}
+pub use options::{AppOptions, DEFAULT_SCENE};
 
-/// Every plugin of the app, in dependency order.
+/// Every plugin of the network app, in dependency order:
+///
+/// | plugin | adds |
+/// |---|---|
+/// | [`bridge::SimPlugin`] | the simulation resource, entities, requests, stepping, growth, mirror, file tasks |
+/// | [`view::NetworkViewPlugin`] | the instanced neuron, synapse and attention-edge draws |
+/// | [`camera::CameraPlugin`] | the orbit camera and the scene's camera path |
+/// | [`picking::PickingPlugin`] | click to pick, Shift+click to stimulate, hover |
+/// | [`ui::UiPlugin`] | panels, sliders, plots, inspector, toasts, loading progress |
+/// | [`capture::CapturePlugin`] | F12 and scripted screenshots |
+/// | [`recorder::RecorderPlugin`] | F9 recording of the window |
 pub struct NeuroplastPlugins;
 
 impl PluginGroup for NeuroplastPlugins {
     fn build(self) -> PluginGroupBuilder {
         PluginGroupBuilder::start::<Self>()
-            .add(sim::SimPlugin)
+            .add(bridge::SimPlugin::default())
             .add(view::NetworkViewPlugin)
             .add(camera::CameraPlugin)
             .add(picking::PickingPlugin)
@@ -68,49 +52,58 @@ impl PluginGroup for NeuroplastPlugins {
     }
 }
 
-/// The default scene, opened when no scene is named.
-pub const DEFAULT_SCENE: &str = "scenes/default.ron";
-
-/// Opens the app window and runs until it is closed.
-pub fn run(options: AppOptions) -> anyhow::Result<()> {
-    let scene_path = options.scene.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_SCENE));
-    let text = std::fs::read_to_string(&scene_path)
-        .map_err(|e| anyhow::anyhow!("{}: cannot read the scene: {e}", scene_path.display()))?;
-    if ctm_view::is_ctm_scene(&text) {
-        return run_ctm(options, &scene_path, &text);
-    }
-    // Load before opening a window so a bad file is a clear error on the terminal.
-    let start = sim::Sim::parse(&text, &scene_path, options.seed).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut app = window_app(&options, &scene_path);
-    app.insert_resource(start);
-    if options.screenshot.is_some() {
-        app.insert_resource(capture::ExitAfterCapture);
-    }
-    // egui draws with its own camera (spawned by the UI plugin), not the 3D one.
-    app.insert_resource(bevy_egui::EguiGlobalSettings { auto_create_primary_context: false, ..default() })
-        .add_plugins(bevy_egui::EguiPlugin::default())
-        .add_plugins(NeuroplastPlugins);
-    app.run();
-    Ok(())
+/// A scene file opened and parsed: a network scene (to build) or a CTM maze scene (loaded).
+pub enum OpenedScene {
+    /// A network scene, parsed, not yet built.
+    Network(Box<crate::scene::Scene>),
+    /// A CTM scene with its model loaded and its first maze thought through.
+    Ctm(Box<ctm_view::CtmState>),
 }
 
-/// Opens the CTM scene: a maze solved tick by tick.
-fn run_ctm(options: AppOptions, scene_path: &std::path::Path, text: &str) -> anyhow::Result<()> {
-    let scene = ctm_view::CtmScene::parse(text, &scene_path.display().to_string())?;
-    let state = ctm_view::CtmState::new(&scene, scene_path)?;
-    let mut app = window_app(&options, scene_path);
-    app.insert_resource(state)
-        .insert_resource(bevy_egui::EguiGlobalSettings { auto_create_primary_context: false, ..default() })
-        .add_plugins(bevy_egui::EguiPlugin::default())
-        .add_plugins((ctm_view::CtmViewPlugin, ctm_view::CtmPanelPlugin))
-        .add_systems(Startup, ui::spawn_ui_camera)
-        .add_systems(Update, capture::ctm_capture);
-    app.run();
-    Ok(())
+/// Reads and parses a scene file of either kind; errors name the file.
+pub fn open_scene_file(path: &Path) -> anyhow::Result<OpenedScene> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: cannot read the scene: {e}", path.display()))?;
+    let origin = path.display().to_string();
+    if ctm_view::is_ctm_scene(&text) {
+        let scene = ctm_view::CtmScene::parse(&text, &origin)?;
+        return Ok(OpenedScene::Ctm(Box::new(ctm_view::CtmState::new(&scene, path)?)));
+    }
+    Ok(OpenedScene::Network(Box::new(crate::scene::Scene::parse(&text, &origin).map_err(|e| anyhow::anyhow!("{e}"))?)))
+}
+
+/// Opens the app window and runs until it is closed. A network scene is built in the background
+/// while the window shows its progress; a file that cannot be parsed is an error before any window
+/// opens, one that cannot be built ends the app with the error on the terminal.
+pub fn run(options: AppOptions) -> anyhow::Result<()> {
+    let scene_path = options.scene.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_SCENE));
+    let opened = open_scene_file(&scene_path)?;
+    let mut app = window_app(&options, &scene_path);
+    app.insert_resource(bevy_egui::EguiGlobalSettings { auto_create_primary_context: false, ..default() })
+        .add_plugins(bevy_egui::EguiPlugin::default());
+    match opened {
+        OpenedScene::Ctm(state) => {
+            app.insert_resource(*state)
+                .add_plugins((ctm_view::CtmViewPlugin, ctm_view::CtmPanelPlugin))
+                .add_systems(Startup, ui::spawn_ui_camera)
+                .add_systems(Update, capture::ctm_capture);
+        }
+        OpenedScene::Network(scene) => {
+            app.insert_resource(bridge::scene_io::loading(*scene, scene_path, options.seed, true));
+            if options.screenshot.is_some() {
+                app.insert_resource(capture::ExitAfterCapture);
+            }
+            app.add_plugins(NeuroplastPlugins);
+        }
+    }
+    match app.run() {
+        AppExit::Success => Ok(()),
+        AppExit::Error(_) => anyhow::bail!("the app stopped on an error (see above)"),
+    }
 }
 
 /// A windowed app with our defaults (size, no vsync, continuous updates, quiet logs, dark clear).
-fn window_app(options: &AppOptions, scene_path: &std::path::Path) -> App {
+fn window_app(options: &AppOptions, scene_path: &Path) -> App {
     let (w, h) = options.size.unwrap_or((1600, 900));
     let mut app = App::new();
     app.add_plugins(

@@ -6,7 +6,7 @@ use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 use bevy_egui::input::EguiWantsInput;
 
-use super::sim::{Selection, Sim, SimRequest};
+use super::bridge::{Selection, Sim, SimRequest};
 use super::view::ViewBuffers;
 use crate::sim::NeuronId;
 
@@ -36,7 +36,9 @@ pub struct PickingPlugin;
 
 impl Plugin for PickingPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<Hovered>().init_resource::<StimulusSettings>().add_systems(Update, pick_neurons);
+        app.init_resource::<Hovered>()
+            .init_resource::<StimulusSettings>()
+            .add_systems(Update, pick_neurons.run_if(resource_exists::<Sim>));
     }
 }
 
@@ -81,7 +83,7 @@ fn pick_neurons(
         return;
     }
     let Ok(ray) = camera.viewport_to_world(cam_tf, cursor) else { return };
-    let radius = cpu.radius * 1.5;
+    let radius = cpu.radius() * 1.5;
     let positions = &sim.engine.network.neurons.position;
     if buttons.just_pressed(MouseButton::Left) {
         *press = Some(cursor);
@@ -98,7 +100,7 @@ fn pick_neurons(
         if shift {
             if let Some(center) = now {
                 let c = Vec3::from_array(positions[center.index()]);
-                let reach = cpu.radius * stimulus.radius_in_radii;
+                let reach = cpu.radius() * stimulus.radius_in_radii;
                 let neurons: Vec<u32> = positions
                     .iter()
                     .enumerate()

@@ -23,8 +23,8 @@ use bevy::window::ExitCondition;
 use bevy::winit::WinitPlugin;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::sim::{Sim, Transport};
-use super::{AppOptions, DEFAULT_SCENE};
+use super::bridge::{Sim, Transport, advance_ms, scene_io};
+use super::{AppOptions, DEFAULT_SCENE, OpenedScene, open_scene_file};
 
 /// What to record and how.
 #[derive(Clone, Debug)]
@@ -137,28 +137,32 @@ struct Clock;
 pub fn record(o: RecordOptions) -> Result<()> {
     let frames = validate(&o)?;
     let scene_path = o.scene.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_SCENE));
-    let text = std::fs::read_to_string(&scene_path)
-        .with_context(|| format!("{}: cannot read the scene", scene_path.display()))?;
-    let ctm = super::ctm_view::is_ctm_scene(&text);
     // Load before anything else so a bad file is a clear error.
-    let mut app = if ctm {
-        let scene = super::ctm_view::CtmScene::parse(&text, &scene_path.display().to_string())?;
-        let mut state = super::ctm_view::CtmState::new(&scene, &scene_path)?;
-        state.tour = true;
-        let mut app = offscreen_app(&o, &scene_path);
-        app.insert_resource(state).add_plugins(super::ctm_view::CtmViewPlugin).add_systems(Update, update_ctm_clock);
-        app
-    } else {
-        let mut sim = Sim::parse(&text, &scene_path, o.seed).map_err(|e| anyhow::anyhow!("{e}"))?;
-        if o.warmup_ms > 0.0 {
-            sim.advance_ms(o.warmup_ms, None);
+    let (mut app, network) = match open_scene_file(&scene_path)? {
+        OpenedScene::Ctm(mut state) => {
+            state.tour = true;
+            let mut app = offscreen_app(&o, &scene_path);
+            app.insert_resource(*state)
+                .add_plugins(super::ctm_view::CtmViewPlugin)
+                .add_systems(Update, update_ctm_clock);
+            (app, None)
         }
-        let mut app = offscreen_app(&o, &scene_path);
-        app.insert_resource(sim)
-            .add_plugins((super::sim::SimPlugin, super::view::NetworkViewPlugin, super::camera::CameraPlugin))
-            .add_systems(Update, update_clock);
-        app
+        OpenedScene::Network(scene) => {
+            let mut sim = Sim::from_scene(*scene, scene_path.clone(), o.seed).map_err(|e| anyhow::anyhow!("{e}"))?;
+            if o.warmup_ms > 0.0 {
+                sim.run_ms(o.warmup_ms, None, |_| {});
+            }
+            let mut app = offscreen_app(&o, &scene_path);
+            app.add_plugins((
+                super::bridge::SimPlugin::default(),
+                super::view::NetworkViewPlugin,
+                super::camera::CameraPlugin,
+            ))
+            .add_systems(Update, update_clock.run_if(resource_exists::<Sim>));
+            (app, Some(sim))
+        }
     };
+    let ctm = network.is_none();
     let mut sink = Sink::for_path(&o.out);
     if matches!(sink, Sink::Ffmpeg { .. }) && !ffmpeg_available() {
         let dir = o.out.with_extension("frames");
@@ -186,6 +190,9 @@ pub fn record(o: RecordOptions) -> Result<()> {
     }
     app.finish();
     app.cleanup();
+    if let Some(sim) = network {
+        scene_io::install(app.world_mut(), sim);
+    }
 
     let writer = Writer::start(&sink, w, h, o.fps)?;
     let (tx, rx) = mpsc::channel::<(u32, Vec<u8>)>();
@@ -209,7 +216,7 @@ pub fn record(o: RecordOptions) -> Result<()> {
     }
     for k in 0..frames {
         if !ctm && k > 0 && o.bio_ms_per_frame > 0.0 {
-            app.world_mut().resource_mut::<Sim>().advance_ms(o.bio_ms_per_frame, None);
+            advance_ms(app.world_mut(), o.bio_ms_per_frame);
         }
         let tx = tx.clone();
         app.world_mut().spawn(Screenshot::image(target.clone())).observe(move |ev: On<ScreenshotCaptured>| {

@@ -16,8 +16,8 @@ use bevy_egui::input::EguiWantsInput;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
 use super::AppOptions;
+use super::bridge::{Sim, Toast};
 use super::record::{Sink, Writer, ffmpeg_available, rgba_bytes};
-use super::sim::{Sim, Toast};
 
 /// Nominal frame rate of live recordings (one video frame per rendered frame).
 pub const LIVE_FPS: u32 = 30;
@@ -89,7 +89,7 @@ impl Plugin for RecorderPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<LiveRecording>()
             .add_systems(PostStartup, record_from_launch)
-            .add_systems(Update, record_key)
+            .add_systems(Update, record_key.run_if(resource_exists::<Sim>))
             // After Update's commands are applied, so an F12 or scripted screenshot spawned this
             // frame is seen (Bevy drops all but one capture per window and frame).
             .add_systems(PostUpdate, capture_frame)

@@ -64,6 +64,15 @@ impl Scene {
         build::build_simulation(&self.file, seed).map_err(|p| self.locate(p))
     }
 
+    /// [`Scene::build`], counting its progress in `progress` (for a caller on another thread).
+    pub fn build_with_progress(
+        &self,
+        seed: Option<u64>,
+        progress: &build::BuildProgress,
+    ) -> Result<Simulation, SceneError> {
+        build::build_with_progress(&self.file, seed, progress).map_err(|p| self.locate(p))
+    }
+
     /// Attaches a file position to a problem found after parsing.
     fn locate(&self, p: Problem) -> SceneError {
         let (line, column) = self.index.locate(&p.path).unwrap_or((1, 1));

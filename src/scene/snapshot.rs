@@ -87,9 +87,15 @@ pub fn decode(bytes: &[u8], file: &str) -> Result<Simulation, SnapshotError> {
 
 /// Writes a snapshot file (atomically: to a temporary file, then renamed).
 pub fn save(net: &Simulation, path: &Path) -> Result<(), SnapshotError> {
+    write(&encode(net), path)
+}
+
+/// Writes encoded snapshot bytes to `path` (atomically: to a temporary file, then renamed), so a
+/// caller can encode on one thread and write on another.
+pub fn write(bytes: &[u8], path: &Path) -> Result<(), SnapshotError> {
     let io = |source| SnapshotError::Io { file: path.display().to_string(), source };
     let tmp = path.with_extension("tmp-snapshot");
-    std::fs::write(&tmp, encode(net)).map_err(io)?;
+    std::fs::write(&tmp, bytes).map_err(io)?;
     std::fs::rename(&tmp, path).map_err(io)
 }
 

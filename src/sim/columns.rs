@@ -101,8 +101,12 @@ neuron_columns! {
         refractory: u32,
     }
     other {
-        /// Grid index (time / dt) of the last spike; `u64::MAX` if it never spiked.
+        /// Grid index (time / dt: the end of the step) of the last spike; `u64::MAX` if it never
+        /// spiked. The one record of spike times the UI, the plots and the GPU read.
         last_spike: u64,
+        /// Grid index of the spike before the last (`u64::MAX`: fewer than two spikes), for the
+        /// last inter-spike interval.
+        prev_spike: u64,
         /// Owning population.
         population: PopulationId,
         /// Position in space (µm), for layouts, distance rules and the 3D view.
@@ -133,6 +137,7 @@ impl NeuronValues {
             adapt,
             refractory: 0,
             last_spike: u64::MAX,
+            prev_spike: u64::MAX,
             population,
             position,
             i_inj: 0.0,

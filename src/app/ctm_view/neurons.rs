@@ -3,14 +3,20 @@
 //! warm, action pairs cool) whose brightness is the pair's |synchronisation|. Drawn with the
 //! network view's neuron and synapse shaders.
 
+use bevy::asset::AssetEventSystems;
 use bevy::camera::visibility::NoFrustumCulling;
 use bevy::prelude::*;
 use bevy::render::storage::ShaderBuffer;
 
 use super::CtmState;
 use crate::app::view::{
-    NeuronMaterial, NeuronParams, SynapseMaterial, SynapseParams, ViewMaterialsPlugin, bytes, quad_mesh, storage,
+    GpuEdge, GpuEdgeLook, GpuNeuron, GpuNeuronLook, GpuNeuronParams, GpuSynapseParams, NeuronMaterial, SynapseMaterial,
+    ViewMaterialsPlugin, bytes, quad_mesh, storage,
 };
+
+/// The clock the neuron shader ages "spikes" by: one step per millisecond, at step `NOW`. The most
+/// active neurons are drawn as if they had just spiked.
+const NOW: u32 = 1000;
 
 /// Where the neuron shell sits and how big it is.
 const CENTER: Vec3 = Vec3::new(2.25, 0.1, 0.0);
@@ -22,14 +28,17 @@ pub struct CtmNeuronsPlugin;
 
 impl Plugin for CtmNeuronsPlugin {
     fn build(&self, app: &mut App) {
-        app.add_plugins(ViewMaterialsPlugin).add_systems(Startup, setup).add_systems(PostUpdate, refresh);
+        app.add_plugins(ViewMaterialsPlugin)
+            .add_systems(Startup, setup)
+            .add_systems(PostUpdate, refresh.before(AssetEventSystems));
     }
 }
 
 #[derive(Resource)]
 struct NeuronHandles {
     statics: Handle<ShaderBuffer>,
-    dynamics: Handle<ShaderBuffer>,
+    last_spike: Handle<ShaderBuffer>,
+    looks: Handle<ShaderBuffer>,
     weights: Handle<ShaderBuffer>,
     neuron_material: Handle<NeuronMaterial>,
     shown: u64,
@@ -38,9 +47,10 @@ struct NeuronHandles {
 }
 
 /// Each pair as (i, j, kind): output pairs kind 0 (warm), action pairs kind 1 (cool).
-fn pairs(state: &CtmState) -> Vec<[u32; 4]> {
-    let out = state.model.out_pairs().iter().map(|&(i, j)| [i as u32, j as u32, 0, 1]);
-    let act = state.model.action_pairs().iter().map(|&(i, j)| [i as u32, j as u32, 1, 1]);
+fn pairs(state: &CtmState) -> Vec<GpuEdge> {
+    let edge = |kind: u32| move |&(i, j): &(usize, usize)| GpuEdge { pre: i as u32, post: j as u32, kind, plastic: 1 };
+    let out = state.model.out_pairs().iter().map(edge(0));
+    let act = state.model.action_pairs().iter().map(edge(1));
     out.chain(act).collect()
 }
 
@@ -63,28 +73,40 @@ fn setup(
         })
         .collect();
     let pairs = pairs(&state);
-    let statics = storage(&mut buffers, bytes(&vec![[0f32; 8]; d]));
-    let dynamics = storage(&mut buffers, bytes(&vec![[-1f32, 0.5, 1.0, 0.0]; d]));
+    let statics = storage(&mut buffers, bytes(&vec![GpuNeuron::default(); d]));
+    let last_spike = storage(&mut buffers, bytes(&vec![u32::MAX; d]));
+    let looks = storage(&mut buffers, bytes(&vec![GpuNeuronLook { voltage: 0.5, opacity: 1.0 }; d]));
     let pair_buf = storage(&mut buffers, bytes(&pairs));
-    let weights = storage(&mut buffers, bytes(&vec![[0f32, 1.0]; pairs.len()]));
+    let weights = storage(&mut buffers, bytes(&vec![GpuEdgeLook { weight: 0.0, opacity: 1.0 }; pairs.len()]));
     let neuron_material = neuron_materials.add(NeuronMaterial {
-        params: NeuronParams {
+        params: GpuNeuronParams {
             glow_tau_ms: 10.0,
             radius_scale: 1.0,
             color_mode: 1,
             base_intensity: 0.7,
             selected: u32::MAX,
+            now_step: NOW,
+            dt_ms: 1.0,
             ..default()
         },
-        statics: statics.clone(),
-        dynamics: dynamics.clone(),
+        neurons: statics.clone(),
+        last_spike: last_spike.clone(),
+        looks: looks.clone(),
     });
     let synapse_material = synapse_materials.add(SynapseMaterial {
-        params: SynapseParams { width: RADIUS * 0.25, pulse_ms: 1.0, show_pulses: 0, intensity: 0.9 },
+        params: GpuSynapseParams {
+            width: RADIUS * 0.25,
+            pulse_ms: 1.0,
+            show_pulses: 0,
+            intensity: 0.9,
+            now_step: NOW,
+            dt_ms: 1.0,
+            ..default()
+        },
         neurons: statics.clone(),
-        neuron_dynamics: dynamics.clone(),
-        pairs: pair_buf,
-        weights: weights.clone(),
+        last_spike: last_spike.clone(),
+        edges: pair_buf,
+        looks: weights.clone(),
     });
     commands.spawn((
         Name::new("ctm neurons"),
@@ -100,7 +122,8 @@ fn setup(
     ));
     commands.insert_resource(NeuronHandles {
         statics,
-        dynamics,
+        last_spike,
+        looks,
         weights,
         neuron_material,
         shown: u64::MAX,
@@ -117,12 +140,12 @@ fn refresh(
     mut materials: ResMut<Assets<NeuronMaterial>>,
 ) {
     let turn = Quat::from_rotation_y(time.elapsed_secs() * 0.15);
-    let statics: Vec<[f32; 8]> = handles
+    let statics: Vec<GpuNeuron> = handles
         .directions
         .iter()
         .map(|&u| {
             let p = CENTER + turn * u * SHELL;
-            [p.x, p.y, p.z, RADIUS, 1.0, 0.6, 0.3, 0.0]
+            GpuNeuron { pos_radius: [p.x, p.y, p.z, RADIUS], color: [1.0, 0.6, 0.3, 0.0] }
         })
         .collect();
     if let Some(mut b) = buffers.get_mut(&handles.statics) {
@@ -135,20 +158,20 @@ fn refresh(
     let tick = state.tick.min(state.run.ticks - 1);
     let z = state.run.post_at(tick);
     let zmax = z.iter().fold(1e-6f32, |m, v| m.max(v.abs()));
-    // Voltage colour from the post-activation; the most active neurons glow (spike age 0).
-    let dynamics: Vec<[f32; 4]> = z
-        .iter()
-        .map(|&v| {
-            let a = v.abs() / zmax;
-            [(1.0 - a) * 30.0, 0.5 + 0.5 * v / zmax, 1.0, 0.0]
-        })
-        .collect();
+    // Voltage colour from the post-activation; the most active neurons glow (spike age 0, up to
+    // 30 ms for the least active).
+    let last: Vec<u32> = z.iter().map(|&v| NOW - ((1.0 - v.abs() / zmax) * 30.0).round() as u32).collect();
+    let looks: Vec<GpuNeuronLook> =
+        z.iter().map(|&v| GpuNeuronLook { voltage: 0.5 + 0.5 * v / zmax, opacity: 1.0 }).collect();
     let (so, sa) = (state.run.sync_out_at(tick), state.run.sync_action_at(tick));
     let norm = |v: &[f32]| v.iter().fold(1e-6f32, |m, x| m.max(x.abs()));
     let (no, na) = (norm(so), norm(sa));
-    let weights: Vec<[f32; 2]> =
-        so.iter().map(|s| [s.abs() / no, 1.0]).chain(sa.iter().map(|s| [s.abs() / na, 1.0])).collect();
-    for (h, data) in [(&handles.dynamics, bytes(&dynamics)), (&handles.weights, bytes(&weights))] {
+    let look = |w: f32| GpuEdgeLook { weight: w, opacity: 1.0 };
+    let weights: Vec<GpuEdgeLook> =
+        so.iter().map(|s| look(s.abs() / no)).chain(sa.iter().map(|s| look(s.abs() / na))).collect();
+    for (h, data) in
+        [(&handles.last_spike, bytes(&last)), (&handles.looks, bytes(&looks)), (&handles.weights, bytes(&weights))]
+    {
         if let Some(mut b) = buffers.get_mut(h) {
             b.data = Some(data);
         }

@@ -7,7 +7,7 @@ use egui_plot::{Line, PlotPoints};
 use super::plots::plot;
 
 use super::UiView;
-use crate::app::sim::SimRequest;
+use crate::app::bridge::SimRequest;
 use crate::sim::{Network, NeuronId};
 
 /// Most synapses listed per direction.
@@ -101,9 +101,12 @@ pub fn hover_tooltip(ctx: &egui::Context, view: &UiView) {
 
 /// When and from which parent a neuron was born, if it was born while running.
 fn born_text(view: &UiView, i: usize) -> String {
-    match view.sim.births.get(&NeuronId(i as u32)) {
-        Some((t, Some(parent))) => format!("at {t:.1} ms, from neuron {}", parent.0),
-        Some((t, None)) => format!("at {t:.1} ms"),
+    let born = view.ids.neurons.get(i).and_then(|&e| view.born.get(e).ok());
+    match born {
+        Some(b) => match b.parent {
+            Some(parent) => format!("at {:.1} ms, from neuron {}", b.time_ms, parent.0),
+            None => format!("at {:.1} ms", b.time_ms),
+        },
         None => "with the scene (t = 0)".to_string(),
     }
 }

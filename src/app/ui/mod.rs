@@ -3,6 +3,7 @@
 //! action becomes a [`SimRequest`]; nothing here mutates the network.
 
 mod inspector;
+mod loading;
 mod panels;
 pub(crate) mod plots;
 mod sliders;
@@ -20,8 +21,8 @@ use bevy_egui::{EguiContexts, EguiGlobalSettings, EguiPrimaryContextPass, Primar
 pub use sliders::{slider_range, to_slider_value};
 
 use super::AppOptions;
+use super::bridge::{SimRequest, SimulationInstalled, Toast};
 use super::camera::OrbitCamera;
-use super::sim::{SimRequest, Toast};
 
 /// Height of the plot dock (logical pixels) in a window `window_height` tall: 250, less in small
 /// windows so the 3D view keeps most of the height.
@@ -63,15 +64,31 @@ impl Plugin for UiPlugin {
         }
         app.init_resource::<UiState>()
             .add_systems(Startup, (init_ui_state, spawn_ui_camera))
-            .add_systems(Update, (keyboard_shortcuts, collect_toasts))
-            .add_systems(EguiPrimaryContextPass, draw_ui);
+            .add_systems(Update, (keyboard_shortcuts, collect_toasts, follow_new_simulation))
+            .add_systems(
+                EguiPrimaryContextPass,
+                (draw_ui.run_if(resource_exists::<super::bridge::Sim>), loading::draw_loading).chain(),
+            );
     }
 }
 
-fn init_ui_state(mut state: ResMut<UiState>, options: Res<AppOptions>, sim: Res<super::sim::Sim>) {
+fn init_ui_state(mut state: ResMut<UiState>, options: Res<AppOptions>) {
     state.show_panels = !options.hide_ui;
-    state.seed = sim.engine.network.seed();
-    state.gallery = find_scenes(&sim.scene_path);
+}
+
+/// A new simulation's seed goes into the transport panel, and the gallery lists the scenes beside
+/// its file.
+fn follow_new_simulation(
+    mut installed: MessageReader<SimulationInstalled>,
+    sim: Option<Res<super::bridge::Sim>>,
+    mut state: ResMut<UiState>,
+) {
+    if installed.read().count() > 0
+        && let Some(sim) = sim
+    {
+        state.seed = sim.engine.network.seed();
+        state.gallery = find_scenes(&sim.scene_path);
+    }
 }
 
 /// The camera egui draws with: on top of the 3D view, over the whole window.
@@ -151,17 +168,23 @@ fn collect_toasts(mut toasts: MessageReader<Toast>, mut state: ResMut<UiState>) 
 
 /// Read-only access to what the panels show.
 #[derive(bevy::ecs::system::SystemParam)]
-pub struct UiView<'w> {
+pub struct UiView<'w, 's> {
     /// The simulation (read only: the UI writes requests).
-    pub sim: Res<'w, super::sim::Sim>,
+    pub sim: Res<'w, super::bridge::Sim>,
     /// Transport state.
-    pub transport: Res<'w, super::sim::Transport>,
+    pub transport: Res<'w, super::bridge::Transport>,
     /// Picked neuron.
-    pub selection: Res<'w, super::sim::Selection>,
+    pub selection: Res<'w, super::bridge::Selection>,
     /// Hovered neuron.
     pub hovered: Res<'w, super::picking::Hovered>,
     /// GPU-side arrays (for the sampled-synapse note).
     pub buffers: Res<'w, super::view::ViewBuffers>,
+    /// Which synapses are drawn.
+    pub on_screen: Res<'w, super::bridge::OnScreen>,
+    /// Synapse entities on screen.
+    pub ids: Res<'w, super::bridge::IdMap>,
+    /// Neurons born while running.
+    pub born: Query<'w, 's, &'static super::bridge::Born>,
 }
 
 /// Settings the panels edit directly (display, stimulus): view state, not the network.

@@ -8,7 +8,7 @@ use super::plots::plot;
 
 use super::sliders::param_slider;
 use super::{UiSettings, UiView};
-use crate::app::sim::{SPEED_RANGE, SimRequest};
+use crate::app::bridge::{SPEED_RANGE, SimRequest};
 use crate::engine::PlasticityRule;
 use crate::plasticity::{AstroStdp, RewardStdp};
 
@@ -91,12 +91,17 @@ pub fn left_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, o
     ui.add(egui::Slider::new(&mut v.radius_scale, 0.2..=5.0).logarithmic(true).text("neuron size"));
     ui.add(egui::Slider::new(&mut v.synapse_intensity, 0.02..=2.0).logarithmic(true).text("synapse brightness"));
     ui.add(egui::Slider::new(&mut v.sync_gain, 0.0..=3.0).text("synchrony halo"));
-    ui.add(egui::Slider::new(&mut v.max_synapses, 1_000..=2_000_000).logarithmic(true).text("synapse budget"));
-    let b = &view.buffers;
-    if b.drawn.len() < b.total_synapses {
+    let mut budget = view.on_screen.budget;
+    let slider = ui.add(egui::Slider::new(&mut budget, 1_000..=2_000_000).logarithmic(true).text("synapse budget"));
+    // Applied when the drag ends (each change re-chooses the synapses on screen).
+    if slider.drag_stopped() || (slider.changed() && !slider.dragged()) {
+        out.push(SimRequest::SetDrawBudget(budget));
+    }
+    let (shown, total) = (view.ids.synapses.len(), view.sim.network().num_synapses());
+    if shown < total {
         ui.colored_label(
             egui::Color32::from_rgb(230, 190, 90),
-            format!("showing {} of {} synapses (evenly sampled)", b.drawn.len(), b.total_synapses),
+            format!("showing {shown} of {total} synapses (a uniform sample)"),
         );
     }
     ui.horizontal(|ui| {

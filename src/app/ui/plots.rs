@@ -6,9 +6,9 @@ use bevy_egui::egui;
 use egui_plot::{AxisHints, GridInput, GridMark, HLine, Legend, Line, Plot, PlotPoints, Points, uniform_grid_spacer};
 
 use super::UiView;
+use crate::app::bridge::SimRequest;
 use crate::app::history::{History, WEIGHT_BINS};
 use crate::app::palette;
-use crate::app::sim::SimRequest;
 use crate::sim::NeuronId;
 
 fn color32(c: [f32; 3]) -> egui::Color32 {
@@ -94,7 +94,7 @@ fn raster(ui: &mut egui::Ui, view: &UiView, h: f32, out: &mut Vec<SimRequest>) {
     let sim = &view.sim;
     let net = &sim.engine.network;
     let hist = &sim.history;
-    let colors = &view.buffers.colors;
+    let colors = &view.buffers.neurons.colors;
     let pops = net.populations.len();
     let mut per_pop: Vec<Vec<[f64; 2]>> = vec![Vec::new(); pops];
     for &(t, n) in &hist.raster {
@@ -205,7 +205,7 @@ fn synchrony(ui: &mut egui::Ui, view: &UiView, h: f32) {
                 if s.points.is_empty() {
                     continue;
                 }
-                let c = view.buffers.colors.get(k).copied().unwrap_or([0.8, 0.8, 0.8]);
+                let c = view.buffers.neurons.colors.get(k).copied().unwrap_or([0.8, 0.8, 0.8]);
                 p.line(
                     Line::new(sim.engine.network.populations[k].name.clone(), PlotPoints::from(s.to_vec()))
                         .color(color32(c)),

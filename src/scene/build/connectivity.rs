@@ -4,6 +4,7 @@
 
 use rayon::prelude::*;
 
+use super::progress::BuildProgress;
 use super::values::sample;
 use crate::scene::format::{Connectivity, Dist};
 use crate::sim::rng::{CounterRng, stream};
@@ -35,7 +36,14 @@ pub(super) struct Plan {
 /// Generates every projection's synapses in CSR order: a counting pass and a filling pass, both
 /// parallel over source neurons, regenerating each row from the same counter-based draws so the
 /// peak memory is the final arrays and the result does not depend on the thread count.
-pub(super) fn generate_synapses(plans: &[Plan], n: usize, seed: u64, dt: f64, with_projection: bool) -> Synapses {
+pub(super) fn generate_synapses(
+    plans: &[Plan],
+    n: usize,
+    seed: u64,
+    dt: f64,
+    with_projection: bool,
+    progress: &BuildProgress,
+) -> Synapses {
     let mut counts = vec![0u64; n + 1];
     counts[1..].par_chunks_mut(BUILD_CHUNK).enumerate().for_each_init(Vec::new, |buf, (c, out)| {
         for (k, slot) in out.iter_mut().enumerate() {
@@ -49,6 +57,7 @@ pub(super) fn generate_synapses(plans: &[Plan], n: usize, seed: u64, dt: f64, wi
                 })
                 .sum();
         }
+        progress.add(out.len() as u64);
     });
     for i in 1..=n {
         counts[i] += counts[i - 1];
@@ -76,6 +85,7 @@ pub(super) fn generate_synapses(plans: &[Plan], n: usize, seed: u64, dt: f64, wi
         pieces.push((a..b, t, w, d, pj));
     }
     pieces.into_par_iter().for_each_init(Vec::new, |buf, (range, t, w, d, pj)| {
+        progress.add(range.len() as u64);
         let mut at = 0;
         for pre in range {
             let pre = pre as u32;

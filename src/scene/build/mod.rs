@@ -7,6 +7,7 @@ mod connectivity;
 mod growth;
 mod inputs;
 mod layout;
+mod progress;
 mod values;
 
 use std::ops::Range;
@@ -14,6 +15,7 @@ use std::ops::Range;
 use connectivity::{Plan, RowRule, generate_synapses};
 use growth::{attention, neurogenesis, pruning, structural};
 use layout::{check_camera, layout_positions};
+pub use progress::{BuildProgress, BuildStage};
 use values::{check_dist_finite, check_non_negative, dist_dim, dist_in, max_steps, sample, weight_factor};
 
 use super::error::Problem;
@@ -63,6 +65,18 @@ impl Wiring<'_> {
 /// Builds the simulation a scene describes (its network and rules); `seed` overrides the scene's
 /// seed.
 pub fn build_simulation(scene: &SceneFile, seed: Option<u64>) -> Result<Simulation> {
+    build_with_progress(scene, seed, &BuildProgress::default())
+}
+
+/// [`build_simulation`], counting its progress in `progress` (read from another thread).
+pub fn build_with_progress(scene: &SceneFile, seed: Option<u64>, progress: &BuildProgress) -> Result<Simulation> {
+    let result = build_counted(scene, seed, progress);
+    progress.enter(BuildStage::Done, 0);
+    result
+}
+
+fn build_counted(scene: &SceneFile, seed: Option<u64>, progress: &BuildProgress) -> Result<Simulation> {
+    progress.enter(BuildStage::Populations, scene.populations.iter().map(|p| p.size as u64).sum());
     if scene.version != SCENE_VERSION {
         return Err(Problem::at(
             "version",
@@ -117,6 +131,7 @@ pub fn build_simulation(scene: &SceneFile, seed: Option<u64>) -> Result<Simulati
             .add_population(&pop.name, pop.model.clone(), positions, v0, syn0)
             .map_err(|e| Problem::at(&path, e.to_string()))?;
         ranges.push(r);
+        progress.add(pop.size as u64);
         if let Some(rule) = &pop.intrinsic {
             rule.validate().map_err(|e| Problem::at(format!("{path}.intrinsic.{}", e.param), e.to_string()))?;
             intrinsics
@@ -190,7 +205,8 @@ pub fn build_simulation(scene: &SceneFile, seed: Option<u64>) -> Result<Simulati
     // Structural synapse kinds are told apart from the scene's projections by their projection
     // index, so the column is kept whenever the network grows.
     let with_projection = !bindings.is_empty() || !prunings.is_empty() || scene.structural_plasticity.is_some();
-    net.set_synapses(generate_synapses(&plans, net.num_neurons(), seed, dt, with_projection))
+    progress.enter(BuildStage::Synapses, 2 * net.num_neurons() as u64);
+    net.set_synapses(generate_synapses(&plans, net.num_neurons(), seed, dt, with_projection, progress))
         .map_err(|e| Problem::at("projections", e.to_string()))?;
     let n = net.num_neurons();
     for p in &mut prunings {
@@ -229,6 +245,7 @@ pub fn build_simulation(scene: &SceneFile, seed: Option<u64>) -> Result<Simulati
         check_camera(c, net.num_neurons())?;
     }
 
+    progress.enter(BuildStage::Rules, 0);
     inputs::add_inputs(scene, &mut net, &ranges, dt)?;
 
     // Rules, in the order they run: learning, intrinsic, then structural rounds (structural

@@ -115,7 +115,9 @@ impl Network {
         for buf in &self.scratch.chunk_spikes {
             for &id in buf {
                 report.spikes.push(NeuronId(id));
-                self.neurons.last_spike[id as usize] = step + 1;
+                let nn = &mut self.neurons;
+                nn.prev_spike[id as usize] = nn.last_spike[id as usize];
+                nn.last_spike[id as usize] = step + 1;
             }
         }
 

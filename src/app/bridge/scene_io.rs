@@ -1,0 +1,164 @@
+//! Scene and snapshot files, read, built and written on background tasks: the window stays
+//! responsive while a large scene loads (the [`Loading`] resource carries its progress for the UI)
+//! and the running simulation goes on until the new one is ready. A finished load installs the new
+//! simulation and its entities at once.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bevy::prelude::*;
+use bevy::tasks::{AsyncComputeTaskPool, IoTaskPool, Task, block_on};
+
+use super::components::{OnScreen, SimulationInstalled, Toast};
+use super::{Selection, Sim, SpikedSinceDrawn, mirror};
+use crate::scene::build::BuildProgress;
+use crate::scene::{Scene, snapshot};
+
+/// A simulation being loaded in the background.
+#[derive(Resource)]
+pub struct Loading {
+    /// What is loading, for the progress line ("scenes/cuba.ron").
+    pub what: String,
+    /// When it started.
+    pub started: Instant,
+    /// The build's progress (`None` for a snapshot, read in one go).
+    pub progress: Option<Arc<BuildProgress>>,
+    /// Whether a failure ends the app (the scene it was started with) rather than showing a toast.
+    pub fatal: bool,
+    task: Task<Result<Sim, String>>,
+}
+
+impl Loading {
+    /// Builds `scene` (from `path`) in the background with seed `seed`.
+    fn build(what: String, scene: Scene, path: PathBuf, seed: Option<u64>, fatal: bool) -> Self {
+        let progress = Arc::new(BuildProgress::default());
+        let counter = progress.clone();
+        let task = AsyncComputeTaskPool::get().spawn(async move {
+            let engine = scene.build_with_progress(seed, &counter).map_err(|e| e.to_string())?;
+            Ok(Sim::with_simulation(engine, scene, path))
+        });
+        Self { what, started: Instant::now(), progress: Some(progress), fatal, task }
+    }
+}
+
+/// Builds a parsed scene read from `path` in the background; when `fatal` (the scene the app
+/// starts with), a failure ends the app with the error on the terminal.
+pub fn loading(scene: Scene, path: PathBuf, seed: Option<u64>, fatal: bool) -> Loading {
+    Loading::build(path.display().to_string(), scene, path, seed, fatal)
+}
+
+/// Opens a scene file: read, parsed and built in the background.
+pub fn open_scene(path: PathBuf) -> Loading {
+    let progress = Arc::new(BuildProgress::default());
+    let counter = progress.clone();
+    let file = path.clone();
+    let task = AsyncComputeTaskPool::get().spawn(async move {
+        let scene = Scene::load(&file).map_err(|e| e.to_string())?;
+        let engine = scene.build_with_progress(None, &counter).map_err(|e| e.to_string())?;
+        Ok(Sim::with_simulation(engine, scene, file))
+    });
+    Loading { what: path.display().to_string(), started: Instant::now(), progress: Some(progress), fatal: false, task }
+}
+
+/// Rebuilds the running scene (reset) with seed `seed`.
+pub fn rebuild(sim: &Sim, seed: Option<u64>) -> Loading {
+    let what = format!("{} (reset)", sim.scene_path.display());
+    Loading::build(what, sim.scene.clone(), sim.scene_path.clone(), seed, false)
+}
+
+/// Replaces the simulation with a snapshot file, read in the background; the scene stays (for
+/// reset and save).
+pub fn open_snapshot(sim: &Sim, path: PathBuf) -> Loading {
+    let (scene, scene_path, file) = (sim.scene.clone(), sim.scene_path.clone(), path.clone());
+    let task = AsyncComputeTaskPool::get().spawn(async move {
+        let engine = snapshot::load(&file).map_err(|e| e.to_string())?;
+        Ok(Sim::with_simulation(engine, scene, scene_path))
+    });
+    Loading { what: path.display().to_string(), started: Instant::now(), progress: None, fatal: false, task }
+}
+
+/// Installs a finished load, or reports its failure.
+pub fn finish_loading(
+    mut commands: Commands,
+    loading: Option<ResMut<Loading>>,
+    mut toasts: MessageWriter<Toast>,
+    mut exit: MessageWriter<AppExit>,
+) {
+    let Some(mut loading) = loading else { return };
+    if !loading.task.is_finished() {
+        return;
+    }
+    let result = block_on(&mut loading.task);
+    commands.remove_resource::<Loading>();
+    let secs = loading.started.elapsed().as_secs_f64();
+    match result {
+        Ok(sim) => {
+            let (n, s) = (sim.network().num_neurons(), sim.network().num_synapses());
+            toasts.write(Toast::info(format!("opened {} ({n} neurons, {s} synapses) in {secs:.1} s", loading.what)));
+            commands.queue(move |world: &mut World| install(world, sim));
+        }
+        Err(e) if loading.fatal => {
+            eprintln!("error: {e}");
+            exit.write(AppExit::error());
+        }
+        Err(e) => {
+            toasts.write(Toast::error(e));
+        }
+    }
+}
+
+/// Puts `sim` in place of the running simulation: its entities replace the old ones, the drawing
+/// budget's sample is chosen for its size, the selection is cleared.
+pub fn install(world: &mut World, sim: Sim) {
+    let total = sim.network().num_synapses();
+    let mut screen = world.resource_mut::<OnScreen>();
+    screen.stride = OnScreen::stride_for(screen.budget, total);
+    mirror::respawn_entities(world, &sim.engine);
+    world.resource_mut::<Selection>().0 = None;
+    *world.resource_mut::<SpikedSinceDrawn>() = SpikedSinceDrawn { ids: Vec::new(), all: true };
+    world.insert_resource(sim);
+    world.write_message(SimulationInstalled);
+}
+
+/// Files being written in the background, each reporting how it went.
+#[derive(Resource, Default)]
+pub struct FileTasks(Vec<Task<Toast>>);
+
+impl FileTasks {
+    /// Saves the running scene as RON text (the text is made now, the file written in the
+    /// background).
+    pub fn save_scene(&mut self, sim: &Sim, path: PathBuf) {
+        let text = Scene::to_ron(&sim.scene.file);
+        self.0.push(IoTaskPool::get().spawn(async move {
+            match std::fs::write(&path, text) {
+                Ok(()) => Toast::info(format!("saved {}", path.display())),
+                Err(e) => Toast::error(format!("{}: {e}", path.display())),
+            }
+        }));
+    }
+
+    /// Saves the simulation's state (encoded now, written in the background, atomically).
+    pub fn save_snapshot(&mut self, sim: &Sim, path: PathBuf) {
+        let bytes = snapshot::encode(&sim.engine);
+        self.0.push(IoTaskPool::get().spawn(async move {
+            match snapshot::write(&bytes, &path) {
+                Ok(()) => Toast::info(format!("snapshot saved to {}", path.display())),
+                Err(e) => Toast::error(e.to_string()),
+            }
+        }));
+    }
+}
+
+/// Reports the files that finished writing.
+pub fn finish_file_tasks(mut files: ResMut<FileTasks>, mut toasts: MessageWriter<Toast>) {
+    let mut k = 0;
+    while k < files.0.len() {
+        if files.0[k].is_finished() {
+            let task = files.0.swap_remove(k);
+            toasts.write(block_on(task));
+        } else {
+            k += 1;
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! Play/pause and speed, and the fixed tick's stepping: the simulation's own schedule runs as many
+//! times per tick as the speed asks, each run advancing the network up to its next structural round
+//! (`SimulationSystems::Advance`) and then running that round (`GrowthSystems`), within a wall-clock
+//! budget.
+
+use std::time::{Duration, Instant};
+
+use bevy::ecs::schedule::ScheduleLabel;
+use bevy::prelude::*;
+
+use super::components::StructureChanged;
+use super::{Selection, Sim, SpikedSinceDrawn};
+
+/// Play/pause, speed and the measured pace of the simulation.
+#[derive(Resource, Debug)]
+pub struct Transport {
+    /// Whether the simulation is paused.
+    pub paused: bool,
+    /// Requested speed: biological milliseconds per wall-clock second.
+    pub speed_ms_per_s: f64,
+    /// Wall-clock budget for stepping per fixed tick (ms); beyond it the simulation falls behind.
+    pub budget_ms: f64,
+    /// Measured biological ms per wall ms (1 = real time), smoothed.
+    pub realtime_factor: f64,
+    /// Whether the last tick could not do all the steps the speed asked for.
+    pub behind: bool,
+    /// Single steps requested while paused.
+    pub pending_steps: u64,
+    carry_ms: f64,
+}
+
+impl Default for Transport {
+    fn default() -> Self {
+        Self {
+            paused: false,
+            speed_ms_per_s: 100.0,
+            budget_ms: 12.0,
+            realtime_factor: 0.0,
+            behind: false,
+            pending_steps: 0,
+            carry_ms: 0.0,
+        }
+    }
+}
+
+/// Slowest and fastest speeds the transport slider offers (biological ms per second).
+pub const SPEED_RANGE: (f64, f64) = (0.1, 10_000.0);
+
+/// The schedule of the simulation's own systems, run once per stretch of steps between
+/// structural rounds, as many times per fixed tick as needed (the pattern of avian's
+/// `PhysicsSchedule`): `SimulationSystems::Advance`, then [`GrowthSystems`].
+#[derive(ScheduleLabel, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SimulationSchedule;
+
+/// The systems of [`SimulationSchedule`], in order.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SimulationSystems {
+    /// Steps the network (inputs, neurons, propagation, learning rules) until the steps asked for
+    /// are done, the time is up, or a structural round is due.
+    Advance,
+}
+
+/// The structural rules (growth, pruning, attention edges): run the rounds due at the next step,
+/// whose changes go out as [`StructureChanged`] messages.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct GrowthSystems;
+
+/// What is left of this tick's stepping.
+#[derive(Resource, Debug, Default)]
+pub struct StepBudget {
+    /// Steps still to take.
+    pub remaining: u64,
+    /// Steps taken this tick.
+    pub done: u64,
+    /// Wall-clock time after which the tick stops stepping.
+    pub deadline: Option<Instant>,
+}
+
+impl StepBudget {
+    /// Whether the wall-clock budget is spent.
+    fn out_of_time(&self) -> bool {
+        self.deadline.is_some_and(|d| Instant::now() >= d)
+    }
+}
+
+/// Runs the simulation's schedule until the steps the speed asks for in this tick are done or the
+/// wall-clock budget is spent (an exclusive system: each run may change the network's structure).
+pub fn run_simulation(world: &mut World) {
+    let tick_s = world.resource::<Time>().delta_secs_f64();
+    let Some(dt) = world.get_resource::<Sim>().map(|s| s.engine.network.dt_ms()) else { return };
+    let (steps, deadline) = {
+        let mut t = world.resource_mut::<Transport>();
+        let mut steps = std::mem::take(&mut t.pending_steps);
+        if !t.paused {
+            t.carry_ms += t.speed_ms_per_s * tick_s;
+            let whole = (t.carry_ms / dt).floor();
+            t.carry_ms -= whole * dt;
+            steps += whole as u64;
+        }
+        (steps, Instant::now() + Duration::from_secs_f64(t.budget_ms / 1000.0))
+    };
+    world.insert_resource(StepBudget { remaining: steps, done: 0, deadline: Some(deadline) });
+    while world.resource::<StepBudget>().remaining > 0 {
+        let before = world.resource::<StepBudget>().remaining;
+        world.run_schedule(SimulationSchedule);
+        let b = world.resource::<StepBudget>();
+        if b.out_of_time() || b.remaining == before && !world.resource::<Sim>().engine.structural_rounds_due() {
+            break;
+        }
+    }
+    let done = world.resource::<StepBudget>().done;
+    let mut t = world.resource_mut::<Transport>();
+    t.behind = done < steps;
+    if t.behind {
+        t.carry_ms = 0.0;
+    }
+    if tick_s > 0.0 && !t.paused {
+        let factor = done as f64 * dt / (tick_s * 1000.0);
+        t.realtime_factor = 0.8 * t.realtime_factor + 0.2 * factor;
+    }
+}
+
+/// Steps the network until this tick's steps are done, the time is up, or a structural round is
+/// due (left to [`GrowthSystems`]). Changes made between steps (none in the app yet, but any edit
+/// through `Simulation::edit`) go out as messages too.
+pub fn advance_network(
+    mut sim: ResMut<Sim>,
+    mut budget: ResMut<StepBudget>,
+    selection: Res<Selection>,
+    mut spiked: ResMut<SpikedSinceDrawn>,
+    mut changes: MessageWriter<StructureChanged>,
+) {
+    let mut k = 0u32;
+    while budget.remaining > 0 && !sim.engine.structural_rounds_due() {
+        let report = sim.step_once(selection.0);
+        let time_ms = report.time_ms;
+        changes.write_batch(report.events.iter().map(|&event| StructureChanged { event, time_ms }));
+        spiked.record(&report.spikes);
+        budget.remaining -= 1;
+        budget.done += 1;
+        k += 1;
+        if k.is_multiple_of(8) && budget.out_of_time() {
+            break;
+        }
+    }
+}
+
+/// Runs the structural rounds due at the start of the next step and sends their changes.
+pub fn grow_network(mut sim: ResMut<Sim>, mut changes: MessageWriter<StructureChanged>) {
+    if !sim.engine.structural_rounds_due() {
+        return;
+    }
+    let time_ms = sim.engine.network.time_ms();
+    let mut events = Vec::new();
+    sim.engine.run_structural_rounds(&mut events);
+    changes.write_batch(events.into_iter().map(|event| StructureChanged { event, time_ms }));
+}

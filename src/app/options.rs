@@ -1,0 +1,38 @@
+//! How the app is started: the command line's options, as a resource every plugin may read.
+
+use std::path::PathBuf;
+
+use bevy::prelude::*;
+
+/// The default scene, opened when no scene is named.
+pub const DEFAULT_SCENE: &str = "scenes/default.ron";
+
+/// How the app is started: which scene, and (for tests and documentation) whether to take a
+/// screenshot and exit after a number of frames.
+#[derive(Resource, Clone, Debug)]
+pub struct AppOptions {
+    /// Scene file to open (`scenes/default.ron` when `None`).
+    pub scene: Option<PathBuf>,
+    /// Seed override for the scene.
+    pub seed: Option<u64>,
+    /// Window size in physical pixels.
+    pub size: Option<(u32, u32)>,
+    /// Take a screenshot to this path, then exit.
+    pub screenshot: Option<PathBuf>,
+    /// Frames to render before the screenshot (default 30).
+    pub frames: Option<u32>,
+    /// Biological time (ms) to simulate before the screenshot instead of real-time pacing.
+    pub warmup_ms: Option<f64>,
+    /// Hide the egui panels (for clean renders).
+    pub hide_ui: bool,
+    /// Start paused.
+    pub paused: bool,
+    /// Select this neuron at start.
+    pub select: Option<u32>,
+    /// Most synapses drawn (the rest are sampled out).
+    pub max_synapses: Option<usize>,
+    /// Record the window from the first frame until the app exits (mp4, webm, gif or a folder).
+    pub record: Option<PathBuf>,
+    /// When the process started handling the command (for the time-to-first-frame figure).
+    pub launched: std::time::Instant,
+}
