@@ -10,7 +10,7 @@ use bevy::window::PrimaryWindow;
 use bevy_egui::input::EguiWantsInput;
 
 use super::AppOptions;
-use super::bridge::{FadeIn, FadeOut, Selection, Sim, SimulationInstalled, Toast, Transport};
+use super::bridge::{FadeIn, FadeOut, Loading, Selection, Sim, SimulationInstalled, Toast, Transport};
 use super::camera::OrbitCamera;
 
 /// Present when the app should exit once its `--screenshot` is written.
@@ -28,6 +28,8 @@ pub struct CaptureState {
     pub first_frame: Option<std::time::Instant>,
     /// Whether the first simulation is installed and warmed up (frames count from then on).
     pub ready: bool,
+    /// Frames drawn while a scene was loading in the background, and the longest of them.
+    pub while_loading: (u32, std::time::Duration),
 }
 
 /// F12 screenshots and the scripted capture.
@@ -37,7 +39,23 @@ impl Plugin for CapturePlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<CaptureState>()
             .add_systems(Startup, start_paused)
+            .add_systems(Update, count_loading_frames)
             .add_systems(Update, (warm_up, (screenshot_key, scripted_capture).run_if(resource_exists::<Sim>)).chain());
+    }
+}
+
+/// Counts the frames drawn while a scene loads, and keeps the longest (the window stays live).
+fn count_loading_frames(loading: Option<Res<Loading>>, time: Res<Time<Real>>, mut state: ResMut<CaptureState>) {
+    if std::env::var_os("NP_DEBUG").is_some() {
+        eprintln!("DEBUG frame at {:?} loading {}", time.elapsed(), loading.is_some());
+    }
+    if loading.is_some() {
+        let (frames, longest) = &mut state.while_loading;
+        *frames += 1;
+        *longest = (*longest).max(time.delta());
+        if std::env::var_os("NP_DEBUG").is_some() {
+            eprintln!("DEBUG loading frame at {:?}", time.elapsed());
+        }
     }
 }
 
@@ -126,6 +144,8 @@ fn scripted_capture(
     state.requested = true;
     let per_frame = now.duration_since(first).as_secs_f64() / (state.frames - 1).max(1) as f64;
     eprintln!("rendered {} frames, {:.1} ms per frame", state.frames, per_frame * 1000.0);
+    let (loading_frames, longest) = state.while_loading;
+    eprintln!("while the scene loaded: {loading_frames} frames, the longest {:.0} ms", longest.as_secs_f64() * 1000.0);
     if let (Ok((camera, tf)), Ok(window)) = (cameras.single(), window.single()) {
         let positions: Vec<Option<Vec2>> = sim
             .network()

@@ -88,17 +88,28 @@ pub fn run(options: AppOptions) -> anyhow::Result<()> {
                 .add_systems(Startup, ui::spawn_ui_camera)
                 .add_systems(Update, capture::ctm_capture);
         }
-        OpenedScene::Network(scene) => {
+        OpenedScene::Network(mut scene) => {
+            if options.scale != 1.0 {
+                scene.scale(options.scale).map_err(anyhow::Error::msg)?;
+            }
             app.insert_resource(bridge::scene_io::loading(*scene, scene_path, options.seed, true));
             if options.screenshot.is_some() {
                 app.insert_resource(capture::ExitAfterCapture);
             }
             app.add_plugins(NeuroplastPlugins);
+            set_drawing_budget(&mut app, options.max_synapses);
         }
     }
     match app.run() {
         AppExit::Success => Ok(()),
         AppExit::Error(_) => anyhow::bail!("the app stopped on an error (see above)"),
+    }
+}
+
+/// `--max-synapses`: the most synapses drawn (and given entities) from the start.
+fn set_drawing_budget(app: &mut App, max_synapses: Option<usize>) {
+    if let Some(budget) = max_synapses {
+        app.insert_resource(bridge::OnScreen { budget: budget.max(1), ..default() });
     }
 }
 

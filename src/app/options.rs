@@ -15,6 +15,8 @@ pub struct AppOptions {
     pub scene: Option<PathBuf>,
     /// Seed override for the scene.
     pub seed: Option<u64>,
+    /// Scale factor for a network scene (1: as written; see [`crate::scene::Scene::scale`]).
+    pub scale: f64,
     /// Window size in physical pixels.
     pub size: Option<(u32, u32)>,
     /// Take a screenshot to this path, then exit.

@@ -159,6 +159,7 @@ pub fn record(o: RecordOptions) -> Result<()> {
                 super::camera::CameraPlugin,
             ))
             .add_systems(Update, update_clock.run_if(resource_exists::<Sim>));
+            super::set_drawing_budget(&mut app, o.max_synapses);
             (app, Some(sim))
         }
     };
@@ -267,6 +268,7 @@ fn offscreen_app(o: &RecordOptions, scene_path: &Path) -> App {
     .insert_resource(AppOptions {
         scene: Some(scene_path.to_path_buf()),
         seed: o.seed,
+        scale: 1.0,
         size: Some(o.size),
         screenshot: None,
         frames: None,

@@ -12,6 +12,10 @@ pub struct OpenArgs {
     /// Seed override.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Scale a network scene as `run --scale` does: population sizes times FACTOR, connection
+    /// probabilities divided by it (e.g. `scenes/cuba.ron --scale 100`: 400,000 neurons).
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f64,
     /// Window size, e.g. 1600x900.
     #[arg(long, value_parser = parse_size)]
     pub size: Option<(u32, u32)>,
@@ -33,7 +37,7 @@ pub struct OpenArgs {
     /// Pick this neuron at start.
     #[arg(long)]
     pub select: Option<u32>,
-    /// Most synapses drawn; beyond it an evenly spaced sample is drawn.
+    /// Most synapses drawn (8000 by default); beyond it a uniform sample, chosen by synapse id.
     #[arg(long)]
     pub max_synapses: Option<usize>,
     /// Record the window from the first frame until the app exits (.mp4, .webm, .gif or a folder
@@ -59,6 +63,7 @@ pub fn open(args: OpenArgs) -> anyhow::Result<()> {
     neuroplast::app::run(neuroplast::app::AppOptions {
         scene: args.scene,
         seed: args.seed,
+        scale: args.scale,
         size: args.size,
         screenshot: args.screenshot,
         frames: args.frames,

@@ -34,7 +34,7 @@ pub struct RecordArgs {
     /// Leave out the overlay (scene name, biological-time clock, the scene's description).
     #[arg(long)]
     pub no_overlay: bool,
-    /// Most synapses drawn; beyond it an evenly spaced sample is drawn.
+    /// Most synapses drawn (8000 by default); beyond it a uniform sample, chosen by synapse id.
     #[arg(long)]
     pub max_synapses: Option<usize>,
 }

@@ -14,7 +14,6 @@ use neuroplast::growth::attention::AttentionEdges;
 use neuroplast::growth::msp::Msp;
 use neuroplast::growth::neurogenesis::Neurogenesis;
 use neuroplast::plasticity::AstroStdp;
-use neuroplast::scene::format::Connectivity;
 use neuroplast::scene::{Scene, snapshot};
 use neuroplast::sim::{Dim, Quantity, SpikeLog, StepReport};
 
@@ -96,11 +95,10 @@ pub fn run(args: RunArgs) -> Result<()> {
 }
 
 fn run_in_pool(args: RunArgs) -> Result<()> {
-    anyhow::ensure!(args.scale.is_finite() && args.scale > 0.0, "--scale must be a positive number");
     let t0 = Instant::now();
     let mut scene = Scene::load(&args.scene)?;
     if args.scale != 1.0 {
-        scale_scene(&mut scene, args.scale);
+        scene.scale(args.scale).map_err(anyhow::Error::msg)?;
     }
     let net = scene.build(args.seed)?;
     let label = format!("{} ({})", args.scene.display(), scene.file.name);
@@ -203,21 +201,6 @@ impl GrowthLog {
     fn finish(mut self) -> Result<()> {
         self.out.flush()?;
         Ok(())
-    }
-}
-
-/// Multiplies population sizes by `factor` and divides Bernoulli probabilities by it.
-pub fn scale_scene(scene: &mut Scene, factor: f64) {
-    for p in &mut scene.file.populations {
-        p.size = ((p.size as f64 * factor).round() as u32).max(1);
-        if let Some(g) = &mut p.neurogenesis {
-            g.max_size = ((g.max_size as f64 * factor).round() as u32).max(p.size);
-        }
-    }
-    for proj in &mut scene.file.projections {
-        if let Connectivity::Bernoulli { p, .. } = &mut proj.connectivity {
-            *p = (*p / factor).min(1.0);
-        }
     }
 }
 

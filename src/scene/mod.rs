@@ -85,6 +85,27 @@ impl Scene {
         }))
     }
 
+    /// Scales the scene by `factor` (the `--scale` of `run` and the app): population sizes (and
+    /// neurogenesis caps) times `factor`, Bernoulli probabilities divided by it, so each neuron
+    /// keeps its number of inputs. A factor that is not a positive number is refused.
+    pub fn scale(&mut self, factor: f64) -> Result<(), String> {
+        if !(factor.is_finite() && factor > 0.0) {
+            return Err(format!("--scale must be a positive number, not {factor}"));
+        }
+        for p in &mut self.file.populations {
+            p.size = ((p.size as f64 * factor).round() as u32).max(1);
+            if let Some(g) = &mut p.neurogenesis {
+                g.max_size = ((g.max_size as f64 * factor).round() as u32).max(p.size);
+            }
+        }
+        for proj in &mut self.file.projections {
+            if let format::Connectivity::Bernoulli { p, .. } = &mut proj.connectivity {
+                *p = (*p / factor).min(1.0);
+            }
+        }
+        Ok(())
+    }
+
     /// Writes the scene back as RON text.
     pub fn to_ron(file: &SceneFile) -> String {
         ron::ser::to_string_pretty(file, ron::ser::PrettyConfig::default()).expect("a scene always serialises")

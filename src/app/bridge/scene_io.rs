@@ -1,14 +1,16 @@
-//! Scene and snapshot files, read, built and written on background tasks: the window stays
+//! Scene and snapshot files, read, built and written in the background: the window stays
 //! responsive while a large scene loads (the [`Loading`] resource carries its progress for the UI)
 //! and the running simulation goes on until the new one is ready. A finished load installs the new
-//! simulation and its entities at once.
+//! simulation and its entities at once. Loads run on a thread of their own, not on bevy's async
+//! compute pool: a multi-second build there held up the renderer's pipeline compilation and froze
+//! the window until it ended.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
 use bevy::prelude::*;
-use bevy::tasks::{AsyncComputeTaskPool, IoTaskPool, Task, block_on};
+use bevy::tasks::{IoTaskPool, Task, block_on};
 
 use super::components::{OnScreen, SimulationInstalled, Toast};
 use super::{Selection, Sim, SpikedSinceDrawn, mirror};
@@ -26,7 +28,14 @@ pub struct Loading {
     pub progress: Option<Arc<BuildProgress>>,
     /// Whether a failure ends the app (the scene it was started with) rather than showing a toast.
     pub fatal: bool,
-    task: Task<Result<Sim, String>>,
+    task: Option<std::thread::JoinHandle<Result<Sim, String>>>,
+}
+
+/// Runs `load` on a thread of its own (`None` when the system refuses a thread).
+fn spawn_loader(
+    load: impl FnOnce() -> Result<Sim, String> + Send + 'static,
+) -> Option<std::thread::JoinHandle<Result<Sim, String>>> {
+    std::thread::Builder::new().name("scene loader".into()).spawn(load).ok()
 }
 
 impl Loading {
@@ -34,7 +43,7 @@ impl Loading {
     fn build(what: String, scene: Scene, path: PathBuf, seed: Option<u64>, fatal: bool) -> Self {
         let progress = Arc::new(BuildProgress::default());
         let counter = progress.clone();
-        let task = AsyncComputeTaskPool::get().spawn(async move {
+        let task = spawn_loader(move || {
             let engine = scene.build_with_progress(seed, &counter).map_err(|e| e.to_string())?;
             Ok(Sim::with_simulation(engine, scene, path))
         });
@@ -53,7 +62,7 @@ pub fn open_scene(path: PathBuf) -> Loading {
     let progress = Arc::new(BuildProgress::default());
     let counter = progress.clone();
     let file = path.clone();
-    let task = AsyncComputeTaskPool::get().spawn(async move {
+    let task = spawn_loader(move || {
         let scene = Scene::load(&file).map_err(|e| e.to_string())?;
         let engine = scene.build_with_progress(None, &counter).map_err(|e| e.to_string())?;
         Ok(Sim::with_simulation(engine, scene, file))
@@ -71,7 +80,7 @@ pub fn rebuild(sim: &Sim, seed: Option<u64>) -> Loading {
 /// reset and save).
 pub fn open_snapshot(sim: &Sim, path: PathBuf) -> Loading {
     let (scene, scene_path, file) = (sim.scene.clone(), sim.scene_path.clone(), path.clone());
-    let task = AsyncComputeTaskPool::get().spawn(async move {
+    let task = spawn_loader(move || {
         let engine = snapshot::load(&file).map_err(|e| e.to_string())?;
         Ok(Sim::with_simulation(engine, scene, scene_path))
     });
@@ -86,10 +95,14 @@ pub fn finish_loading(
     mut exit: MessageWriter<AppExit>,
 ) {
     let Some(mut loading) = loading else { return };
-    if !loading.task.is_finished() {
+    if loading.task.as_ref().is_some_and(|t| !t.is_finished()) {
         return;
     }
-    let result = block_on(&mut loading.task);
+    let result = match loading.task.take().map(std::thread::JoinHandle::join) {
+        Some(Ok(result)) => result,
+        Some(Err(_)) => Err(format!("{}: the loading thread panicked", loading.what)),
+        None => Err(format!("{}: the loading thread could not be started", loading.what)),
+    };
     commands.remove_resource::<Loading>();
     let secs = loading.started.elapsed().as_secs_f64();
     match result {

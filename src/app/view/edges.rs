@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use bevy::ecs::entity::EntityHashMap;
 use bevy::prelude::*;
 
 use super::gpu::{GpuEdge, GpuEdgeLook};
@@ -28,7 +29,7 @@ enum Held {
 #[derive(Debug, Default)]
 pub struct EdgeSlots {
     /// Slot of each edge entity.
-    of: HashMap<Entity, u32>,
+    of: EntityHashMap<u32>,
     /// What each slot holds.
     held: Vec<Held>,
     /// Free slots, reused before the table grows.
@@ -49,6 +50,14 @@ pub struct EdgeSlots {
     pub arcs_changed: bool,
     /// Reference weight per (projection, receptor): a rule's bound, else the largest |w| seen.
     reference: HashMap<(u16, u32), f32>,
+    /// Whether a drawn synapse is plastic (its weight may change every step).
+    plastic: bool,
+    /// Slots taken or given back since the last frame (their looks go up with the frame's).
+    pending_looks: Vec<u32>,
+    /// Slots whose look changed this frame (written in place unless [`Self::looks_all`]).
+    pub looks_changed: Vec<u32>,
+    /// Whether so many looks changed that the whole buffer goes up.
+    pub looks_all: bool,
 }
 
 impl EdgeSlots {
@@ -77,7 +86,7 @@ impl EdgeSlots {
     }
 
     /// Gives `entity` a slot for `edge`.
-    fn take(&mut self, entity: Entity, held: Held, edge: GpuEdge, scale: f32) {
+    fn take(&mut self, entity: Entity, held: Held, edge: GpuEdge, scale: f32, weight: f32) {
         let k = match self.free.pop() {
             Some(k) => k,
             None => {
@@ -98,7 +107,8 @@ impl EdgeSlots {
         self.held[i] = held;
         self.edges[i] = edge;
         self.scale[i] = scale;
-        self.looks[i] = GpuEdgeLook { weight: 0.0, opacity: 1.0 };
+        self.looks[i] = GpuEdgeLook { weight, opacity: 1.0 };
+        self.pending_looks.push(k);
         if edge.kind == EdgeKind::ATTENTION.0 {
             self.arcs.insert(k);
             self.arcs_changed = true;
@@ -115,6 +125,7 @@ impl EdgeSlots {
             self.looks[i] = GpuEdgeLook::default();
             self.arcs_changed |= self.arcs.remove(&k);
             self.free.push(k);
+            self.pending_looks.push(k);
             self.dirty.push(k);
         }
     }
@@ -150,27 +161,51 @@ pub fn assign_slots(
         if slots.of.contains_key(&entity) {
             continue;
         }
-        let (held, scale, is_plastic) = match (synapse, edge) {
+        let (held, scale, is_plastic, weight) = match (synapse, edge) {
             (Some(s), _) => {
                 let csr = engine.network.synapse_slot(s.0);
                 let projection = csr.and_then(|c| syn.projection.get(c).copied()).unwrap_or(0);
                 let w_ref = slots.reference.get(&(projection, kind.0)).copied().unwrap_or(1.0).max(1e-12);
                 let held = Held::Synapse(s.0, csr.map_or(u32::MAX, |c| c as u32));
-                (held, 1.0 / w_ref, csr.is_some() && !syn.projection.is_empty() && plastic.contains(&projection))
+                let weight = csr.and_then(|c| syn.weight.get(c)).map_or(0.6, |w| (w.abs() / w_ref).min(1.0));
+                let is_plastic = csr.is_some() && !syn.projection.is_empty() && plastic.contains(&projection);
+                (held, 1.0 / w_ref, is_plastic, weight)
             }
-            (None, Some(a)) => (Held::Attention(a.0), 1.0, true),
+            // Its strength is read with the frame's looks.
+            (None, Some(a)) => (Held::Attention(a.0), 1.0, true, 0.6),
             (None, None) => continue,
         };
+        // Any learning rule may move any weight it reaches: read them all every frame then.
+        slots.plastic |= !engine.synaptic.is_empty() && matches!(held, Held::Synapse(..));
         let edge = GpuEdge { pre: pre.0.0, post: post.0.0, kind: kind.0, plastic: u32::from(is_plastic) };
-        slots.take(entity, held, edge, scale);
+        slots.take(entity, held, edge, scale, weight);
     }
 }
 
 /// Looks the synapses' CSR slots up again after the table was rebuilt (ids stay, slots move).
 pub fn follow_renumbering(slots: &mut EdgeSlots, engine: &Simulation) {
+    let net = &engine.network;
+    let total = net.num_synapses();
+    let held = slots.held.iter().filter(|h| matches!(h, Held::Synapse(..))).count();
+    if held < total / 64 || net.synapses.id.is_empty() {
+        // A sample: one index lookup each.
+        for h in &mut slots.held {
+            if let Held::Synapse(id, csr) = h {
+                *csr = net.synapse_slot(*id).map_or(u32::MAX, |c| c as u32);
+            }
+        }
+        return;
+    }
+    // Most of the table: one pass over it beats a lookup per synapse.
+    let mut slot_of = vec![u32::MAX; net.next_synapse_id().index()];
+    for (c, &id) in net.synapses.id.iter().enumerate() {
+        if let Some(s) = slot_of.get_mut(id as usize) {
+            *s = c as u32;
+        }
+    }
     for h in &mut slots.held {
         if let Held::Synapse(id, csr) = h {
-            *csr = engine.network.synapse_slot(*id).map_or(u32::MAX, |c| c as u32);
+            *csr = slot_of.get(id.index()).copied().unwrap_or(u32::MAX);
         }
     }
 }
@@ -181,7 +216,7 @@ pub type Fading = (Entity, Option<&'static FadeIn>, Option<&'static FadeOut>);
 /// Fills every slot's look for this frame: a synapse's weight from the engine (scaled to its
 /// reference), an attention edge's strength; opacity from the fades of the entities fading (a
 /// synapse fading out keeps a middle weight), 1 once a fade-in has ended. Returns whether any
-/// look changed since the last frame.
+/// look changed since the last frame (the slots are in [`EdgeSlots::looks_changed`]).
 pub fn fill_looks(
     slots: &mut EdgeSlots,
     engine: &Simulation,
@@ -189,22 +224,40 @@ pub fn fill_looks(
     faded_in: &mut RemovedComponents<FadeIn>,
 ) -> bool {
     let weight = &engine.network.synapses.weight;
-    let edges = engine.structural_rule::<AttentionEdges>().map_or(&[][..], |a| a.edges());
-    let strength: HashMap<u32, f32> = edges.iter().map(|e| (e.id, e.strength as f32)).collect();
-    let mut changed = false;
-    for (i, h) in slots.held.iter().enumerate() {
-        let w = match *h {
-            Held::Free => 0.0,
-            Held::Synapse(_, csr) => weight.get(csr as usize).map_or(0.6, |w| (w.abs() * slots.scale[i]).min(1.0)),
-            Held::Attention(id) => strength.get(&id).copied().unwrap_or(0.6),
-        };
-        changed |= w != slots.looks[i].weight;
-        slots.looks[i].weight = w;
+    let changed = &mut slots.looks_changed;
+    changed.clear();
+    changed.append(&mut slots.pending_looks);
+    let mut set = |looks: &mut [GpuEdgeLook], i: usize, w: f32| {
+        if w != looks[i].weight {
+            looks[i].weight = w;
+            changed.push(i as u32);
+        }
+    };
+    // Synapse weights are read each frame only when they can move (a learning rule is at work; a
+    // new slot's weight was read when it was taken); attention strengths change every round.
+    if slots.plastic {
+        for (i, h) in slots.held.iter().enumerate() {
+            if let Held::Synapse(_, csr) = *h {
+                let w = weight.get(csr as usize).map_or(0.6, |w| (w.abs() * slots.scale[i]).min(1.0));
+                set(&mut slots.looks, i, w);
+            } else if *h == Held::Free {
+                set(&mut slots.looks, i, 0.0);
+            }
+        }
+    }
+    if !slots.arcs.is_empty() {
+        let edges = engine.structural_rule::<AttentionEdges>().map_or(&[][..], |a| a.edges());
+        let strength: HashMap<u32, f32> = edges.iter().map(|e| (e.id, e.strength as f32)).collect();
+        for &k in &slots.arcs {
+            if let Held::Attention(id) = slots.held[k as usize] {
+                set(&mut slots.looks, k as usize, strength.get(&id).copied().unwrap_or(0.6));
+            }
+        }
     }
     for entity in faded_in.read() {
         if let Some(&k) = slots.of.get(&entity) {
             slots.looks[k as usize].opacity = 1.0;
-            changed = true;
+            slots.looks_changed.push(k);
         }
     }
     for (entity, fade_in, fade_out) in fading {
@@ -218,8 +271,77 @@ pub fn fill_looks(
                 (Some(f), None) => f.0.clamp(0.0, 1.0),
                 (None, None) => 1.0,
             };
-            changed = true;
+            slots.looks_changed.push(k);
         }
     }
-    changed
+    slots.looks_all = slots.looks_changed.len() > slots.capacity() / 4;
+    !slots.looks_changed.is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scene::Scene;
+    use crate::sim::StepReport;
+
+    /// 120 neurons, E->E pruned and regrown every 10 ms.
+    const PRUNED: &str = r#"Scene(
+        version: 1, name: "pruned", dt: "0.1 ms", seed: 5,
+        populations: [(name: "E", size: 120, model: LifCurrent(tau_m: "20 ms"))],
+        projections: [
+            (name: "EE", source: "E", target: "E", connectivity: Bernoulli(p: 0.1),
+             weight: Uniform(low: "0.01 mV", high: "0.3 mV"),
+             pruning: (interval: "10 ms", start: "10 ms", end: "400 ms", final_density: 0.05,
+                       death_rate: 0.3, death_rate_min: 0.05, regrow_weight: "0.2 mV", trace_tau: "20 ms")),
+        ],
+        inputs: [Poisson(target: "E", sources: 20, rate: "40 Hz", weight: "2 mV")],
+    )"#;
+
+    /// Slots for every `every`-th synapse of `engine`, as `assign_slots` gives them.
+    fn slots_for(engine: &Simulation, every: usize) -> (EdgeSlots, Vec<SynapseId>) {
+        let mut slots = EdgeSlots::default();
+        let net = &engine.network;
+        let ids: Vec<SynapseId> = (0..net.num_synapses()).step_by(every).map(|c| net.synapse_id(c)).collect();
+        for (k, &id) in ids.iter().enumerate() {
+            let csr = net.synapse_slot(id).unwrap() as u32;
+            slots.take(
+                Entity::from_raw_u32(k as u32 + 1).unwrap(),
+                Held::Synapse(id, csr),
+                GpuEdge::default(),
+                1.0,
+                0.5,
+            );
+        }
+        (slots, ids)
+    }
+
+    #[test]
+    fn slots_follow_their_synapses_through_a_renumbering_both_ways() {
+        let mut engine = Scene::parse(PRUNED, "pruned").unwrap().build(None).unwrap();
+        // Sampled (a lookup each) and whole-table (one pass) slots, taken before the rounds.
+        let (mut sample, sample_ids) = slots_for(&engine, 100);
+        let (mut whole, whole_ids) = slots_for(&engine, 1);
+        let before = engine.network.num_synapses();
+        let mut report = StepReport::with_capacity(engine.network.num_neurons());
+        for _ in 0..300 {
+            engine.step(&mut report);
+        }
+        assert_ne!(engine.network.num_synapses(), before, "the rounds pruned");
+        for (slots, ids) in [(&mut sample, &sample_ids), (&mut whole, &whole_ids)] {
+            follow_renumbering(slots, &engine);
+            let mut gone = 0;
+            for (h, id) in slots.held.iter().zip(ids) {
+                let Held::Synapse(held_id, csr) = *h else { panic!("slot lost its synapse") };
+                assert_eq!(held_id, *id);
+                match engine.network.synapse_slot(*id) {
+                    Some(c) => assert_eq!(csr as usize, c, "synapse {id:?}"),
+                    None => {
+                        assert_eq!(csr, u32::MAX, "a pruned synapse points nowhere");
+                        gone += 1;
+                    }
+                }
+            }
+            assert!(gone > 0, "some held synapses were pruned");
+        }
+    }
 }

@@ -235,6 +235,36 @@ impl GpuWrites {
         self.0.push((buffer.id(), offset, bytemuck::cast_slice(data).to_vec()));
     }
 
+    /// Writes `value(i)` at element `i` of the buffer behind `buffer` for each index in `ids` (below
+    /// `len`), indices at most 8 apart sharing one write; empties `ids`.
+    pub fn write_runs<T: Pod>(
+        &mut self,
+        buffer: &Handle<ShaderBuffer>,
+        ids: &mut Vec<u32>,
+        len: usize,
+        value: impl Fn(usize) -> T,
+    ) {
+        const GAP: u32 = 8;
+        ids.sort_unstable();
+        ids.dedup();
+        let mut k = 0;
+        while k < ids.len() {
+            let start = ids[k];
+            let mut end = start;
+            while k + 1 < ids.len() && ids[k + 1] - end <= GAP {
+                k += 1;
+                end = ids[k];
+            }
+            k += 1;
+            let (a, b) = (start as usize, (end as usize + 1).min(len));
+            if a < b {
+                let run: Vec<T> = (a..b).map(&value).collect();
+                self.write(buffer, a, &run);
+            }
+        }
+        ids.clear();
+    }
+
     /// Bytes to be written this frame.
     pub fn bytes(&self) -> usize {
         self.0.iter().map(|w| w.2.len()).sum()

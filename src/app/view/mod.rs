@@ -26,9 +26,7 @@ pub use gpu::{
 pub use meshes::{arc_mesh, quad_mesh};
 use neurons::{NeuronBuffers, NeuronHandles};
 
-use super::bridge::{
-    FadeIn, FadeOut, Neuron, Pre, Selection, Sim, SimulationInstalled, SpikedSinceDrawn, StructureVersion,
-};
+use super::bridge::{FadeIn, FadeOut, Neuron, Pre, Selection, Sim, SimulationInstalled, SpikedSinceDrawn};
 use super::history::History;
 
 /// What the view shows and how (the display panel edits this).
@@ -74,8 +72,9 @@ pub struct ViewBuffers {
     pub neurons: NeuronBuffers,
     /// The edge slots.
     pub edges: EdgeSlots,
-    /// The structure version the synapses' CSR slots were looked up at.
-    pub seen_version: u64,
+    /// The synapse table the synapses' CSR slots were looked up in: (synapses, next id). It is
+    /// renumbered only by a structural edit, which changes one or the other.
+    pub seen_table: (usize, u32),
 }
 
 impl ViewBuffers {
@@ -286,12 +285,11 @@ pub fn headless_assets(app: &mut App) {
         .init_asset::<SynapseMaterial>();
 }
 
-/// Edge slots follow the entities; after a structural change the synapses' CSR slots are looked
-/// up again; slots that changed are written (all of them, and the meshes, when the table grew).
+/// Edge slots follow the entities; after a structural edit of the synapse table the synapses' CSR
+/// slots are looked up again; slots that changed are written (all of them, and the meshes, when the table grew).
 fn update_edges(
     mut commands: Commands,
     sim: Res<Sim>,
-    version: Res<StructureVersion>,
     mut cpu: ResMut<ViewBuffers>,
     mut handles: ResMut<ViewHandles>,
     added: Query<EdgeEntity, Added<Pre>>,
@@ -303,9 +301,11 @@ fn update_edges(
 ) {
     let cpu = &mut *cpu;
     edges::assign_slots(&mut cpu.edges, &sim.engine, &added, &mut removed);
-    if cpu.seen_version != version.0 {
+    let net = sim.network();
+    let table = (net.num_synapses(), net.next_synapse_id().0);
+    if cpu.seen_table != table {
         edges::follow_renumbering(&mut cpu.edges, &sim.engine);
-        cpu.seen_version = version.0;
+        cpu.seen_table = table;
     }
     if std::mem::take(&mut cpu.edges.grew) {
         let edges = gpu::replace(&mut buffers, &mut handles.edges, bytes(&cpu.edges.edges));
@@ -361,11 +361,17 @@ pub fn refresh_view(
         &mut buffers,
         &mut writes,
     );
-    if settings.show_synapses
-        && edges::fill_looks(&mut cpu.edges, &sim.engine, &fading_edges, &mut faded_in)
-        && let Some(mut b) = buffers.get_mut(&handles.edge_looks)
-    {
-        b.data = Some(bytes(&cpu.edges.looks));
+    // Looks follow the fades even while synapses are hidden, so showing them again shows them right.
+    if edges::fill_looks(&mut cpu.edges, &sim.engine, &fading_edges, &mut faded_in) {
+        let slots = &mut cpu.edges;
+        if slots.looks_all {
+            if let Some(mut b) = buffers.get_mut(&handles.edge_looks) {
+                b.data = Some(bytes(&slots.looks));
+            }
+        } else {
+            let looks = &slots.looks;
+            writes.write_runs(&handles.edge_looks, &mut slots.looks_changed, looks.len(), |i| looks[i]);
+        }
     }
     let clock = (net.step_count().min(u32::MAX as u64 - 1) as u32, net.dt_ms() as f32);
     if let Some(mut m) = neuron_materials.get_mut(&handles.neuron_material) {

@@ -116,26 +116,7 @@ pub fn write_spikes(
         spiked.ids.clear();
         return;
     }
-    let ids = &mut spiked.ids;
-    ids.sort_unstable();
-    ids.dedup();
-    const GAP: u32 = 8;
-    let mut k = 0;
-    while k < ids.len() {
-        let start = ids[k];
-        let mut end = start;
-        while k + 1 < ids.len() && ids[k + 1] - end <= GAP {
-            k += 1;
-            end = ids[k];
-        }
-        k += 1;
-        let (a, b) = (start as usize, (end as usize + 1).min(n));
-        if a < b {
-            let run: Vec<u32> = last[a..b].iter().map(|&s| step_u32(s)).collect();
-            writes.write(&handles.last_spike, a, &run);
-        }
-    }
-    ids.clear();
+    writes.write_runs(&handles.last_spike, &mut spiked.ids, n, |i| step_u32(last[i]));
 }
 
 /// Writes the neurons' looks: all of them each frame while colouring by voltage; otherwise only
