@@ -21,6 +21,36 @@ use crate::sim::params::{Curve, ParamSpec, Tunable};
 use crate::sim::rule::{Activity, NeuronRule, Plastic, Scope, StructuralRule, SynapticRule};
 use crate::sim::{NeuronId, ParamError, PopulationId, Quantity};
 
+/// The [`Tunable`] methods of an enum whose variants each hold one tunable rule.
+macro_rules! tunable_dispatch {
+    ($($name:ident),*) => {
+        /// The rule's name as written in scene files.
+        pub fn name(&self) -> &'static str {
+            match self { $(Self::$name(r) => r.rule_name(),)* }
+        }
+
+        /// Its tunable parameters.
+        pub fn schema(&self) -> &'static [ParamSpec] {
+            match self { $(Self::$name(r) => r.params(),)* }
+        }
+
+        /// A parameter's value.
+        pub fn get(&self, name: &str) -> Option<f64> {
+            match self { $(Self::$name(r) => r.get(name),)* }
+        }
+
+        /// Sets a parameter after validating it.
+        pub fn set(&mut self, name: &str, value: f64) -> Result<(), ParamError> {
+            match self { $(Self::$name(r) => r.set(name, value),)* }
+        }
+
+        /// Checks every parameter.
+        pub fn validate(&self) -> Result<(), ParamError> {
+            match self { $(Self::$name(r) => r.validate(),)* }
+        }
+    };
+}
+
 /// Generates the scene-facing parameter enum of the learning rules and the enum of attached rules,
 /// with the dispatch of every hook.
 macro_rules! synaptic_rules {
@@ -38,30 +68,7 @@ macro_rules! synaptic_rules {
         }
 
         impl PlasticityRule {
-            /// The rule's name as written in scene files.
-            pub fn name(&self) -> &'static str {
-                match self { $(Self::$name(r) => r.rule_name(),)* }
-            }
-
-            /// Its tunable parameters.
-            pub fn schema(&self) -> &'static [ParamSpec] {
-                match self { $(Self::$name(r) => r.params(),)* }
-            }
-
-            /// A parameter's value.
-            pub fn get(&self, name: &str) -> Option<f64> {
-                match self { $(Self::$name(r) => r.get(name),)* }
-            }
-
-            /// Sets a parameter after validating it.
-            pub fn set(&mut self, name: &str, value: f64) -> Result<(), ParamError> {
-                match self { $(Self::$name(r) => r.set(name, value),)* }
-            }
-
-            /// Checks every parameter.
-            pub fn validate(&self) -> Result<(), ParamError> {
-                match self { $(Self::$name(r) => r.validate(),)* }
-            }
+            tunable_dispatch!($($name),*);
 
             /// The weight bound as written (value and unit), for rules that have one.
             pub fn w_max(&self) -> Option<Quantity> {
@@ -205,30 +212,7 @@ macro_rules! intrinsic_rules {
         }
 
         impl IntrinsicRule {
-            /// The rule's name as written in scene files.
-            pub fn name(&self) -> &'static str {
-                match self { $(Self::$name(r) => r.rule_name(),)* }
-            }
-
-            /// Its tunable parameters.
-            pub fn schema(&self) -> &'static [ParamSpec] {
-                match self { $(Self::$name(r) => r.params(),)* }
-            }
-
-            /// A parameter's value.
-            pub fn get(&self, name: &str) -> Option<f64> {
-                match self { $(Self::$name(r) => r.get(name),)* }
-            }
-
-            /// Sets a parameter after validating it.
-            pub fn set(&mut self, name: &str, value: f64) -> Result<(), ParamError> {
-                match self { $(Self::$name(r) => r.set(name, value),)* }
-            }
-
-            /// Checks every parameter.
-            pub fn validate(&self) -> Result<(), ParamError> {
-                match self { $(Self::$name(r) => r.validate(),)* }
-            }
+            tunable_dispatch!($($name),*);
 
             /// After a step: updates the threshold offsets of `population`'s neurons.
             pub fn after_step(&self, population: PopulationId, theta: &mut [f64], a: &Activity) {
