@@ -124,11 +124,6 @@ pub struct StructureChanged {
 #[derive(Message, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SimulationInstalled;
 
-/// Bumped whenever entities were added or removed from the network (the view refreshes what
-/// depends on the structure).
-#[derive(Resource, Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct StructureVersion(pub u64);
-
 /// A short message shown in the corner of the window (errors and confirmations).
 #[derive(Message, Clone, Debug, PartialEq)]
 pub struct Toast {

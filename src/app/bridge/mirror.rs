@@ -4,8 +4,7 @@
 use bevy::prelude::*;
 
 use super::components::{
-    AttentionEdge, Born, EdgeKind, FadeIn, FadeOut, IdMap, Neuron, OnScreen, Post, Pre, StructureChanged,
-    StructureVersion, Synapse,
+    AttentionEdge, Born, EdgeKind, FadeIn, FadeOut, IdMap, Neuron, OnScreen, Post, Pre, StructureChanged, Synapse,
 };
 use crate::engine::Simulation;
 use crate::growth::attention::AttentionEdges;
@@ -51,7 +50,6 @@ pub(super) fn respawn_entities(world: &mut World, engine: &Simulation) {
     ids.neurons = neurons;
     ids.synapses = synapse_ids.into_iter().zip(synapse_entities).collect();
     ids.attention = edge_ids.into_iter().zip(edge_entities).collect();
-    world.resource_mut::<StructureVersion>().0 += 1;
 }
 
 /// Draws at most `budget` synapses: the sample on screen is chosen again and its entities respawn.
@@ -69,17 +67,14 @@ pub(super) fn change_budget(world: &mut World, budget: usize) {
 
 /// Mirrors structural changes into entities: a new neuron (with its birth), a synapse on screen or
 /// an attention edge is spawned fading in; a pruned synapse or a decayed edge fades out and is then
-/// despawned (the view draws it until then). Bumps [`StructureVersion`] when anything changed.
+/// despawned (the view draws it until then).
 pub fn mirror_structure(
     mut commands: Commands,
     mut changes: MessageReader<StructureChanged>,
     mut ids: ResMut<IdMap>,
     screen: Res<OnScreen>,
-    mut version: ResMut<StructureVersion>,
 ) {
-    let mut any = false;
     for c in changes.read() {
-        any = true;
         match c.event {
             StructuralEvent::NeuronBorn { id, parent } => {
                 debug_assert_eq!(id.index(), ids.neurons.len(), "neuron ids are dense");
@@ -108,9 +103,6 @@ pub fn mirror_structure(
                 }
             }
         }
-    }
-    if any {
-        version.0 += 1;
     }
 }
 

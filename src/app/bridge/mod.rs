@@ -22,7 +22,7 @@ use bevy::prelude::*;
 
 pub use components::{
     AttentionEdge, Born, EdgeKind, FADE_SECONDS, FadeIn, FadeOut, IdMap, Neuron, OnScreen, Post, Pre,
-    SimulationInstalled, StructureChanged, StructureVersion, Synapse, Toast,
+    SimulationInstalled, StructureChanged, Synapse, Toast,
 };
 pub use requests::SimRequest;
 pub use scene_io::{FileTasks, Loading};
@@ -109,12 +109,12 @@ pub fn advance_ms(world: &mut World, ms: f64) -> usize {
     sim.run_ms(ms, selected, |report| {
         let time_ms = report.time_ms;
         changes.extend(report.events.iter().map(|&event| StructureChanged { event, time_ms }));
-        spikes.extend(report.spikes.iter().map(|s| s.0));
+        spikes.extend_from_slice(&report.spikes);
     });
     let count = changes.len();
     world.write_message_batch(changes);
     if let Some(mut spiked) = world.get_resource_mut::<SpikedSinceDrawn>() {
-        spiked.record_ids(&spikes);
+        spiked.record(&spikes);
     }
     count
 }
@@ -144,16 +144,6 @@ impl SpikedSinceDrawn {
             self.ids.clear();
         } else {
             self.ids.extend(spikes.iter().map(|s| s.0));
-        }
-    }
-
-    /// Adds spikes by id.
-    pub fn record_ids(&mut self, ids: &[u32]) {
-        if self.all || self.ids.len() + ids.len() > Self::MAX {
-            self.all = true;
-            self.ids.clear();
-        } else {
-            self.ids.extend_from_slice(ids);
         }
     }
 }
@@ -208,7 +198,6 @@ impl Plugin for SimPlugin {
             .init_resource::<Selection>()
             .init_resource::<IdMap>()
             .init_resource::<OnScreen>()
-            .init_resource::<StructureVersion>()
             .init_resource::<SpikedSinceDrawn>()
             .init_resource::<FileTasks>()
             .add_message::<SimRequest>()
