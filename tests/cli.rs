@@ -99,6 +99,23 @@ fn bad_input_gives_a_located_error_and_exit_status_1() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+#[cfg(feature = "app")]
+#[test]
+fn app_refuses_an_impossible_scale_before_opening_a_window() {
+    for bad in ["0", "NaN", "-2"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_neuroplast"))
+            .args(["scenes/cuba.ron", &format!("--scale={bad}")])
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "--scale {bad}: {err}");
+        assert!(err.contains("--scale must be a positive number"), "--scale {bad}: {err}");
+        assert!(!err.contains("panicked"), "--scale {bad}: {err}");
+    }
+}
+
 #[test]
 fn growth_benchmark_runs_small_and_refuses_impossible_sizes() {
     let (ok, out, err) = neuroplast(&["bench", "growth", "--growth-neurons", "300", "--duration", "200ms"]);

@@ -77,7 +77,12 @@ pub fn open_scene_file(path: &Path) -> anyhow::Result<OpenedScene> {
 /// opens, one that cannot be built ends the app with the error on the terminal.
 pub fn run(options: AppOptions) -> anyhow::Result<()> {
     let scene_path = options.scene.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_SCENE));
-    let opened = open_scene_file(&scene_path)?;
+    let mut opened = open_scene_file(&scene_path)?;
+    if let OpenedScene::Network(scene) = &mut opened
+        && options.scale != 1.0
+    {
+        scene.scale(options.scale).map_err(anyhow::Error::msg)?;
+    }
     let mut app = window_app(&options, &scene_path);
     app.insert_resource(bevy_egui::EguiGlobalSettings { auto_create_primary_context: false, ..default() })
         .add_plugins(bevy_egui::EguiPlugin::default());
@@ -88,10 +93,7 @@ pub fn run(options: AppOptions) -> anyhow::Result<()> {
                 .add_systems(Startup, ui::spawn_ui_camera)
                 .add_systems(Update, capture::ctm_capture);
         }
-        OpenedScene::Network(mut scene) => {
-            if options.scale != 1.0 {
-                scene.scale(options.scale).map_err(anyhow::Error::msg)?;
-            }
+        OpenedScene::Network(scene) => {
             app.insert_resource(bridge::scene_io::loading(*scene, scene_path, options.seed, true));
             if options.screenshot.is_some() {
                 app.insert_resource(capture::ExitAfterCapture);
