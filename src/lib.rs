@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod app;
 pub mod ctm;
 pub mod engine;
+pub mod files;
 pub mod growth;
 pub mod plasticity;
 pub mod scene;

@@ -50,11 +50,23 @@ fn main() -> std::process::ExitCode {
         Some(Command::Ctm(cmd)) => cli::ctm::ctm(cmd),
         None => cli::open::open(cli.open),
     };
-    match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            std::process::ExitCode::FAILURE
-        }
+    exit_status(result)
+}
+
+/// The exit status of a command's result, with its error on standard error: 0 done, 1 an error,
+/// 130 stopped by Ctrl-C after writing its outputs, 141 (as a shell reports a process ended by a
+/// closed pipe) when standard output was closed, quietly.
+fn exit_status(result: anyhow::Result<()>) -> std::process::ExitCode {
+    use std::io::Write;
+    let Err(e) = result else { return std::process::ExitCode::SUCCESS };
+    if e.is::<neuroplast::files::BrokenPipe>() {
+        return std::process::ExitCode::from(141);
     }
+    // Standard error may be closed too: nothing more can be said then.
+    let _ =
+        writeln!(std::io::stderr(), "{}: {e:#}", if e.is::<cli::interrupt::Interrupted>() { "note" } else { "error" });
+    if e.is::<cli::interrupt::Interrupted>() {
+        return std::process::ExitCode::from(cli::interrupt::EXIT_STATUS);
+    }
+    std::process::ExitCode::FAILURE
 }

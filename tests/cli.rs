@@ -116,6 +116,24 @@ fn app_refuses_an_impossible_scale_before_opening_a_window() {
     }
 }
 
+#[cfg(feature = "app")]
+#[test]
+fn app_without_a_display_names_the_headless_commands() {
+    let out = Command::new(env!("CARGO_BIN_EXE_neuroplast"))
+        .arg("scenes/cuba.ron")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("no display") && err.contains("neuroplast run SCENE") && err.contains("neuroplast record"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
 #[test]
 fn growth_benchmark_runs_small_and_refuses_impossible_sizes() {
     let (ok, out, err) = neuroplast(&["bench", "growth", "--growth-neurons", "300", "--duration", "200ms"]);

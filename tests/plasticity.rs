@@ -146,7 +146,7 @@ fn song_2000_weights_become_bimodal() {
     let mut net = Scene::load(std::path::Path::new("scenes/stdp_song.ron")).unwrap().build(None).unwrap();
     let log = run_to(&mut net, 100_000.0);
     let b = &net.synaptic[0];
-    let s = weight_summary(&b.weights(&net.network.synapses), b.w_max_engine().unwrap(), 10);
+    let s = weight_summary(&b.weights(&net.network.synapses), b.w_bound_engine().unwrap(), 10);
     assert_eq!(s.count, 1000);
     assert!(s.below_10pct + s.above_90pct >= 0.35, "{s:?}");
     assert!((0.35..=0.60).contains(&s.mean_fraction), "{s:?}");

@@ -4,6 +4,7 @@
 //! written to the GPU). Run with the drawing budget's default and with every synapse drawn, then the
 //! time from launch to the first rendered frame of the default scene.
 
+use crate::say;
 use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
@@ -24,13 +25,12 @@ pub fn bench_frame() -> anyhow::Result<()> {
     let scene = crate::scene::Scene::parse(&growth_scene(NEURONS, 10.0, 2.0), "bench frame")?;
     let sim = Sim::from_scene(scene, "bench-frame.ron".into(), None)?;
     let (n, s) = (sim.network().num_neurons(), sim.network().num_synapses());
-    println!("frame benchmark: {n} neurons, {s} synapses, built in {:.2} s", t0.elapsed().as_secs_f64());
+    say!("frame benchmark: {n} neurons, {s} synapses, built in {:.2} s", t0.elapsed().as_secs_f64());
     for budget in [OnScreen::default().budget, s] {
         let copy = Sim::with_simulation(sim.engine.clone(), sim.scene.clone(), sim.scene_path.clone());
-        measure(copy, budget);
+        measure(copy, budget)?;
     }
-    first_frame();
-    Ok(())
+    first_frame()
 }
 
 /// Mean, 95th percentile and largest of per-frame figures.
@@ -45,7 +45,7 @@ fn stats(v: &[f64]) -> String {
 }
 
 /// One run of [`FRAMES`] frames with at most `budget` synapses on screen.
-fn measure(sim: Sim, budget: usize) {
+fn measure(sim: Sim, budget: usize) -> anyhow::Result<()> {
     let mut app = App::new();
     app.add_plugins(MinimalPlugins)
         .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_secs_f64(1.0 / 60.0)));
@@ -82,29 +82,30 @@ fn measure(sim: Sim, budget: usize) {
     let world = app.world();
     let sim = world.resource::<Sim>();
     let shown = world.resource::<IdMap>().synapses.len();
-    println!(
+    say!(
         "budget {budget}: {shown} of {} synapses on screen; {entities} entities spawned in {spawn_ms:.1} ms",
         sim.network().num_synapses()
     );
-    println!(
+    say!(
         "  {FRAMES} frames over {:.1} s of biological time, {events} structural changes",
         sim.network().time_ms() / 1e3
     );
-    println!("  mirror (changes -> entities, fades): {}", stats(&mirror));
-    println!("  view (spike steps, looks, slots): {}", stats(&view));
+    say!("  mirror (changes -> entities, fades): {}", stats(&mirror));
+    say!("  view (spike steps, looks, slots): {}", stats(&view));
     let both: Vec<f64> = mirror.iter().zip(&view).map(|(a, b)| a + b).collect();
-    println!("  mirror + view per frame: {}", stats(&both));
-    println!("  written in place to the GPU: mean {:.1} kB per frame", bytes.iter().sum::<f64>() / FRAMES as f64 / 1e3);
+    say!("  mirror + view per frame: {}", stats(&both));
+    say!("  written in place to the GPU: mean {:.1} kB per frame", bytes.iter().sum::<f64>() / FRAMES as f64 / 1e3);
+    Ok(())
 }
 
 /// Launches the app on the default scene for one frame and reports when it was captured.
-fn first_frame() {
+fn first_frame() -> anyhow::Result<()> {
     if std::env::var_os("DISPLAY").is_none_or(|d| d.is_empty()) {
-        println!("time to first frame: not measured (no DISPLAY; run under Xvfb, see README.md)");
-        return;
+        say!("time to first frame: not measured (no DISPLAY; run under Xvfb, see README.md)");
+        return Ok(());
     }
     let (Ok(exe), png) = (std::env::current_exe(), std::env::temp_dir().join("neuroplast-first-frame.png")) else {
-        return;
+        return Ok(());
     };
     for frames in ["1", "30"] {
         let out = std::process::Command::new(&exe).args(["--screenshot"]).arg(&png).args(["--frames", frames]).output();
@@ -112,9 +113,10 @@ fn first_frame() {
             String::from_utf8_lossy(&o.stderr).lines().find(|l| l.contains("after launch")).map(str::to_string)
         });
         match line {
-            Some(l) => println!("default scene: {l}"),
-            None => println!("time to first frame: the app did not report a captured frame"),
+            Some(l) => say!("default scene: {l}"),
+            None => say!("time to first frame: the app did not report a captured frame"),
         }
     }
     let _ = std::fs::remove_file(&png);
+    Ok(())
 }

@@ -46,16 +46,10 @@ impl Plugin for CapturePlugin {
 
 /// Counts the frames drawn while a scene loads, and keeps the longest (the window stays live).
 fn count_loading_frames(loading: Option<Res<Loading>>, time: Res<Time<Real>>, mut state: ResMut<CaptureState>) {
-    if std::env::var_os("NP_DEBUG").is_some() {
-        eprintln!("DEBUG frame at {:?} loading {}", time.elapsed(), loading.is_some());
-    }
     if loading.is_some() {
         let (frames, longest) = &mut state.while_loading;
         *frames += 1;
         *longest = (*longest).max(time.delta());
-        if std::env::var_os("NP_DEBUG").is_some() {
-            eprintln!("DEBUG loading frame at {:?}", time.elapsed());
-        }
     }
 }
 
@@ -188,7 +182,7 @@ fn write_layout(png: &Path, width: u32, height: u32, positions: &[Option<Vec2>],
     s += "]}\n";
     let mut json = png.as_os_str().to_owned();
     json.push(".json");
-    if let Err(e) = std::fs::write(PathBuf::from(json), s) {
+    if let Err(e) = crate::files::AtomicFile::write_all(&PathBuf::from(json), s.as_bytes()) {
         warn!("could not write the screenshot layout: {e}");
     }
 }

@@ -106,7 +106,7 @@ impl History {
             weights: engine
                 .synaptic
                 .iter()
-                .map(|b| WeightHistory { w_hi: b.w_max_engine().unwrap_or(0.0), ..Default::default() })
+                .map(|b| WeightHistory { w_hi: b.w_bound_engine().map_or(0.0, f64::abs), ..Default::default() })
                 .collect(),
             neuron_count: Series::default(),
             synapse_count: Series::default(),

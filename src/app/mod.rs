@@ -78,11 +78,17 @@ pub fn open_scene_file(path: &Path) -> anyhow::Result<OpenedScene> {
 pub fn run(options: AppOptions) -> anyhow::Result<()> {
     let scene_path = options.scene.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_SCENE));
     let mut opened = open_scene_file(&scene_path)?;
-    if let OpenedScene::Network(scene) = &mut opened
-        && options.scale != 1.0
-    {
-        scene.scale(options.scale).map_err(anyhow::Error::msg)?;
+    if let OpenedScene::Network(scene) = &mut opened {
+        if options.scale != 1.0 {
+            scene.scale(options.scale).map_err(anyhow::Error::msg)?;
+        }
+        if let Some(bytes) = options.max_memory {
+            scene.set_memory_limit(bytes);
+        }
+        // Before the window opens, so a scene too big for the machine is a clear error.
+        scene.check_memory()?;
     }
+    check_display()?;
     let mut app = window_app(&options, &scene_path);
     app.insert_resource(bevy_egui::EguiGlobalSettings { auto_create_primary_context: false, ..default() })
         .add_plugins(bevy_egui::EguiPlugin::default());
@@ -106,6 +112,21 @@ pub fn run(options: AppOptions) -> anyhow::Result<()> {
         AppExit::Success => Ok(()),
         AppExit::Error(_) => anyhow::bail!("the app stopped on an error (see above)"),
     }
+}
+
+/// On Linux a window needs an X or Wayland display; without one (as over SSH) the app says so and
+/// names the commands that need none, instead of failing inside the windowing library.
+fn check_display() -> anyhow::Result<()> {
+    let has = |var| std::env::var_os(var).is_some_and(|v| !v.is_empty());
+    if cfg!(target_os = "linux") && !has("DISPLAY") && !has("WAYLAND_DISPLAY") {
+        anyhow::bail!(
+            "no display to open a window on (DISPLAY and WAYLAND_DISPLAY are unset, as over SSH). \
+             Without one: `neuroplast run SCENE` simulates and prints statistics, \
+             `neuroplast record SCENE --out video.mp4` renders a video offscreen; \
+             or start a virtual display (`Xvfb :99 &` then `DISPLAY=:99 neuroplast SCENE`)"
+        );
+    }
+    Ok(())
 }
 
 /// `--max-synapses`: the most synapses drawn (and given entities) from the start.

@@ -17,6 +17,8 @@ pub struct AppOptions {
     pub seed: Option<u64>,
     /// Scale factor for a network scene (1: as written; see [`crate::scene::Scene::scale`]).
     pub scale: f64,
+    /// The most memory (bytes) the first scene may need (`None`: what the system has available).
+    pub max_memory: Option<f64>,
     /// Window size in physical pixels.
     pub size: Option<(u32, u32)>,
     /// Take a screenshot to this path, then exit.

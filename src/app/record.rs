@@ -49,6 +49,8 @@ pub struct RecordOptions {
     pub overlay: bool,
     /// Most synapses drawn.
     pub max_synapses: Option<usize>,
+    /// Asked once per frame: `true` ends the recording there and keeps the frames so far (Ctrl-C).
+    pub stop_requested: fn() -> bool,
 }
 
 /// Where frames go.
@@ -110,6 +112,21 @@ pub fn validate(o: &RecordOptions) -> Result<u32> {
     let (w, h) = o.size;
     if matches!(Sink::for_path(&o.out), Sink::Ffmpeg { .. }) && (w % 2 == 1 || h % 2 == 1) {
         bail!("--size {w}x{h}: video encoders need an even width and height");
+    }
+    let scene = o.scene.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_SCENE));
+    match Sink::for_path(&o.out) {
+        Sink::Ffmpeg { path, .. } => {
+            crate::files::FilePlan::new().input("the scene", &scene).output("--out", Some(&path))?;
+        }
+        Sink::Pngs(dir) => {
+            let holds_files = std::fs::read_dir(&dir).is_ok_and(|mut d| d.next().is_some());
+            if holds_files || dir.is_file() {
+                bail!(
+                    "--out {}: already exists; choose a new folder (frames are never written over others)",
+                    dir.display()
+                );
+            }
+        }
     }
     Ok((o.seconds * o.fps as f64).round().max(1.0) as u32)
 }
@@ -215,7 +232,17 @@ pub fn record(o: RecordOptions) -> Result<()> {
         state.hold = 0;
         state.version += 1;
     }
-    for k in 0..frames {
+    let asked = frames;
+    let mut frames = frames;
+    for k in 0..asked {
+        if (o.stop_requested)() {
+            // Ctrl-C: the frames asked for so far become the video.
+            if k == 0 {
+                bail!("stopped by Ctrl-C before the first frame; nothing was written");
+            }
+            frames = k;
+            break;
+        }
         if !ctm && k > 0 && o.bio_ms_per_frame > 0.0 {
             advance_ms(app.world_mut(), o.bio_ms_per_frame);
         }
@@ -246,7 +273,8 @@ pub fn record(o: RecordOptions) -> Result<()> {
     } else {
         format!("up to t = {:.1} ms", app.world().resource::<Sim>().network().time_ms())
     };
-    eprintln!("recorded {frames} frames ({w}x{h} at {} fps, {shown}) to {}", o.fps, written.display());
+    let of = if frames < asked { format!(" of {asked} (stopped by Ctrl-C)") } else { String::new() };
+    eprintln!("recorded {frames}{of} frames ({w}x{h} at {} fps, {shown}) to {}", o.fps, written.display());
     Ok(())
 }
 
@@ -269,6 +297,7 @@ fn offscreen_app(o: &RecordOptions, scene_path: &Path) -> App {
         scene: Some(scene_path.to_path_buf()),
         seed: o.seed,
         scale: 1.0,
+        max_memory: None,
         size: Some(o.size),
         screenshot: None,
         frames: None,
@@ -389,9 +418,10 @@ fn update_clock(sim: Res<Sim>, mut clocks: Query<&mut Text, With<Clock>>) {
 }
 
 /// Writes frames to ffmpeg's stdin or to PNG files.
+/// Both write beside their target under a temporary name and take its place only when complete.
 pub(crate) enum Writer {
-    Ffmpeg { child: Child, stdin: Option<ChildStdin>, path: PathBuf },
-    Pngs { dir: PathBuf, w: u32, h: u32 },
+    Ffmpeg { child: Child, stdin: Option<ChildStdin>, path: PathBuf, tmp: tempfile::TempPath },
+    Pngs { dir: PathBuf, tmp: tempfile::TempDir, w: u32, h: u32 },
 }
 
 impl Writer {
@@ -399,20 +429,24 @@ impl Writer {
     pub(crate) fn start(sink: &Sink, w: u32, h: u32, fps: u32) -> Result<Self> {
         match sink {
             Sink::Ffmpeg { path, codec } => {
+                let tmp = crate::files::temporary_path_beside(path)?;
                 let mut child = Command::new("ffmpeg")
                     .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgba"])
                     .args(["-s", &format!("{w}x{h}"), "-r", &fps.to_string(), "-i", "-"])
                     .args(codec)
-                    .arg(path)
+                    .arg(&*tmp)
                     .stdin(Stdio::piped())
                     .spawn()
                     .context("starting ffmpeg")?;
                 let stdin = child.stdin.take();
-                Ok(Writer::Ffmpeg { child, stdin, path: path.clone() })
+                Ok(Writer::Ffmpeg { child, stdin, path: path.clone(), tmp })
             }
             Sink::Pngs(dir) => {
-                std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-                Ok(Writer::Pngs { dir: dir.clone(), w, h })
+                if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+                }
+                let tmp = crate::files::temporary_folder_beside(dir)?;
+                Ok(Writer::Pngs { dir: dir.clone(), tmp, w, h })
             }
         }
     }
@@ -424,8 +458,8 @@ impl Writer {
                 let pipe = stdin.as_mut().context("ffmpeg's input is closed")?;
                 pipe.write_all(rgba).context("ffmpeg stopped reading frames (see its message above)")
             }
-            Writer::Pngs { dir, w, h } => {
-                let path = dir.join(format!("frame_{k:05}.png"));
+            Writer::Pngs { tmp, w, h, .. } => {
+                let path = tmp.path().join(format!("frame_{k:05}.png"));
                 let file = std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
                 let mut enc = png::Encoder::new(std::io::BufWriter::new(file), *w, *h);
                 enc.set_color(png::ColorType::Rgba);
@@ -439,15 +473,19 @@ impl Writer {
     /// Closes the output; returns the file or folder written.
     pub(crate) fn finish(self) -> Result<PathBuf> {
         match self {
-            Writer::Ffmpeg { mut child, stdin, path } => {
+            Writer::Ffmpeg { mut child, stdin, path, tmp } => {
                 drop(stdin);
                 let status = child.wait().context("waiting for ffmpeg")?;
                 if !status.success() {
                     bail!("ffmpeg failed ({status}) writing {}", path.display());
                 }
+                tmp.persist(&path).map_err(|e| crate::files::FileError::io(&path, "cannot replace", &e.error))?;
                 Ok(path)
             }
-            Writer::Pngs { dir, .. } => Ok(dir),
+            Writer::Pngs { dir, tmp, .. } => {
+                crate::files::commit_folder(tmp, &dir)?;
+                Ok(dir)
+            }
         }
     }
 }

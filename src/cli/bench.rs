@@ -1,6 +1,7 @@
 //! `neuroplast bench`: the benchmark suite, each case a separate `neuroplast run` process so its
 //! wall time and peak memory are its own.
 
+use neuroplast::say;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -98,9 +99,17 @@ pub fn bench(args: BenchArgs) -> Result<()> {
     }
     let exe = std::env::current_exe().context("locating the neuroplast binary")?;
     let dir = scenes_dir();
-    println!(
+    say!(
         "{:<22} {:>8} {:>11} {:>8} {:>8} {:>9} {:>9} {:>9} {:>9}",
-        "case", "neurons", "synapses", "build s", "sim s", "realtime", "rate Hz", "total s", "peak MB"
+        "case",
+        "neurons",
+        "synapses",
+        "build s",
+        "sim s",
+        "realtime",
+        "rate Hz",
+        "total s",
+        "peak MB"
     );
     for case in cases {
         let mut cmd = Command::new(&exe);
@@ -127,7 +136,7 @@ pub fn bench(args: BenchArgs) -> Result<()> {
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(f64::NAN)
         };
-        println!(
+        say!(
             "{:<22} {:>8} {:>11} {:>8.3} {:>8.3} {:>8.2}x {:>9.2} {:>9.3} {:>9.1}",
             case.name,
             field("neurons"),
@@ -172,13 +181,13 @@ fn bench_growth(duration_s: f64, neurons: u32, threads: Option<usize>) -> Result
         let steps_per_s = (1000.0 / net.dt_ms()).round() as u64;
         let seconds = duration_s.ceil().max(1.0) as u64;
         let mut report = neuroplast::sim::StepReport::with_capacity(net.num_neurons());
-        println!(
+        say!(
             "growth benchmark: {} neurons, {} synapses, {} threads, built in {build_s:.2} s; pruning+regrowth on E->E and attention edges over E every 100 ms",
             net.num_neurons(),
             net.num_synapses(),
             rayon::current_num_threads()
         );
-        println!(
+        say!(
             "{:>6} {:>10} {:>9} {:>10} {:>8} {:>8} {:>9} {:>8} {:>8}",
             "bio s", "synapses", "att.edges", "events", "wall s", "struct s", "struct %", "RSS MB", "peak MB"
         );
@@ -199,7 +208,7 @@ fn bench_growth(duration_s: f64, neurons: u32, threads: Option<usize>) -> Result
             struct_all += st;
             let (rss, peak) = rss_mb();
             first_rss.get_or_insert(rss);
-            println!(
+            say!(
                 "{sec:>6} {:>10} {:>9} {events:>10} {wall:>8.3} {st:>8.3} {:>8.1}% {rss:>8.1} {peak:>8.1}   ({:.2} Hz)",
                 net.num_synapses(),
                 super::run::attention_edges(&sim),
@@ -208,7 +217,7 @@ fn bench_growth(duration_s: f64, neurons: u32, threads: Option<usize>) -> Result
             );
         }
         let (rss, peak) = rss_mb();
-        println!(
+        say!(
             "per biological second: {:.3} s wall, of which {:.3} s structural ({:.1} %); RSS {:.1} MB after 1 s, {rss:.1} MB at the end, peak {peak:.1} MB",
             wall_all / seconds as f64,
             struct_all / seconds as f64,
@@ -218,7 +227,7 @@ fn bench_growth(duration_s: f64, neurons: u32, threads: Option<usize>) -> Result
         let t = sim.structural_times();
         let per_s = |x: f64| x / seconds as f64;
         let parts: Vec<String> = t.parts.iter().map(|(name, s)| format!("{name} {:.3} s", per_s(*s))).collect();
-        println!(
+        say!(
             "structural parts per biological second: {}, rewiring the synapse table {:.3} s",
             parts.join(", "),
             per_s(t.rewire_s),

@@ -1,6 +1,7 @@
 //! `neuroplast ctm eval` and `neuroplast ctm bench`: the maze CTM's accuracy and goal-reach rate
 //! on generated mazes, and the speed of its Rust forward pass.
 
+use neuroplast::say;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -72,7 +73,7 @@ fn load(dir: &std::path::Path) -> Result<Arc<CtmModel>> {
 fn eval(a: EvalArgs) -> Result<()> {
     let model = load(&a.model)?;
     let c = model.config();
-    anyhow::ensure!(a.mazes >= 1, "--mazes must be at least 1");
+    anyhow::ensure!((1..=1_000_000).contains(&a.mazes), "--mazes must be 1 to 1000000, got {}", a.mazes);
     anyhow::ensure!(
         (2..=c.max_cells()).contains(&a.cells),
         "--cells must be 2..={} (the model's {}×{} canvas)",
@@ -84,7 +85,7 @@ fn eval(a: EvalArgs) -> Result<()> {
     let r = evaluate(&model, a.cells, a.mazes, a.seed);
     let wall = t0.elapsed().as_secs_f64();
     if a.json {
-        println!(
+        say!(
             "{{\"cells\":{},\"mazes\":{},\"seed\":{},\"route_len\":{},\"ticks\":{},\"step_accuracy\":{:.6},\"route_accuracy\":{:.6},\"goal_reach\":{:.6},\"longer_than_k\":{:.6},\"goal_reach_long\":{:.6},\"mean_applications\":{:.4},\"mean_most_certain_tick\":{:.3},\"seconds_per_forward\":{:.9},\"seconds_per_tick\":{:.9},\"wall_s\":{:.3}}}",
             r.cells,
             r.mazes,
@@ -105,22 +106,29 @@ fn eval(a: EvalArgs) -> Result<()> {
         return Ok(());
     }
     let px = 2 * a.cells + 1;
-    println!(
+    say!(
         "CTM maze eval: {} mazes of {}×{} cells ({px}×{px} px), seed {}, k = {} steps, T = {} ticks",
-        r.mazes, a.cells, a.cells, a.seed, r.route_len, c.ticks
+        r.mazes,
+        a.cells,
+        a.cells,
+        a.seed,
+        r.route_len,
+        c.ticks
     );
-    println!("per-step accuracy (most certain tick)   {:.4}", r.step_accuracy);
-    println!("full-route accuracy (all {} steps)      {:.4}", r.route_len, r.route_accuracy);
-    println!(
+    say!("per-step accuracy (most certain tick)   {:.4}", r.step_accuracy);
+    say!("full-route accuracy (all {} steps)      {:.4}", r.route_len, r.route_accuracy);
+    say!(
         "goal reach (re-application ≤{MAX_APPLICATIONS}, ≤{MAX_BUMPS} bumps)   {:.4}   (mean applications when reached {:.2})",
-        r.goal_reach, r.mean_applications
+        r.goal_reach,
+        r.mean_applications
     );
-    println!(
+    say!(
         "routes longer than k                    {:.4}   (goal reach among them {:.4})",
-        r.longer_than_k, r.goal_reach_long
+        r.longer_than_k,
+        r.goal_reach_long
     );
-    println!("mean most certain tick                  {:.2} of {}", r.mean_most_certain_tick, c.ticks);
-    println!(
+    say!("mean most certain tick                  {:.2} of {}", r.mean_most_certain_tick, c.ticks);
+    say!(
         "forward passes {}, {:.3} ms each, {:.2} µs per tick (one thread); wall {:.2} s",
         r.forwards,
         r.seconds_per_forward * 1e3,
@@ -133,7 +141,7 @@ fn eval(a: EvalArgs) -> Result<()> {
 fn bench(a: BenchArgs) -> Result<()> {
     let model = load(&a.model)?;
     let c = model.config().clone();
-    anyhow::ensure!(a.iters >= 1, "--iters must be at least 1");
+    anyhow::ensure!((1..=1_000_000).contains(&a.iters), "--iters must be 1 to 1000000, got {}", a.iters);
     anyhow::ensure!((2..=c.max_cells()).contains(&a.cells), "--cells must be 2..={}", c.max_cells());
     let inputs: Vec<Vec<f32>> = (0..16).map(|i| Maze::generate(a.cells, 99, i).render(c.canvas)).collect();
     let mut th = Thinker::new(model.clone());
@@ -154,12 +162,13 @@ fn bench(a: BenchArgs) -> Result<()> {
     let (per_forward, per_feat) = run(a.iters);
     let per_tick = (per_forward - per_feat) / c.ticks as f64;
     if a.json {
-        println!(
+        say!(
             "{{\"seconds_per_forward\":{per_forward:.9},\"seconds_featuriser\":{per_feat:.9},\"seconds_per_tick\":{per_tick:.9},\"ticks\":{},\"iters\":{},\"checksum\":{sink}}}",
-            c.ticks, a.iters
+            c.ticks,
+            a.iters
         );
     } else {
-        println!(
+        say!(
             "Rust CTM forward (batch 1, one thread): {:.3} ms per maze = featuriser + K/V {:.3} ms + {} ticks × {:.2} µs",
             per_forward * 1e3,
             per_feat * 1e3,

@@ -1,6 +1,7 @@
 //! `neuroplast learn split-digits`: continual learning on the shipped digits, with and without
 //! Synaptic Intelligence, printing accuracy per task.
 
+use neuroplast::say;
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -33,8 +34,8 @@ pub fn learn(args: LearnArgs) -> Result<()> {
     anyhow::ensure!(args.seeds >= 1, "--seeds must be at least 1");
     anyhow::ensure!(args.c.iter().all(|c| c.is_finite() && *c >= 0.0), "--c values must be numbers >= 0");
     let data = Digits::load(&args.data).map_err(anyhow::Error::msg)?;
-    println!("split digits: tasks 0/1 2/3 4/5 6/7 8/9, {} samples, {} seeds", data.images.len(), args.seeds);
-    println!(
+    say!("split digits: tasks 0/1 2/3 4/5 6/7 8/9, {} samples, {} seeds", data.images.len(), args.seeds);
+    say!(
         "{:>6}  {:<38}  {:<38}  {:>6} {:>6} {:>9}",
         if args.hlop { "method" } else { "SI c" },
         "just learned (per task)",
@@ -68,7 +69,7 @@ pub fn learn(args: LearnArgs) -> Result<()> {
         }
         let fmt = |v: &[f64]| v.iter().map(|a| format!("{a:.3}")).collect::<Vec<_>>().join(" ");
         let (mj, mf) = (just.iter().sum::<f64>() / 5.0, fin.iter().sum::<f64>() / 5.0);
-        println!("{label:>6}  {:<38}  {:<38}  {mj:>6.3} {mf:>6.3} {:>9.3}", fmt(&just), fmt(&fin), mj - mf);
+        say!("{label:>6}  {:<38}  {:<38}  {mj:>6.3} {mf:>6.3} {:>9.3}", fmt(&just), fmt(&fin), mj - mf);
     }
     Ok(())
 }

@@ -16,6 +16,9 @@ pub struct OpenArgs {
     /// probabilities divided by it (e.g. `scenes/cuba.ron --scale 100`: 400,000 neurons).
     #[arg(long, default_value_t = 1.0)]
     pub scale: f64,
+    /// The most memory the scene may need ("16 GB"; default: what the system has available).
+    #[arg(long, value_parser = neuroplast::scene::budget::parse_memory)]
+    pub max_memory: Option<f64>,
     /// Window size, e.g. 1600x900.
     #[arg(long, value_parser = parse_size)]
     pub size: Option<(u32, u32)>,
@@ -64,6 +67,7 @@ pub fn open(args: OpenArgs) -> anyhow::Result<()> {
         scene: args.scene,
         seed: args.seed,
         scale: args.scale,
+        max_memory: args.max_memory,
         size: args.size,
         screenshot: args.screenshot,
         frames: args.frames,

@@ -42,6 +42,7 @@ pub struct RecordArgs {
 /// Records the video.
 #[cfg(feature = "app")]
 pub fn record(a: RecordArgs) -> Result<()> {
+    super::interrupt::listen();
     neuroplast::app::record::record(neuroplast::app::record::RecordOptions {
         scene: a.scene,
         seed: a.seed,
@@ -53,7 +54,12 @@ pub fn record(a: RecordArgs) -> Result<()> {
         out: a.out,
         overlay: !a.no_overlay,
         max_synapses: a.max_synapses,
-    })
+        stop_requested: super::interrupt::requested,
+    })?;
+    if super::interrupt::requested() {
+        return Err(super::interrupt::Interrupted.into());
+    }
+    Ok(())
 }
 
 /// Recording needs the renderer.

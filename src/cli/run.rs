@@ -1,6 +1,6 @@
 //! `neuroplast run` and `neuroplast resume`: headless simulation with statistics.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -8,8 +8,11 @@ use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::interrupt;
+
 use neuroplast::analysis::{WeightSummary, activity_stats, branching_factor, weight_summary};
 use neuroplast::engine::Simulation;
+use neuroplast::files::{self, AtomicFile, FilePlan};
 use neuroplast::growth::attention::AttentionEdges;
 use neuroplast::growth::msp::Msp;
 use neuroplast::growth::neurogenesis::Neurogenesis;
@@ -60,6 +63,9 @@ pub struct RunArgs {
     /// probabilities by it, keeping the number of synapses per neuron.
     #[arg(long, default_value_t = 1.0)]
     pub scale: f64,
+    /// The most memory the scene may need ("16 GB"; default: what the system has available).
+    #[arg(long, value_parser = neuroplast::scene::budget::parse_memory)]
+    pub max_memory: Option<f64>,
     #[command(flatten)]
     pub sim: SimArgs,
 }
@@ -95,10 +101,14 @@ pub fn run(args: RunArgs) -> Result<()> {
 }
 
 fn run_in_pool(args: RunArgs) -> Result<()> {
+    check_outputs(FilePlan::new().input("the scene", &args.scene), &args.sim)?;
     let t0 = Instant::now();
     let mut scene = Scene::load(&args.scene)?;
     if args.scale != 1.0 {
         scene.scale(args.scale).map_err(anyhow::Error::msg)?;
+    }
+    if let Some(bytes) = args.max_memory {
+        scene.set_memory_limit(bytes);
     }
     let net = scene.build(args.seed)?;
     let label = format!("{} ({})", args.scene.display(), scene.file.name);
@@ -111,6 +121,7 @@ pub fn resume(args: ResumeArgs) -> Result<()> {
 }
 
 fn resume_in_pool(args: ResumeArgs) -> Result<()> {
+    check_outputs(FilePlan::new().input("the snapshot", &args.snapshot), &args.sim)?;
     let t0 = Instant::now();
     let net = snapshot::load(&args.snapshot)?;
     let label = format!("{} (snapshot at {:.1} ms)", args.snapshot.display(), net.network.time_ms());
@@ -122,7 +133,7 @@ fn resume_in_pool(args: ResumeArgs) -> Result<()> {
 /// interval, with its mean calcium (MSP) and its size (neurogenesis); and for each structural
 /// synapse kind how many exist.
 struct GrowthLog {
-    out: std::io::BufWriter<std::fs::File>,
+    out: AtomicFile,
     every: u64,
     /// (population, spikes in the current interval, has calcium, grows) of the populations
     /// logged.
@@ -131,8 +142,7 @@ struct GrowthLog {
 
 impl GrowthLog {
     fn create(path: &std::path::Path, sim: &Simulation, every_ms: f64) -> Result<Self> {
-        let f = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
-        let mut out = std::io::BufWriter::new(f);
+        let mut out = AtomicFile::create(path)?;
         let mut header = String::from("time_s,neurons,synapses,attention_edges");
         let grows = |p| sim.structural_rules::<Neurogenesis>().any(|g| g.population == p);
         let msp = sim.structural_rule::<Msp>();
@@ -157,7 +167,7 @@ impl GrowthLog {
         for m in msp.iter().flat_map(|m| &m.synapse_models) {
             header.push_str(&format!(",synapses_{}", m.name));
         }
-        writeln!(out, "{header}")?;
+        writeln!(out, "{header}").with_context(|| format!("writing {}", path.display()))?;
         let every = ((every_ms / net.dt_ms()).round() as u64).max(1);
         Ok(Self { out, every, populations })
     }
@@ -194,12 +204,7 @@ impl GrowthLog {
             let count = net.synapses.projection.iter().filter(|&&p| p == m.projection).count();
             line.push_str(&format!(",{count}"));
         }
-        writeln!(self.out, "{line}")?;
-        Ok(())
-    }
-
-    fn finish(mut self) -> Result<()> {
-        self.out.flush()?;
+        writeln!(self.out, "{line}").with_context(|| format!("writing {}", self.out.target().display()))?;
         Ok(())
     }
 }
@@ -209,19 +214,54 @@ pub fn attention_edges(sim: &Simulation) -> usize {
     sim.structural_rule::<AttentionEdges>().map_or(0, |a| a.edges().len())
 }
 
+/// The most steps one command simulates (11.6 days of biological time at 0.1 ms); a longer run
+/// is split with `--save-snapshot` and `resume`.
+pub const MAX_STEPS: u64 = 10_000_000_000;
+
+/// Checks every output of `args` against the command's inputs and each other, and that each
+/// folder can take a new file, before any work.
+fn check_outputs(plan: FilePlan, args: &SimArgs) -> Result<()> {
+    plan.output("--spikes", args.spikes.as_deref())?
+        .output("--growth-log", args.growth_log.as_deref())?
+        .output("--save-snapshot", args.save_snapshot.as_deref())?;
+    Ok(())
+}
+
+/// The number of steps of `args.duration`, refused when the run could not do what was asked.
+fn steps_of(args: &SimArgs, dt: f64) -> Result<u64> {
+    let steps = (args.duration / dt).round();
+    anyhow::ensure!(
+        steps <= MAX_STEPS as f64,
+        "--duration {} ms is {steps:.3e} steps of {dt} ms, more than the {MAX_STEPS:.0e} one run may take; \
+         split it with --save-snapshot and `neuroplast resume`",
+        args.duration
+    );
+    anyhow::ensure!(
+        args.duration == 0.0 || steps >= 1.0,
+        "--duration {} ms is shorter than one step of {dt} ms",
+        args.duration
+    );
+    anyhow::ensure!(
+        args.stats_from == 0.0 || args.stats_from < args.duration,
+        "--stats-from {} ms leaves nothing of --duration {} ms to measure",
+        args.stats_from,
+        args.duration
+    );
+    Ok(steps as u64)
+}
+
 fn simulate(mut sim: Simulation, label: &str, build: Duration, args: &SimArgs) -> Result<()> {
     let net = &sim.network;
     let dt = net.dt_ms();
-    let steps = (args.duration / dt).round() as u64;
+    let steps = steps_of(args, dt)?;
     let start_ms = net.time_ms();
     let n = net.num_neurons();
     let mut report = StepReport::with_capacity(n);
     let mut log = SpikeLog::default();
     let mut csv = match &args.spikes {
         Some(p) => {
-            let f = std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?;
-            let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
-            writeln!(w, "time_ms,neuron")?;
+            let mut w = AtomicFile::create(p)?;
+            writeln!(w, "time_ms,neuron").with_context(|| format!("writing {}", p.display()))?;
             Some(w)
         }
         None => None,
@@ -233,8 +273,12 @@ fn simulate(mut sim: Simulation, label: &str, build: Duration, args: &SimArgs) -
     let bar = ProgressBar::with_draw_target(Some(steps), ProgressDrawTarget::hidden());
     bar.set_style(ProgressStyle::with_template("{bar:40} {percent:>3}% {msg} eta {eta}").expect("valid template"));
     let mut shown = args.json;
+    interrupt::listen();
     let t1 = Instant::now();
     for k in 0..steps {
+        if interrupt::requested() {
+            break;
+        }
         sim.step(&mut report);
         log.record(&report);
         if let Some(g) = growth.as_mut() {
@@ -242,13 +286,23 @@ fn simulate(mut sim: Simulation, label: &str, build: Duration, args: &SimArgs) -
         }
         if let Some(w) = csv.as_mut() {
             for id in &report.spikes {
-                writeln!(w, "{:.4},{}", report.time_ms, id.0)?;
+                writeln!(w, "{:.4},{}", report.time_ms, id.0)
+                    .with_context(|| format!("writing {}", w.target().display()))?;
             }
         }
         if k & 1023 == 0 {
             if !shown && t1.elapsed() > Duration::from_secs(1) {
-                bar.set_draw_target(ProgressDrawTarget::stderr());
                 shown = true;
+                if std::io::stderr().is_terminal() {
+                    bar.set_draw_target(ProgressDrawTarget::stderr());
+                } else {
+                    // A log file or a pipe gets one line instead of a bar.
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "simulating: {:.1} % after 1 s (Ctrl-C stops after the current step and keeps what was computed)",
+                        100.0 * k as f64 / steps as f64
+                    );
+                }
             }
             bar.set_position(k);
             bar.set_message(format!("{:.0} ms", sim.network.time_ms() - start_ms));
@@ -256,24 +310,49 @@ fn simulate(mut sim: Simulation, label: &str, build: Duration, args: &SimArgs) -
     }
     let wall = t1.elapsed();
     bar.finish_and_clear();
-    if let Some(mut w) = csv {
-        w.flush()?;
+    // Every output is complete before any replaces its file.
+    if let Some(w) = csv {
+        w.commit()?;
     }
     if let Some(g) = growth {
-        g.finish()?;
+        g.out.commit()?;
     }
     if let Some(p) = &args.save_snapshot {
         snapshot::save(&sim, p)?;
     }
+    let text = summary(&sim, &log, label, build, wall, start_ms, n, args);
+    files::print(&text)?;
+    if interrupt::requested() {
+        return Err(interrupt::Interrupted.into());
+    }
+    Ok(())
+}
+
+/// The statistics of a finished (or interrupted) run: a table, or one strict JSON object with
+/// `--json` (a value that does not exist, such as CV ISI without a neuron of 3 spikes, is `null`
+/// with its reason beside it).
+#[expect(clippy::too_many_arguments, reason = "the pieces of one run, each used once")]
+fn summary(
+    sim: &Simulation,
+    log: &SpikeLog,
+    label: &str,
+    build: Duration,
+    wall: Duration,
+    start_ms: f64,
+    n0: usize,
+    args: &SimArgs,
+) -> String {
     let net = &sim.network;
+    let dt = net.dt_ms();
     let end_ms = net.time_ms();
+    let simulated = end_ms - start_ms;
+    let steps = (simulated / dt).round() as u64;
     // Neurogenesis may have added neurons: statistics cover the final network.
-    let (n0, n) = (n, net.num_neurons());
-    let stats = activity_stats(&log, n, dt, start_ms + args.stats_from, end_ms + 0.5 * dt);
-    let realtime = args.duration * 1e-3 / wall.as_secs_f64();
+    let n = net.num_neurons();
+    let stats = activity_stats(log, n, dt, start_ms + args.stats_from, end_ms + 0.5 * dt);
+    let realtime = simulated * 1e-3 / wall.as_secs_f64();
     // Liquids learning by astrocyte-modulated STDP: the branching factor over their neurons.
-    let liquid = liquid_range(&sim);
-    let sigma = liquid.clone().map(|r| {
+    let sigma = liquid_range(sim).map(|r| {
         // The statistics window, re-based to start at 0.
         let from = ((start_ms + args.stats_from) / dt).round() as u64;
         let mut window = SpikeLog::default();
@@ -281,8 +360,8 @@ fn simulate(mut sim: Simulation, label: &str, build: Duration, args: &SimArgs) -
             window.neurons.push(n);
             window.grid.push(g - from);
         }
-        let span = end_ms - start_ms - args.stats_from;
-        (branching_factor(&window, &net.synapses, r, dt, 4.0, 25.0, span), astro_level(&sim))
+        let span = simulated - args.stats_from;
+        (branching_factor(&window, &net.synapses, r, dt, 4.0, 25.0, span), astro_level(sim))
     });
     let rss_mb = peak_rss_mb();
     let populations: Vec<(String, f64)> = net
@@ -295,7 +374,7 @@ fn simulate(mut sim: Simulation, label: &str, build: Duration, args: &SimArgs) -
                 let t = **g as f64 * dt;
                 ids.binary_search(n).is_ok() && t >= start_ms + args.stats_from && t < end_ms + 0.5 * dt
             });
-            let secs = (end_ms - start_ms - args.stats_from).max(1e-9) * 1e-3;
+            let secs = (simulated - args.stats_from).max(1e-9) * 1e-3;
             (p.name.clone(), count.count() as f64 / ids.len().max(1) as f64 / secs)
         })
         .collect();
@@ -304,79 +383,100 @@ fn simulate(mut sim: Simulation, label: &str, build: Duration, args: &SimArgs) -
         .iter()
         .map(|b| {
             let w = b.weights(&net.synapses);
-            // Rules without a bound are summarised against the largest weight.
-            let w_max = b.w_max_engine().unwrap_or_else(|| w.iter().copied().fold(f64::MIN_POSITIVE, f64::max));
-            (b.label().to_string(), weight_summary(&w, w_max, 10))
+            // Rules without a bound are summarised against the weight of largest magnitude.
+            let bound = b.w_bound_engine().unwrap_or_else(|| {
+                w.iter().copied().max_by(|a, b| a.abs().total_cmp(&b.abs())).filter(|w| *w != 0.0).unwrap_or(1.0)
+            });
+            (b.label().to_string(), weight_summary(&w, bound, 10))
         })
         .collect();
+    let no_cv = (stats.cv_neurons == 0).then_some("no neuron has 3 spikes");
     if args.json {
-        let mut extra = String::new();
+        use serde_json::{Value, json};
+        let mut o = serde_json::Map::new();
+        o.insert("neurons".into(), json!(n));
+        o.insert("synapses".into(), json!(net.num_synapses()));
+        o.insert("spikes".into(), json!(log.len()));
+        o.insert("simulated_ms".into(), json!(simulated));
+        o.insert("interrupted".into(), json!(interrupt::requested()));
+        o.insert("mean_rate_hz".into(), json!(stats.mean_rate_hz));
+        o.insert("mean_cv_isi".into(), json!(stats.mean_cv_isi));
+        if let Some(why) = no_cv {
+            o.insert("mean_cv_isi_reason".into(), json!(why));
+        }
+        o.insert("fraction_active".into(), json!(stats.fraction_active));
+        o.insert("build_s".into(), json!(build.as_secs_f64()));
+        o.insert("sim_s".into(), json!(wall.as_secs_f64()));
+        o.insert("realtime_factor".into(), json!(realtime));
+        o.insert("peak_rss_mb".into(), json!(rss_mb));
         for (name, rate) in &populations {
-            extra.push_str(&format!(",\"rate_hz:{name}\":{rate:.6}"));
+            o.insert(format!("rate_hz:{name}"), json!(rate));
         }
         for (name, w) in &plastic {
-            extra.push_str(&format!(
-                ",\"weights:{name}\":{{\"mean_fraction\":{:.6},\"below_10pct\":{:.6},\"above_90pct\":{:.6},\"histogram\":{:?}}}",
-                w.mean_fraction, w.below_10pct, w.above_90pct, w.histogram
-            ));
+            let summary = json!({"mean_fraction": w.mean_fraction, "below_10pct": w.below_10pct,
+                "above_90pct": w.above_90pct, "histogram": w.histogram});
+            o.insert(format!("weights:{name}"), summary);
         }
         if let Some((sigma, a)) = sigma {
-            extra.push_str(&format!(",\"branching_factor\":{sigma:.6},\"astrocyte\":{:.6}", a.unwrap_or(f64::NAN)));
+            o.insert("branching_factor".into(), json!(sigma));
+            if sigma.is_nan() {
+                let why = "no spike 25 ms or more from both ends of the statistics window";
+                o.insert("branching_factor_reason".into(), json!(why));
+            }
+            o.insert("astrocyte".into(), json!(a));
         }
-        println!(
-            "{{\"neurons\":{},\"synapses\":{},\"spikes\":{},\"mean_rate_hz\":{:.6},\"mean_cv_isi\":{:.6},\"fraction_active\":{:.6},\"build_s\":{:.6},\"sim_s\":{:.6},\"realtime_factor\":{:.6},\"peak_rss_mb\":{:.1}{extra}}}",
-            n,
-            net.num_synapses(),
-            log.len(),
-            stats.mean_rate_hz,
-            stats.mean_cv_isi,
-            stats.fraction_active,
-            build.as_secs_f64(),
-            wall.as_secs_f64(),
-            realtime,
-            rss_mb
-        );
-        return Ok(());
+        // serde_json writes a non-finite number as `null`: the output is strict JSON.
+        return format!("{}\n", Value::Object(o));
     }
-    println!("scene        {label}");
+    let mut t = String::new();
+    let mut line = |s: String| {
+        t.push_str(&s);
+        t.push('\n');
+    };
+    line(format!("scene        {label}"));
     if n == n0 {
-        println!("neurons      {n}");
+        line(format!("neurons      {n}"));
     } else {
-        println!("neurons      {n} (grew from {n0})");
+        line(format!("neurons      {n} (grew from {n0})"));
     }
-    println!("synapses     {}", net.num_synapses());
+    line(format!("synapses     {}", net.num_synapses()));
     if let Some(a) = sim.structural_rule::<AttentionEdges>() {
-        println!("attention    {} long-range edges", a.edges().len());
+        line(format!("attention    {} long-range edges", a.edges().len()));
     }
-    println!(
-        "simulated    {:.1} ms ({steps} steps of {dt} ms), seed {}, {} threads",
-        args.duration,
+    let stopped =
+        if interrupt::requested() { format!(" of {:.1} ms asked (Ctrl-C)", args.duration) } else { String::new() };
+    line(format!(
+        "simulated    {simulated:.1} ms{stopped} ({steps} steps of {dt} ms), seed {}, {} threads",
         net.seed(),
         rayon::current_num_threads()
-    );
-    println!("spikes       {}", log.len());
-    println!("mean rate    {:.3} Hz (from {:.0} ms)", stats.mean_rate_hz, args.stats_from);
-    println!("CV ISI       {:.3} ({} neurons with >= 3 spikes)", stats.mean_cv_isi, stats.cv_neurons);
-    println!("build time   {:.3} s", build.as_secs_f64());
-    println!("wall time    {:.3} s", wall.as_secs_f64());
-    println!("realtime     {realtime:.2}x");
-    println!("peak memory  {rss_mb:.1} MB");
+    ));
+    line(format!("spikes       {}", log.len()));
+    line(format!("mean rate    {:.3} Hz (from {:.0} ms)", stats.mean_rate_hz, args.stats_from));
+    match no_cv {
+        Some(why) => line(format!("CV ISI       - ({why})")),
+        None => line(format!("CV ISI       {:.3} ({} neurons with >= 3 spikes)", stats.mean_cv_isi, stats.cv_neurons)),
+    }
+    line(format!("build time   {:.3} s", build.as_secs_f64()));
+    line(format!("wall time    {:.3} s", wall.as_secs_f64()));
+    line(format!("realtime     {realtime:.2}x"));
+    line(format!("peak memory  {rss_mb:.1} MB"));
     for (name, rate) in &populations {
-        println!("population   {name}: {rate:.3} Hz");
+        line(format!("population   {name}: {rate:.3} Hz"));
     }
     if let Some((sigma, a)) = sigma {
-        println!("liquid       branching factor {sigma:.3}, astrocyte A = {:.3}", a.unwrap_or(f64::NAN));
+        let a = a.map_or("-".to_string(), |a| format!("{a:.3}"));
+        line(format!("liquid       branching factor {sigma:.3}, astrocyte A = {a}"));
     }
     for (name, w) in &plastic {
-        println!(
-            "weights      {name}: mean {:.3} w_max, {:.3} below 0.1 w_max, {:.3} above 0.9 w_max, histogram {:?}",
+        line(format!(
+            "weights      {name}: mean {:.3} of the bound, {:.3} below 0.1, {:.3} above 0.9, histogram {:?}",
             w.mean_fraction, w.below_10pct, w.above_90pct, w.histogram
-        );
+        ));
     }
     if let Some(p) = &args.save_snapshot {
-        println!("snapshot     {}", p.display());
+        line(format!("snapshot     {}", p.display()));
     }
-    Ok(())
+    t
 }
 
 /// The neurons of the populations that astrocyte-modulated rules act on, if they form one range.

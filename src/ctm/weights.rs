@@ -125,9 +125,17 @@ impl CtmConfig {
             ("ticks", c.ticks),
             ("route_len", c.route_len),
         ] {
-            if v == 0 {
-                return bad(format!("{name} must be positive"));
+            // Bounds far above any trained model, so a broken file cannot ask for endless work.
+            let most = if matches!(name, "ticks" | "route_len") { 4096 } else { 65_536 };
+            if v == 0 || v > most {
+                return bad(format!("{name} must be 1 to {most}, got {v}"));
             }
+        }
+        if c.canvas > 1025 {
+            return bad(format!("canvas must be at most 1025, got {}", c.canvas));
+        }
+        if !(c.ln_eps.is_finite() && c.ln_eps > 0.0) {
+            return bad(format!("ln_eps must be a small positive number, got {}", c.ln_eps));
         }
         Ok(c)
     }

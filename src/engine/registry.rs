@@ -145,9 +145,9 @@ macro_rules! synaptic_rules {
                 }
             }
 
-            /// The weight bound in engine units, for rules that have one.
-            pub fn w_max_engine(&self) -> Option<f64> {
-                match self { $(Self::$name(b) => b.w_max_engine(),)* }
+            /// The bound of larger magnitude (engine units), `None` without a non-zero bound.
+            pub fn w_bound_engine(&self) -> Option<f64> {
+                match self { $(Self::$name(b) => b.w_bound_engine(),)* }
             }
 
             /// The current weights of the rule's synapses (engine units).

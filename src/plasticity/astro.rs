@@ -193,6 +193,10 @@ impl SynapticRule for AstroStdp {
         Some(self.w_max)
     }
 
+    fn w_min(&self) -> Option<Quantity> {
+        Some(self.w_min)
+    }
+
     /// Δw(Δt) of an excitatory synapse at A = b_A.
     fn curve(&self, n: usize) -> Curve {
         let f = |t: f64| {

@@ -6,13 +6,8 @@ use std::fmt;
 #[derive(Debug, thiserror::Error)]
 pub enum SceneError {
     /// The file could not be read.
-    #[error("{file}: cannot read: {source}")]
-    Io {
-        /// The file's path.
-        file: String,
-        /// The operating system's error.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] crate::files::FileError),
     /// The text is not a valid scene.
     #[error("{0}")]
     Invalid(Box<Located>),
@@ -48,7 +43,7 @@ impl SceneError {
     pub fn located(&self) -> Option<&Located> {
         match self {
             SceneError::Invalid(l) => Some(l),
-            SceneError::Io { .. } => None,
+            SceneError::Io(_) => None,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Scenes: the versioned RON scene format, building a simulation from it, and state snapshots.
 
 pub mod benchmark;
+pub mod budget;
 pub mod build;
 pub mod error;
 pub mod format;
@@ -24,6 +25,8 @@ pub struct Scene {
     /// Where it came from (a path or a label), for error messages.
     pub origin: String,
     index: PathIndex,
+    /// The most memory building may ask for (bytes; `None`: what the system has available).
+    memory_limit: Option<f64>,
 }
 
 fn ron_options() -> ron::Options {
@@ -37,7 +40,7 @@ impl Scene {
     pub fn parse(text: &str, origin: &str) -> Result<Self, SceneError> {
         let index = PathIndex::new(text);
         match ron_options().from_str::<SceneFile>(text) {
-            Ok(file) => Ok(Self { file, origin: origin.to_string(), index }),
+            Ok(file) => Ok(Self { file, origin: origin.to_string(), index, memory_limit: None }),
             Err(e) => {
                 let (line, column) = (e.span.start.line, e.span.start.col);
                 let field = index.path_at((line, column)).unwrap_or("").to_string();
@@ -55,12 +58,27 @@ impl Scene {
     /// Reads and parses a scene file.
     pub fn load(path: &Path) -> Result<Self, SceneError> {
         let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| SceneError::Io { file: origin.clone(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|e| crate::files::FileError::io(path, "cannot read", &e))?;
         Self::parse(&text, &origin)
+    }
+
+    /// Sets the most memory building may ask for (`--max-memory`), instead of what is available.
+    pub fn set_memory_limit(&mut self, bytes: f64) {
+        self.memory_limit = Some(bytes);
+    }
+
+    /// Estimates the memory the scene needs and refuses it, at the field asking for the most, when
+    /// it exceeds the limit: before anything is allocated.
+    pub fn check_memory(&self) -> Result<budget::MemoryEstimate, SceneError> {
+        let estimate = budget::estimate(&self.file).map_err(|p| self.locate(p))?;
+        let limit = self.memory_limit.unwrap_or_else(budget::available_memory);
+        budget::check(&estimate, limit).map_err(|p| self.locate(p))?;
+        Ok(estimate)
     }
 
     /// Builds the simulation (network and rules); `seed` overrides the scene's seed.
     pub fn build(&self, seed: Option<u64>) -> Result<Simulation, SceneError> {
+        self.check_memory()?;
         build::build_simulation(&self.file, seed).map_err(|p| self.locate(p))
     }
 
@@ -70,6 +88,7 @@ impl Scene {
         seed: Option<u64>,
         progress: &build::BuildProgress,
     ) -> Result<Simulation, SceneError> {
+        self.check_memory()?;
         build::build_with_progress(&self.file, seed, progress).map_err(|p| self.locate(p))
     }
 

@@ -21,13 +21,8 @@ const HEADER: usize = 8 + 4 + 8 + 4;
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
     /// The file could not be read or written.
-    #[error("{file}: {source}")]
-    Io {
-        /// The file's path.
-        file: String,
-        /// The operating system's error.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    File(#[from] crate::files::FileError),
     /// The file is not a snapshot, is truncated, corrupted, or of another version.
     #[error("{file}: {reason}")]
     Invalid {
@@ -90,18 +85,15 @@ pub fn save(net: &Simulation, path: &Path) -> Result<(), SnapshotError> {
     write(&encode(net), path)
 }
 
-/// Writes encoded snapshot bytes to `path` (atomically: to a temporary file, then renamed), so a
-/// caller can encode on one thread and write on another.
+/// Writes encoded snapshot bytes to `path` (atomically: to a unique temporary file beside it, then
+/// renamed), so a caller can encode on one thread and write on another.
 pub fn write(bytes: &[u8], path: &Path) -> Result<(), SnapshotError> {
-    let io = |source| SnapshotError::Io { file: path.display().to_string(), source };
-    let tmp = path.with_extension("tmp-snapshot");
-    std::fs::write(&tmp, bytes).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+    Ok(crate::files::AtomicFile::write_all(path, bytes)?)
 }
 
 /// Reads a snapshot file.
 pub fn load(path: &Path) -> Result<Simulation, SnapshotError> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| SnapshotError::Io { file: file.clone(), source })?;
+    let bytes = std::fs::read(path).map_err(|e| crate::files::FileError::io(path, "cannot read", &e))?;
     decode(&bytes, &file)
 }

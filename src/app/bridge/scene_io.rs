@@ -140,13 +140,13 @@ pub struct FileTasks(Vec<Task<Toast>>);
 
 impl FileTasks {
     /// Saves the running scene as RON text (the text is made now, the file written in the
-    /// background).
+    /// background, atomically).
     pub fn save_scene(&mut self, sim: &Sim, path: PathBuf) {
         let text = Scene::to_ron(&sim.scene.file);
         self.0.push(IoTaskPool::get().spawn(async move {
-            match std::fs::write(&path, text) {
+            match crate::files::AtomicFile::write_all(&path, text.as_bytes()) {
                 Ok(()) => Toast::info(format!("saved {}", path.display())),
-                Err(e) => Toast::error(format!("{}: {e}", path.display())),
+                Err(e) => Toast::error(e.to_string()),
             }
         }));
     }

@@ -72,9 +72,9 @@ impl EdgeSlots {
             *e = e.max(syn.weight[s].abs());
         }
         for b in &engine.synaptic {
-            if let Some(w) = b.w_max_engine() {
+            if let Some(w) = b.w_bound_engine() {
                 for r in 0..2 {
-                    self.reference.insert((b.scope().projection, r), w as f32);
+                    self.reference.insert((b.scope().projection, r), w.abs() as f32);
                 }
             }
         }

@@ -179,25 +179,27 @@ pub(super) fn attention(a: &AttentionSpec, scene: &SceneFile, net: &Network, dt:
     };
     let (interval_steps, bin_steps) = (steps(&a.interval, "interval")?, steps(&a.bin, "bin")?);
     let min_distance = a.min_distance.expect(Dim::Length).map_err(|m| Problem::at(format!("{p}.min_distance"), m))?;
-    let checks: [(&str, f64, bool); 10] = [
-        ("gate_threshold", a.gate_threshold, true),
-        ("gate_gain", a.gate_gain, a.gate_gain >= 0.0),
-        ("min_distance", min_distance, min_distance >= 0.0),
-        ("weight", a.weight.value, true),
-        ("sharpness", a.sharpness, a.sharpness > 0.0),
-        ("reinforce", a.reinforce, a.reinforce > 0.0 && a.reinforce <= 1.0),
-        ("decay", a.decay, (0.0..=1.0).contains(&a.decay)),
-        ("min_strength", a.min_strength, (0.0..=1.0).contains(&a.min_strength)),
-        ("bins", a.bins as f64, (3..=1024).contains(&a.bins)),
-        ("bits", a.bits as f64, (1..=32).contains(&a.bits)),
+    // Bounds on the work of one update, as well as on meaning: each is a loop count.
+    let checks: [(&str, f64, bool, &str); 14] = [
+        ("gate_threshold", a.gate_threshold, true, "a finite number"),
+        ("gate_gain", a.gate_gain, a.gate_gain >= 0.0, ">= 0"),
+        ("min_distance", min_distance, min_distance >= 0.0, ">= 0"),
+        ("weight", a.weight.value, true, "a finite number"),
+        ("sharpness", a.sharpness, a.sharpness > 0.0, "> 0"),
+        ("reinforce", a.reinforce, a.reinforce > 0.0 && a.reinforce <= 1.0, "in (0, 1]"),
+        ("decay", a.decay, (0.0..=1.0).contains(&a.decay), "in [0, 1]"),
+        ("min_strength", a.min_strength, (0.0..=1.0).contains(&a.min_strength), "in [0, 1]"),
+        ("bins", a.bins as f64, (3..=1024).contains(&a.bins), "3 to 1024"),
+        ("bits", a.bits as f64, (1..=32).contains(&a.bits), "1 to 32"),
+        ("tables", a.tables as f64, (1..=64).contains(&a.tables), "1 to 64"),
+        ("bucket_cap", a.bucket_cap as f64, (1..=4096).contains(&a.bucket_cap), "1 to 4096"),
+        ("samples", a.samples as f64, (1..=4096).contains(&a.samples), "1 to 4096"),
+        ("top_k", a.top_k as f64, (1..=100_000).contains(&a.top_k), "1 to 100000"),
     ];
-    for (field, v, ok) in checks {
+    for (field, v, ok, range) in checks {
         if !v.is_finite() || !ok {
-            return Err(Problem::at(format!("{p}.{field}"), format!("{v} is out of range")));
+            return Err(Problem::at(format!("{p}.{field}"), format!("{v} is out of range (must be {range})")));
         }
-    }
-    if a.tables == 0 {
-        return Err(Problem::at(format!("{p}.tables"), "needs at least one hash table"));
     }
     let params = AttentionParams {
         populations,

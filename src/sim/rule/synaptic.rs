@@ -84,6 +84,11 @@ pub trait SynapticRule: Tunable + Clone + Debug + PartialEq + Serialize + Deseri
         None
     }
 
+    /// The lower weight bound as written, for rules that have one below zero.
+    fn w_min(&self) -> Option<Quantity> {
+        None
+    }
+
     /// The rule's characteristic curve with its current parameters, sampled at `n` points.
     fn curve(&self, n: usize) -> Curve;
 }
@@ -295,6 +300,16 @@ impl<R: SynapticRule> Plastic<R> {
     /// The weight bound in engine units, for rules that have one.
     pub fn w_max_engine(&self) -> Option<f64> {
         self.rule.w_max().map(|q| q.value * self.weight_factor)
+    }
+
+    /// The bound of larger magnitude (engine units): `w_max`, or `w_min` for inhibitory synapses
+    /// bounded by `[w_min, 0]`; `None` without a non-zero bound.
+    pub fn w_bound_engine(&self) -> Option<f64> {
+        let hi = self.w_max_engine().filter(|b| *b != 0.0);
+        match self.rule.w_min().map(|q| q.value * self.weight_factor) {
+            Some(lo) if lo < 0.0 && hi.is_none_or(|hi| -lo > hi.abs()) => Some(lo),
+            _ => hi,
+        }
     }
 
     /// The current weights of the rule's synapses (engine units), grouped by postsynaptic neuron.
