@@ -145,6 +145,11 @@ macro_rules! synaptic_rules {
                 }
             }
 
+            /// Checks a decoded binding against `net` (see [`Plastic::check_decoded`]).
+            pub fn check_decoded(&self, net: &Network) -> Result<(), String> {
+                match self { $(Self::$name(b) => b.check_decoded(net),)* }
+            }
+
             /// The bound of larger magnitude (engine units), `None` without a non-zero bound.
             pub fn w_bound_engine(&self) -> Option<f64> {
                 match self { $(Self::$name(b) => b.w_bound_engine(),)* }
@@ -249,6 +254,11 @@ macro_rules! structural_rules {
             /// Short name, for timings and logs.
             pub fn name(&self) -> &'static str {
                 match self { $(Self::$name(r) => r.name(),)* }
+            }
+
+            /// Checks a decoded rule against `net`.
+            pub fn check_decoded(&self, net: &Network) -> Result<(), String> {
+                match self { $(Self::$name(r) => r.check_decoded(net).map_err(|e| format!("{}: {e}", r.name())),)* }
             }
 
             /// Whether a round is due at the start of `step`.

@@ -104,6 +104,32 @@ impl Simulation {
         Ok(())
     }
 
+    /// Checks a simulation decoded from a file before anything steps it: the network (lengths,
+    /// indices, finite values), then every rule against it. A crafted file is refused here.
+    pub fn check_decoded(&mut self) -> Result<(), NetworkError> {
+        self.network.check_decoded()?;
+        let invalid = NetworkError::Invalid;
+        if self.rounds_done_for.is_some_and(|s| s > self.network.step_count()) {
+            return Err(invalid("structural rounds recorded for a later step".into()));
+        }
+        for ip in &self.intrinsic {
+            ip.rule.validate()?;
+            if ip.population.index() >= self.network.populations.len() {
+                return Err(invalid(format!(
+                    "intrinsic plasticity on population {}, which does not exist",
+                    ip.population.0
+                )));
+            }
+        }
+        for b in &self.synaptic {
+            b.check_decoded(&self.network).map_err(invalid)?;
+        }
+        for r in &self.structural {
+            r.check_decoded(&self.network).map_err(invalid)?;
+        }
+        Ok(())
+    }
+
     /// Attaches intrinsic plasticity to a population.
     pub fn add_intrinsic(&mut self, ip: IntrinsicBinding) -> Result<(), NetworkError> {
         ip.rule.validate()?;

@@ -394,6 +394,43 @@ impl StructuralRule for AttentionEdges {
         "attention edges"
     }
 
+    fn check_decoded(&self, net: &Network) -> Result<(), String> {
+        let (p, n) = (&self.params, net.num_neurons());
+        let in_range = (3..=1024).contains(&p.bins)
+            && (1..=32).contains(&p.bits)
+            && (1..=64).contains(&p.tables)
+            && (1..=4096).contains(&p.bucket_cap)
+            && (1..=4096).contains(&p.samples)
+            && (1..=100_000).contains(&p.top_k)
+            && p.interval_steps >= 1
+            && p.bin_steps >= 1
+            && [p.sharpness, p.reinforce, p.decay, p.min_strength, p.gate_threshold, p.gate_gain]
+                .iter()
+                .all(|x| x.is_finite())
+            && p.weight.is_finite()
+            && p.min_distance.is_finite()
+            && p.populations.iter().all(|q| q.index() < net.populations.len());
+        if !in_range {
+            return Err("attention parameters out of range".into());
+        }
+        if self.member.len() != n || self.counts.len() != n * p.bins || self.bin >= p.bins {
+            return Err("attention counts do not match the neurons".into());
+        }
+        let edge_ok = |e: &AttentionEdge| {
+            (e.from as usize) < n
+                && (e.to as usize) < n
+                && e.id < self.next_id
+                && e.attention.is_finite()
+                && e.channel.is_finite()
+                && e.strength > 0.0
+                && e.strength <= 1.0
+        };
+        match self.edges.iter().all(edge_ok) && self.next_id < u32::MAX {
+            true => Ok(()),
+            false => Err("an attention edge is out of range".into()),
+        }
+    }
+
     fn due(&self, step: u64) -> bool {
         step > 0 && step.is_multiple_of(self.params.interval_steps)
     }

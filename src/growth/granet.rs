@@ -273,6 +273,25 @@ impl StructuralRule for Pruning {
         "pruning"
     }
 
+    fn check_decoded(&self, net: &Network) -> Result<(), String> {
+        let fraction = |x: f64| (0.0..=1.0).contains(&x);
+        let ok = self.source.index() < net.populations.len()
+            && self.target.index() < net.populations.len()
+            && self.interval_steps >= 1
+            && self.end_step >= self.start_step
+            && fraction(self.final_density)
+            && fraction(self.death_rate)
+            && fraction(self.death_rate_min)
+            && (self.initial_density.is_nan() || fraction(self.initial_density))
+            && self.regrow_weight.is_finite()
+            && self.trace_tau_steps.is_finite()
+            && self.trace_tau_steps > 0.0;
+        if !ok {
+            return Err("pruning parameters out of range".into());
+        }
+        self.trace.check(net.num_neurons(), net.step_count())
+    }
+
     /// Every `interval_steps` from `start_step` to `end_step`.
     fn due(&self, step: u64) -> bool {
         step >= self.start_step && step <= self.end_step && (step - self.start_step).is_multiple_of(self.interval_steps)

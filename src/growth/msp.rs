@@ -465,6 +465,54 @@ impl StructuralRule for Msp {
         "structural plasticity"
     }
 
+    fn check_decoded(&self, net: &Network) -> Result<(), String> {
+        let (n, k, pops) = (net.num_neurons(), self.element_names.len(), net.populations.len());
+        let cells = n.checked_mul(k).ok_or("too many synaptic elements")?;
+        if self.member.len() != n
+            || self.ca.len() != n
+            || self.z.len() != cells
+            || self.connected.len() != cells
+            || self.acc.len() != cells
+        {
+            return Err("structural plasticity state does not match the neurons".into());
+        }
+        if self.interval_steps == 0 || self.member.iter().any(|&m| m != NONE && m as usize >= pops) {
+            return Err("structural plasticity names a population that does not exist".into());
+        }
+        for p in &self.populations {
+            let calcium_ok = p.calcium.tau_ms.is_finite()
+                && p.calcium.tau_ms > 0.0
+                && p.calcium.beta.is_finite()
+                && p.calcium.beta >= 0.0;
+            if p.population.index() >= pops || !calcium_ok {
+                return Err("a growing population is out of range".into());
+            }
+            for e in &p.elements {
+                e.curve.validate().map_err(|(field, m)| format!("{field}: {m}"))?;
+                let ok = (e.element as usize) < k
+                    && e.growth_rate.is_finite()
+                    && e.growth_rate >= 0.0
+                    && (0.0..=1.0).contains(&e.tau_vacant);
+                if !ok {
+                    return Err("a synaptic element is out of range".into());
+                }
+            }
+        }
+        if self
+            .synapse_models
+            .iter()
+            .any(|m| m.pre_element as usize >= k || m.post_element as usize >= k || !m.weight.is_finite())
+        {
+            return Err("a structural synapse kind is out of range".into());
+        }
+        // Element counts bound the vacancies a round walks: far above any network, far below a
+        // loop without end.
+        let counts_ok = self.z.iter().all(|z| z.is_finite() && (0.0..=1e6).contains(z))
+            && self.connected.iter().all(|&c| (0..=1_000_000).contains(&c))
+            && self.ca.iter().chain(&self.acc).all(|x| x.is_finite());
+        if counts_ok { Ok(()) } else { Err("a synaptic element count is out of range".into()) }
+    }
+
     fn due(&self, step: u64) -> bool {
         step.is_multiple_of(self.interval_steps)
     }

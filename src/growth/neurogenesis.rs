@@ -213,6 +213,31 @@ impl StructuralRule for Neurogenesis {
         "neurogenesis"
     }
 
+    fn check_decoded(&self, net: &Network) -> Result<(), String> {
+        let ok = self.population.index() < net.populations.len()
+            && self.interval_steps >= 1
+            && self.signal_tau_steps.is_finite()
+            && self.signal_tau_steps > 0.0
+            && self.threshold.is_finite()
+            && self.threshold > 0.0
+            && self.max_size < 1 << 30
+            && self.offset.is_finite()
+            && self.offset >= 0.0
+            && self.weight_jitter.is_finite()
+            && self.weight_jitter >= 0.0;
+        if !ok {
+            return Err("neurogenesis parameters out of range".into());
+        }
+        // A refused birth batch can leave the signal longer than the network.
+        let n = net.num_neurons();
+        let mut signal = self.signal.clone();
+        if signal.len() < n {
+            return Err(format!("the birth signal covers {} of {n} neurons", signal.len()));
+        }
+        signal.resize(n);
+        signal.check(n, net.step_count())
+    }
+
     fn due(&self, step: u64) -> bool {
         step > 0 && step.is_multiple_of(self.interval_steps)
     }

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::pair::{PairTraces, window_curve};
+use crate::sim::Network;
 use crate::sim::params::{Curve, ParamSpec, tunable};
 use crate::sim::rule::{Activity, Arriving, Outgoing, ProjectionSynapses, Scope, SynapticRule, Tick};
 use crate::sim::{Dim, NeuronId, PopulationId, Quantity};
@@ -139,6 +140,17 @@ pub struct AstroTraces {
 
 impl SynapticRule for AstroStdp {
     type State = AstroTraces;
+
+    fn check_state(&self, st: &AstroTraces, net: &Network, _scope: &Scope) -> Result<(), String> {
+        st.traces.check(net.num_neurons(), net.step_count())?;
+        if !st.astro.is_finite() {
+            return Err(format!("astrocyte signal {} is not finite", st.astro));
+        }
+        match st.liquid.iter().chain(&st.input).all(|p| p.index() < net.populations.len()) {
+            true => Ok(()),
+            false => Err("a liquid or input population does not exist".into()),
+        }
+    }
 
     /// A starts at b_A; the liquid and its input come from every astrocyte-modulated projection.
     fn new_state(&self, neurons: usize, peers: &[Scope]) -> AstroTraces {

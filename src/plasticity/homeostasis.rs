@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::schema::TAU_RATE;
+use crate::sim::Network;
 use crate::sim::network::Synapses;
 use crate::sim::params::{Curve, ParamSpec, tunable};
 use crate::sim::rule::{Activity, Arriving, Incoming, NeuronRule, ProjectionSynapses, Scope, SynapticRule, Tick};
@@ -96,6 +97,24 @@ pub struct ScalingState {
 
 impl SynapticRule for SynapticScaling {
     type State = ScalingState;
+
+    fn check_state(&self, st: &ScalingState, net: &Network, scope: &Scope) -> Result<(), String> {
+        let n = net.num_neurons();
+        st.post.check(n, net.step_count())?;
+        let slots = net.synapses.projection.iter().filter(|&&p| p == scope.projection).count();
+        let shapes = (st.gain.is_empty() && st.base.is_empty()) || (st.gain.len() == n && st.base.len() == slots);
+        if !shapes {
+            return Err(format!(
+                "{} gains and {} base weights for {n} neurons and {slots} synapses",
+                st.gain.len(),
+                st.base.len()
+            ));
+        }
+        match st.gain.iter().all(|g| g.is_finite()) && st.base.iter().all(|w| w.is_finite()) {
+            true => Ok(()),
+            false => Err("a gain or base weight is not finite".into()),
+        }
+    }
 
     fn new_state(&self, neurons: usize, _peers: &[Scope]) -> ScalingState {
         ScalingState { post: Trace::new(neurons), gain: Vec::new(), base: Vec::new(), decay: DecaySet::default() }

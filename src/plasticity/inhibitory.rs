@@ -11,6 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::pair::{PairTraces, window_curve};
+use crate::sim::Network;
 use crate::sim::params::{Curve, ParamSpec, tunable};
 use crate::sim::rule::{Arriving, Outgoing, Scope, SynapticRule, Tick};
 use crate::sim::{Dim, NeuronId, Quantity};
@@ -63,6 +64,10 @@ impl InhibitoryStdp {
 
 impl SynapticRule for InhibitoryStdp {
     type State = PairTraces;
+
+    fn check_state(&self, st: &PairTraces, net: &Network, _scope: &Scope) -> Result<(), String> {
+        st.check(net.num_neurons(), net.step_count())
+    }
 
     fn new_state(&self, neurons: usize, _peers: &[Scope]) -> PairTraces {
         PairTraces::new(neurons)

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::schema::{TAU_MINUS, TAU_PLUS, W_MAX};
+use crate::sim::Network;
 use crate::sim::params::{Curve, ParamSpec, tunable};
 use crate::sim::rule::{Arriving, Outgoing, Scope, SynapticRule, Tick};
 use crate::sim::trace::{DecaySet, Trace};
@@ -173,6 +174,12 @@ impl PairTraces {
         self.post.resize(n);
     }
 
+    /// Checks decoded traces against a network of `n` neurons at step `now`.
+    pub fn check(&self, n: usize, now: u64) -> Result<(), String> {
+        self.pre.check(n, now)?;
+        self.post.check(n, now)
+    }
+
     /// The postsynaptic trace of `j` at `grid`.
     #[inline]
     pub fn y(&self, j: usize, grid: u64) -> f64 {
@@ -200,6 +207,10 @@ impl PairTraces {
 
 impl SynapticRule for PairStdp {
     type State = PairTraces;
+
+    fn check_state(&self, st: &PairTraces, net: &Network, _scope: &Scope) -> Result<(), String> {
+        st.check(net.num_neurons(), net.step_count())
+    }
 
     fn new_state(&self, neurons: usize, _peers: &[Scope]) -> PairTraces {
         PairTraces::new(neurons)

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::pair::PairTraces;
 use super::schema::{INTERVAL, TAU_RATE};
+use crate::sim::Network;
 use crate::sim::network::Synapses;
 use crate::sim::params::{Curve, ParamSpec, tunable};
 use crate::sim::rule::{Activity, Arriving, Incoming, Outgoing, ProjectionSynapses, Scope, SynapticRule, Tick};
@@ -211,6 +212,15 @@ macro_rules! rate_rule_hooks {
 impl SynapticRule for OjaRule {
     rate_rule_hooks!();
 
+    fn check_state(&self, st: &RateTraces, net: &Network, _scope: &Scope) -> Result<(), String> {
+        let n = net.num_neurons();
+        st.traces.check(n, net.step_count())?;
+        match (st.theta.is_empty() || st.theta.len() == n) && st.theta.iter().all(|t| t.is_finite()) {
+            true => Ok(()),
+            false => Err(format!("{} thresholds for {n} neurons, or one not finite", st.theta.len())),
+        }
+    }
+
     fn new_state(&self, neurons: usize, _peers: &[Scope]) -> RateTraces {
         RateTraces { traces: PairTraces::new(neurons), theta: Vec::new() }
     }
@@ -228,6 +238,15 @@ impl SynapticRule for OjaRule {
 
 impl SynapticRule for BcmRule {
     rate_rule_hooks!();
+
+    fn check_state(&self, st: &RateTraces, net: &Network, _scope: &Scope) -> Result<(), String> {
+        let n = net.num_neurons();
+        st.traces.check(n, net.step_count())?;
+        match (st.theta.is_empty() || st.theta.len() == n) && st.theta.iter().all(|t| t.is_finite()) {
+            true => Ok(()),
+            false => Err(format!("{} thresholds for {n} neurons, or one not finite", st.theta.len())),
+        }
+    }
 
     fn new_state(&self, neurons: usize, _peers: &[Scope]) -> RateTraces {
         RateTraces { traces: PairTraces::new(neurons), theta: Vec::new() }

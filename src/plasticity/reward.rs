@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::pair::{PairTraces, default_w_max, exponential_window, window_curve};
 use super::schema::{INTERVAL, TAU_MINUS, TAU_PLUS, W_MAX};
+use crate::sim::Network;
 use crate::sim::network::Synapses;
 use crate::sim::params::{Curve, ParamSpec, tunable};
 use crate::sim::rule::{Activity, Arriving, Incoming, Outgoing, ProjectionSynapses, Scope, SynapticRule, Tick};
@@ -97,6 +98,18 @@ impl Eligibility {
 
 impl SynapticRule for RewardStdp {
     type State = Eligibility;
+
+    fn check_state(&self, st: &Eligibility, net: &Network, _scope: &Scope) -> Result<(), String> {
+        st.traces.check(net.num_neurons(), net.step_count())?;
+        let len = st.eligibility.len();
+        if len != 0 && len != net.synapses.len() {
+            return Err(format!("{len} eligibility traces for {} synapses", net.synapses.len()));
+        }
+        match st.eligibility.iter().all(|c| c.is_finite()) && st.dopamine.is_finite() {
+            true => Ok(()),
+            false => Err("an eligibility trace or the dopamine level is not finite".into()),
+        }
+    }
 
     fn new_state(&self, neurons: usize, _peers: &[Scope]) -> Eligibility {
         Eligibility { traces: PairTraces::new(neurons), eligibility: Vec::new(), dopamine: 0.0 }

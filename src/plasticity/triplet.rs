@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::pair::{Pairing, default_w_max, exponential_window, window_curve};
+use crate::sim::Network;
 use crate::sim::params::{Curve, ParamSpec, tunable};
 use crate::sim::rule::{Arriving, Outgoing, Scope, SynapticRule, Tick};
 use crate::sim::trace::{DecaySet, Trace};
@@ -144,6 +145,10 @@ pub struct TripletTraces {
 
 impl SynapticRule for TripletStdp {
     type State = TripletTraces;
+
+    fn check_state(&self, st: &TripletTraces, net: &Network, _scope: &Scope) -> Result<(), String> {
+        st.pre.iter().chain(&st.post).try_for_each(|t| t.check(net.num_neurons(), net.step_count()))
+    }
 
     fn new_state(&self, neurons: usize, _peers: &[Scope]) -> TripletTraces {
         let two = || [Trace::new(neurons), Trace::new(neurons)];

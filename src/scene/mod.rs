@@ -127,6 +127,8 @@ impl Scene {
 
     /// Writes the scene back as RON text.
     pub fn to_ron(file: &SceneFile) -> String {
-        ron::ser::to_string_pretty(file, ron::ser::PrettyConfig::default()).expect("a scene always serialises")
+        // The parser's own extensions (unwrapped newtype variants, implicit `Some`), so the text
+        // reads back as the same scene.
+        ron_options().to_string_pretty(file, ron::ser::PrettyConfig::default()).expect("a scene always serialises")
     }
 }

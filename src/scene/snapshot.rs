@@ -76,6 +76,9 @@ pub fn decode(bytes: &[u8], file: &str) -> Result<Simulation, SnapshotError> {
         return Err(invalid("corrupted: checksum mismatch".into()));
     }
     let mut sim: Simulation = postcard::from_bytes(payload).map_err(|e| invalid(format!("corrupted payload: {e}")))?;
+    // Every length, index and value checked before anything relies on them (a crafted file whose
+    // checksum was recomputed must not reach the step).
+    sim.check_decoded().map_err(|e| invalid(format!("corrupted payload: {e}")))?;
     sim.prepare().map_err(|e| invalid(format!("corrupted payload: {e}")))?;
     Ok(sim)
 }

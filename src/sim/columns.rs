@@ -34,6 +34,13 @@ macro_rules! neuron_columns {
                 $(self.$u.push(n.$u);)*
                 $(self.$o.push(n.$o);)*
             }
+
+            /// The first column whose length is not `n` (a decoded file must not be trusted).
+            pub fn column_not_of_length(&self, n: usize) -> Option<&'static str> {
+                $(if self.$u.len() != n { return Some(stringify!($u)); })*
+                $(if self.$o.len() != n { return Some(stringify!($o)); })*
+                None
+            }
         }
 
         /// The columns the neuron update changes, for one contiguous run of neurons.

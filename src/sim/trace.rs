@@ -85,6 +85,17 @@ impl Trace {
         self.state.is_empty()
     }
 
+    /// Checks a decoded trace: one finite value per neuron of `n`, none updated after `now`.
+    pub fn check(&self, n: usize, now: u64) -> Result<(), String> {
+        if self.state.len() != n {
+            return Err(format!("a trace holds {} values for {n} neurons", self.state.len()));
+        }
+        match self.state.iter().position(|&(v, last)| !v.is_finite() || last > now) {
+            Some(k) => Err(format!("trace of neuron {k}: {:?} at step {now}", self.state[k])),
+            None => Ok(()),
+        }
+    }
+
     /// Covers `n` neurons (new ones start at zero).
     pub fn resize(&mut self, n: usize) {
         self.state.resize(n, (0.0, 0));

@@ -31,9 +31,23 @@ pub struct ParamError {
     pub reason: String,
 }
 
+/// The largest magnitude of any model parameter in engine units (ms, mV, pA, pF, nS): far beyond
+/// physiology, far below what overflows a step.
+pub const PARAM_MAGNITUDE: f64 = 1e9;
+/// The smallest positive parameter (a time constant or capacitance this small divides a step into
+/// overflow).
+pub const PARAM_MIN_POSITIVE: f64 = 1e-6;
+
 fn check(model: &'static str, param: &'static str, value: f64, ok: bool, want: &str) -> Result<(), ParamError> {
     if !value.is_finite() {
         return Err(ParamError { model, param, reason: format!("{value} is not a finite number") });
+    }
+    if value.abs() > PARAM_MAGNITUDE {
+        return Err(ParamError {
+            model,
+            param,
+            reason: format!("{value} is out of range: beyond ±{PARAM_MAGNITUDE:e}"),
+        });
     }
     if !ok {
         return Err(ParamError { model, param, reason: format!("{value} is out of range: must be {want}") });
@@ -42,7 +56,7 @@ fn check(model: &'static str, param: &'static str, value: f64, ok: bool, want: &
 }
 
 fn positive(model: &'static str, param: &'static str, v: f64) -> Result<(), ParamError> {
-    check(model, param, v, v > 0.0, "> 0")
+    check(model, param, v, v >= PARAM_MIN_POSITIVE, "> 0 (at least 1e-6)")
 }
 
 fn non_negative(model: &'static str, param: &'static str, v: f64) -> Result<(), ParamError> {

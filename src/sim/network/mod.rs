@@ -14,6 +14,7 @@ mod step;
 mod structure;
 mod synapse_index;
 mod synapses;
+mod validate;
 
 pub use structure::SynapseView;
 use synapse_index::SynapseIndex;
@@ -126,6 +127,68 @@ impl PartialEq for Scratch {
     fn eq(&self, _: &Self) -> bool {
         true
     }
+}
+
+/// What is wrong with `input` in a network of `n` neurons (targets beyond it, values that are not
+/// finite, events out of order, a cursor past its events), if anything.
+pub(crate) fn input_problem(input: &Input, n: usize) -> Option<NetworkError> {
+    let check = |t: &[u32]| t.iter().find(|&&t| t as usize >= n).map(|&t| NetworkError::NoSuchNeuron(t, n));
+    let bad = match input {
+        Input::Current(c) => check(&c.targets).or_else(|| {
+            (!c.amplitude_pa.is_finite()).then(|| NetworkError::Invalid("current amplitude is not finite".into()))
+        }),
+        Input::Poisson(p) => check(&p.targets).or_else(|| {
+            (!(p.lambda.is_finite() && p.lambda >= 0.0 && p.weight.is_finite()))
+                .then(|| NetworkError::Invalid("Poisson input rate or weight is not a valid number".into()))
+        }),
+        Input::Reward(r) => (!(r.events.is_sorted_by_key(|e| e.0) && r.events.iter().all(|e| e.1.is_finite())))
+            .then(|| NetworkError::Invalid("reward events must be sorted and finite".into())),
+        Input::SpikeList(s) => {
+            let targets: Vec<u32> = s.events.iter().map(|e| e.1).collect();
+            check(&targets).or_else(|| {
+                (!s.events.is_sorted_by_key(|e| e.0))
+                    .then(|| NetworkError::Invalid("spike list is not sorted by time".into()))
+            })
+        }
+    };
+    bad.or_else(|| {
+        let cursor_past = match input {
+            Input::SpikeList(s) => s.cursor > s.events.len() || !s.weight.is_finite(),
+            Input::Reward(r) => r.cursor > r.events.len(),
+            _ => false,
+        };
+        cursor_past.then(|| NetworkError::Invalid("input cursor or weight out of range".into()))
+    })
+}
+
+/// What is wrong with a synapse table for `n` neurons (rows that do not cover them or run
+/// backwards, columns of other lengths, targets beyond them, weights that are not finite).
+pub(crate) fn synapse_problem(s: &Synapses, n: usize) -> Option<NetworkError> {
+    let invalid = |m: &str| Some(NetworkError::Invalid(m.into()));
+    let rows = &s.row_start;
+    if rows.len() != n + 1 || rows[0] != 0 || *rows.last().unwrap_or(&0) as usize != s.target.len() {
+        return invalid("synapse rows do not cover the neurons");
+    }
+    if !rows.is_sorted() {
+        return invalid("synapse rows are out of order");
+    }
+    if s.target.len() >= u32::MAX as usize {
+        return invalid("more synapses than 32-bit slots hold");
+    }
+    let optional_ok = |len: usize| len == 0 || len == s.target.len();
+    if s.weight.len() != s.target.len() || !optional_ok(s.delay.len()) || !optional_ok(s.projection.len()) {
+        return invalid("synapse columns differ in length");
+    }
+    if !optional_ok(s.id.len()) {
+        return invalid("synapse id column differs in length");
+    }
+    if let Some(&t) = s.target.iter().find(|&&t| (t >> 1) as usize >= n) {
+        return Some(NetworkError::NoSuchNeuron(t >> 1, n));
+    }
+    if let Some(w) = s.weight.iter().find(|w| !w.is_finite()) {
+        return Some(NetworkError::Invalid(format!("synaptic weight {w} is not finite")));
+    }
+    None
 }
 
 /// The id index of a synapse id column (empty while ids are slots); refuses an id used twice.
@@ -249,24 +312,10 @@ impl Network {
 
     /// Replaces all chemical synapses (rows must cover every neuron).
     pub fn set_synapses(&mut self, synapses: Synapses) -> Result<(), NetworkError> {
-        let n = self.num_neurons();
+        if let Some(e) = synapse_problem(&synapses, self.num_neurons()) {
+            return Err(e);
+        }
         let s = &synapses;
-        if s.row_start.len() != n + 1 || *s.row_start.last().unwrap_or(&0) as usize != s.target.len() {
-            return Err(NetworkError::Invalid("synapse rows do not cover the neurons".into()));
-        }
-        let optional_ok = |len: usize| len == 0 || len == s.target.len();
-        if s.weight.len() != s.target.len() || !optional_ok(s.delay.len()) || !optional_ok(s.projection.len()) {
-            return Err(NetworkError::Invalid("synapse columns differ in length".into()));
-        }
-        if let Some(&t) = s.target.iter().find(|&&t| (t >> 1) as usize >= n) {
-            return Err(NetworkError::NoSuchNeuron(t >> 1, n));
-        }
-        if let Some(w) = s.weight.iter().find(|w| !w.is_finite()) {
-            return Err(NetworkError::Invalid(format!("synaptic weight {w} is not finite")));
-        }
-        if !optional_ok(s.id.len()) {
-            return Err(NetworkError::Invalid("synapse id column differs in length".into()));
-        }
         // Built before anything changes, so a refused table leaves the network as it was.
         self.synapse_index = index_of(&s.id)?;
         self.next_synapse_id = s.id.iter().copied().max().map_or(s.len() as u32, |m| m + 1);
@@ -313,27 +362,7 @@ impl Network {
 
     /// Adds an external input (targets must exist).
     pub fn add_input(&mut self, input: Input) -> Result<(), NetworkError> {
-        let n = self.num_neurons();
-        let check = |t: &[u32]| t.iter().find(|&&t| t as usize >= n).map(|&t| NetworkError::NoSuchNeuron(t, n));
-        let bad = match &input {
-            Input::Current(c) => check(&c.targets).or_else(|| {
-                (!c.amplitude_pa.is_finite()).then(|| NetworkError::Invalid("current amplitude is not finite".into()))
-            }),
-            Input::Poisson(p) => check(&p.targets).or_else(|| {
-                (!(p.lambda.is_finite() && p.lambda >= 0.0 && p.weight.is_finite()))
-                    .then(|| NetworkError::Invalid("Poisson input rate or weight is not a valid number".into()))
-            }),
-            Input::Reward(r) => (!(r.events.is_sorted_by_key(|e| e.0) && r.events.iter().all(|e| e.1.is_finite())))
-                .then(|| NetworkError::Invalid("reward events must be sorted and finite".into())),
-            Input::SpikeList(s) => {
-                let targets: Vec<u32> = s.events.iter().map(|e| e.1).collect();
-                check(&targets).or_else(|| {
-                    (!s.events.is_sorted_by_key(|e| e.0))
-                        .then(|| NetworkError::Invalid("spike list is not sorted by time".into()))
-                })
-            }
-        };
-        if let Some(e) = bad {
+        if let Some(e) = input_problem(&input, self.num_neurons()) {
             return Err(e);
         }
         self.inputs.push(input);

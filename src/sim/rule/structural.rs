@@ -18,6 +18,10 @@ pub trait StructuralRule: Clone + Debug + PartialEq + Serialize + DeserializeOwn
     /// Short name, for timings and logs ("structural plasticity", "pruning", ...).
     fn name(&self) -> &'static str;
 
+    /// Checks a decoded rule against the network it was saved with (parameters in range, state
+    /// lengths, indices, finite values): a file must not be trusted.
+    fn check_decoded(&self, net: &Network) -> Result<(), String>;
+
     /// Whether a round is due at the start of `step`.
     fn due(&self, step: u64) -> bool;
 

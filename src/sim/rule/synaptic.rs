@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Activity;
 use crate::sim::ids::{NeuronId, PopulationId};
-use crate::sim::network::Synapses;
+use crate::sim::network::{Network, Synapses};
 use crate::sim::params::{Curve, Tunable};
 use crate::sim::units::Quantity;
 
@@ -78,6 +78,10 @@ pub trait SynapticRule: Tunable + Clone + Debug + PartialEq + Serialize + Deseri
         _renumbered: Option<(&[u32], &Incoming)>,
     ) {
     }
+
+    /// Checks a decoded state against the network it was saved with (lengths, finite values,
+    /// indices): a file must not be trusted. Every rule says what its state needs.
+    fn check_state(&self, state: &Self::State, net: &Network, scope: &Scope) -> Result<(), String>;
 
     /// The upper weight bound as written (value and unit), for rules that have one.
     fn w_max(&self) -> Option<Quantity> {
@@ -257,6 +261,23 @@ impl<R: SynapticRule> Plastic<R> {
     pub fn new(scope: Scope, label: String, weight_factor: f64, rule: R, neurons: usize, peers: &[Scope]) -> Self {
         let state = rule.new_state(neurons, peers);
         Self { scope, label, weight_factor, rule, state, incoming: Incoming::default() }
+    }
+
+    /// Checks a decoded binding against `net`: its weight unit, parameters, scope and state.
+    pub fn check_decoded(&self, net: &Network) -> Result<(), String> {
+        let label = &self.label;
+        if !(self.weight_factor.is_finite() && self.weight_factor > 0.0) {
+            return Err(format!("{label}: weight factor {} is not a positive number", self.weight_factor));
+        }
+        self.rule.validate().map_err(|e| format!("{label}: {e}"))?;
+        let pops = net.populations.len();
+        if self.scope.source.index() >= pops || self.scope.target.index() >= pops {
+            return Err(format!("{label}: its populations do not exist"));
+        }
+        if !net.synapses.is_empty() && net.synapses.projection.is_empty() {
+            return Err(format!("{label}: the synapses carry no projection"));
+        }
+        self.rule.check_state(&self.state, net, &self.scope).map_err(|e| format!("{label}: {e}"))
     }
 
     /// Rebuilds the index over `syn` (after a load, or a change that renumbered no slot).
