@@ -75,6 +75,11 @@ macro_rules! synaptic_rules {
                 match self { $(Self::$name(r) => r.w_max(),)* }
             }
 
+            /// The lower weight bound as written, for rules that have one below zero.
+            pub fn w_min(&self) -> Option<Quantity> {
+                match self { $(Self::$name(r) => r.w_min(),)* }
+            }
+
             /// The rule's curve with its current parameters, sampled at `n` points.
             pub fn curve(&self, n: usize) -> Curve {
                 match self { $(Self::$name(r) => r.curve(n),)* }

@@ -43,7 +43,7 @@ impl Scene {
             Ok(file) => Ok(Self { file, origin: origin.to_string(), index, memory_limit: None }),
             Err(e) => {
                 let (line, column) = (e.span.start.line, e.span.start.col);
-                let field = index.path_at((line, column)).unwrap_or("").to_string();
+                let field = index.path_at((line, column)).unwrap_or_default();
                 Err(SceneError::Invalid(Box::new(Located {
                     file: origin.to_string(),
                     line,

@@ -120,13 +120,30 @@ impl Quantity {
             .ok_or_else(|| format!("`{text}` is not a number followed by a unit"))?;
         let value: f64 = t[..split].parse().expect("checked above");
         let unit = t[split..].trim();
-        if unit.is_empty() {
-            return Ok(Self::new(value, Dim::Dimensionless));
+        let (dim, factor) = if unit.is_empty() {
+            (Dim::Dimensionless, 1.0)
+        } else {
+            let (_, dim, factor) = UNITS.iter().find(|(u, _, _)| *u == unit).ok_or_else(|| {
+                format!("unknown unit `{unit}` in `{text}` (known: ms, s, mV, pA, nA, pF, nS, Hz, um, ...)")
+            })?;
+            (*dim, *factor)
+        };
+        Self::in_range(Self::new(value * factor, dim), text)
+    }
+
+    /// The largest magnitude a written quantity may have in engine units: what the engine's
+    /// 32-bit columns hold, with room for sums.
+    pub const MAGNITUDE: f64 = 1e30;
+
+    /// Refuses a value that is not finite or beyond [`Quantity::MAGNITUDE`], where it was written.
+    fn in_range(q: Self, text: &str) -> Result<Self, String> {
+        if !q.value.is_finite() {
+            return Err(format!("`{}` is not a finite number", text.trim()));
         }
-        let (_, dim, factor) = UNITS.iter().find(|(u, _, _)| *u == unit).ok_or_else(|| {
-            format!("unknown unit `{unit}` in `{text}` (known: ms, s, mV, pA, nA, pF, nS, Hz, um, ...)")
-        })?;
-        Ok(Self::new(value * factor, *dim))
+        if q.value.abs() > Self::MAGNITUDE {
+            return Err(format!("`{}` is beyond the engine's range (±1e30 in ms, mV, pA, pF, nS)", text.trim()));
+        }
+        Ok(q)
     }
 
     /// This quantity's value if it has dimension `want`, else a message naming both.
@@ -190,7 +207,7 @@ impl<'de> Deserialize<'de> for Quantity {
                 Quantity::parse(v).map_err(E::custom)
             }
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Quantity, E> {
-                Ok(Quantity::new(v, Dim::Dimensionless))
+                Quantity::in_range(Quantity::new(v, Dim::Dimensionless), &v.to_string()).map_err(E::custom)
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Quantity, E> {
                 Ok(Quantity::new(v as f64, Dim::Dimensionless))
@@ -248,8 +265,10 @@ mod tests {
         assert_eq!(Quantity::parse("1e-3 s").unwrap(), Quantity::new(1.0, Dim::Time));
         assert_eq!(Quantity::parse("0.05").unwrap(), Quantity::new(0.05, Dim::Dimensionless));
         assert_eq!(Quantity::parse("10 µm").unwrap(), Quantity::new(10.0, Dim::Length));
-        assert!(Quantity::parse("NaN mV").unwrap().value.is_nan());
-        assert_eq!(Quantity::parse("inf ms").unwrap().dim, Dim::Time);
+        assert!(Quantity::parse("NaN mV").unwrap_err().contains("not a finite number"));
+        assert!(Quantity::parse("inf ms").unwrap_err().contains("not a finite number"));
+        assert!(Quantity::parse("1e300 pF").unwrap_err().contains("beyond the engine's range"));
+        assert!(Quantity::parse("1e29 s").unwrap_err().contains("beyond"), "1e32 ms");
         assert!(Quantity::parse("20 parsecs").unwrap_err().contains("unknown unit"));
         assert!(Quantity::parse("fast ms").is_err());
         let e = Quantity::parse("20 mV").unwrap().expect(Dim::Time).unwrap_err();

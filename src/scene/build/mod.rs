@@ -16,11 +16,14 @@ use connectivity::{Plan, RowRule, generate_synapses};
 use growth::{attention, neurogenesis, pruning, structural};
 use layout::{check_camera, layout_positions};
 pub use progress::{BuildProgress, BuildStage};
-use values::{check_dist_finite, check_non_negative, dist_dim, dist_in, max_steps, sample, weight_factor};
+use values::{
+    check_dist_finite, check_non_negative, check_weight_magnitude, dist_dim, dist_in, dist_range, max_steps, sample,
+    weight_factor,
+};
 
 use super::error::Problem;
 use super::format::{Connectivity, Dist, SCENE_VERSION, SceneFile};
-use crate::engine::{IntrinsicBinding, Simulation};
+use crate::engine::{IntrinsicBinding, PlasticityRule, Simulation};
 use crate::sim::rng::{CounterRng, stream};
 use crate::sim::rule::Scope;
 use crate::sim::{Dim, Network, PopulationId};
@@ -84,8 +87,9 @@ fn build_counted(scene: &SceneFile, seed: Option<u64>, progress: &BuildProgress)
         ));
     }
     let dt = scene.dt.expect(Dim::Time).map_err(|m| Problem::at("dt", m))?;
-    if !(dt.is_finite() && dt > 0.0) {
-        return Err(Problem::at("dt", format!("must be a positive time, got {dt} ms")));
+    // Below 0.1 µs a second is more steps than a run may take; above 10 ms no model integrates.
+    if !(dt.is_finite() && (1e-4..=10.0).contains(&dt)) {
+        return Err(Problem::at("dt", format!("must be a time from 0.0001 ms to 10 ms, got {dt} ms")));
     }
     let seed = seed.unwrap_or(scene.seed);
     let mut net = Network::new(dt, seed).map_err(|e| Problem::at("dt", e.to_string()))?;
@@ -164,6 +168,7 @@ fn build_counted(scene: &SceneFile, seed: Option<u64>, progress: &BuildProgress)
         let factor = weight_factor(target_model, target_model.synapse_kind(), wdim)
             .map_err(|m| Problem::at(format!("{path}.weight"), m))?;
         check_dist_finite(&proj.weight, &format!("{path}.weight"))?;
+        check_weight_magnitude(&proj.weight, factor, &format!("{path}.weight"))?;
         let delay = dist_in(&proj.delay, &[Dim::Time], &format!("{path}.delay"))?;
         check_non_negative(&delay, &format!("{path}.delay"))?;
         let max_delay_steps = max_steps(&delay, dt);
@@ -183,6 +188,7 @@ fn build_counted(scene: &SceneFile, seed: Option<u64>, progress: &BuildProgress)
                 }
                 _ => 1.0,
             };
+            check_bounds_fit(rule, f, (&proj.weight, factor), &path)?;
             let label =
                 if proj.name.is_empty() { format!("{}->{}", proj.source, proj.target) } else { proj.name.clone() };
             let scope = Scope { projection: i as u16, source: PopulationId(s as u16), target: PopulationId(t as u16) };
@@ -273,4 +279,37 @@ fn build_counted(scene: &SceneFile, seed: Option<u64>, progress: &BuildProgress)
         sim.add_structural(a);
     }
     Ok(sim)
+}
+
+/// A plastic projection's rule must keep weights of the sign they have: a rule bounded to
+/// `[0, w_max]` on negative (current-based inhibitory) weights would clip every one to 0. Its
+/// lower bound must have the unit of `w_max`.
+fn check_bounds_fit(rule: &PlasticityRule, f: f64, (weight, factor): (&Dist, f64), path: &str) -> Result<()> {
+    let Some(hi) = rule.w_max() else { return Ok(()) };
+    if let Some(lo) = rule.w_min()
+        && lo.dim != hi.dim
+    {
+        return Err(Problem::at(
+            format!("{path}.plasticity.w_min"),
+            format!("{lo} must have the unit of w_max ({hi})"),
+        ));
+    }
+    let lo = rule.w_min().map_or(0.0, |q| q.value).min(hi.value).min(0.0) * f;
+    let hi = hi.value.max(0.0) * f;
+    let (w_lo, w_hi) = dist_range(weight);
+    let (w_lo, w_hi) = (w_lo * factor, w_hi * factor);
+    let clipped_to_zero = (w_hi < 0.0 && lo >= 0.0) || (w_lo > 0.0 && hi <= 0.0);
+    if clipped_to_zero {
+        let sign = if w_hi < 0.0 { "negative" } else { "positive" };
+        return Err(Problem::at(
+            format!("{path}.plasticity"),
+            format!(
+                "{} keeps weights in [{lo}, {hi}] (engine units), but this projection's weights are {sign}: \
+                 every one would be clipped to 0 (for inhibitory weights use InhibitoryStdp with a negative \
+                 w_max, or a rule with w_min below 0)",
+                rule.name()
+            ),
+        ));
+    }
+    Ok(())
 }

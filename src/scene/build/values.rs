@@ -55,6 +55,30 @@ pub(super) fn check_non_negative(d: &Dist, path: &str) -> Result<()> {
     if low < 0.0 { Err(Problem::at(path, format!("must not be negative, got {low}"))) } else { Ok(()) }
 }
 
+/// The largest magnitude of a weight in engine units (pA, nS): beyond any synapse, and far from
+/// what overflows the engine's 32-bit weights when summed.
+pub(super) const WEIGHT_MAGNITUDE: f64 = 1e12;
+
+/// The range a distribution's draws take in practice (Normal: mean ± 10 sd).
+pub(super) fn dist_range(d: &Dist) -> (f64, f64) {
+    match d {
+        Dist::Constant(q) => (q.value, q.value),
+        Dist::Uniform { low, high } => (low.value, high.value),
+        Dist::Normal { mean, sd } => (mean.value - 10.0 * sd.value, mean.value + 10.0 * sd.value),
+    }
+}
+
+/// Checks that weights drawn from `d`, times `factor`, fit the engine's weights.
+pub(super) fn check_weight_magnitude(d: &Dist, factor: f64, path: &str) -> Result<()> {
+    let (lo, hi) = dist_range(d);
+    let most = lo.abs().max(hi.abs()) * factor;
+    if most <= WEIGHT_MAGNITUDE {
+        Ok(())
+    } else {
+        Err(Problem::at(path, format!("weights up to {most:.3e} in engine units are beyond ±{WEIGHT_MAGNITUDE:e}")))
+    }
+}
+
 /// The largest delay a distribution can produce, in steps.
 pub(super) fn max_steps(d: &Dist, dt: f64) -> f64 {
     match d {
