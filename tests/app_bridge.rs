@@ -369,3 +369,57 @@ mod ctm_scene {
         assert_eq!((s.maze.cells, s.maze.size), (3, 7));
     }
 }
+
+#[test]
+fn a_failed_open_or_save_shows_the_error_and_leaves_the_network_and_files_untouched() {
+    let mut app = app();
+    app.world_mut().resource_mut::<Transport>().paused = true;
+    let before = app.world().resource::<Sim>().engine.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    };
+    let cut = write("cut.ron", &SCENE.as_bytes()[..SCENE.len() / 2]);
+    let huge = write("huge.ron", SCENE.replace("size: 40", "size: 3000000000").as_bytes());
+    let garbage = write("garbage.snap", b"NPSNAP\0\n not a snapshot at all");
+    let mut crafted = neuroplast::scene::snapshot::encode(&before);
+    let last = crafted.len() - 1;
+    crafted[last] ^= 0xFF;
+    let crafted = write("crafted.snap", &crafted);
+    let files_before: Vec<(std::path::PathBuf, Vec<u8>)> =
+        [&cut, &huge, &garbage, &crafted].iter().map(|p| (p.to_path_buf(), std::fs::read(p).unwrap())).collect();
+    let cases = [
+        (SimRequest::OpenScene(dir.path().join("missing.ron")), "missing.ron: cannot read"),
+        (SimRequest::OpenScene(cut.clone()), "cut.ron:"),
+        (SimRequest::OpenScene(huge.clone()), "populations[0].size"),
+        (SimRequest::OpenSnapshot(garbage.clone()), "garbage.snap:"),
+        (SimRequest::OpenSnapshot(crafted.clone()), "crafted.snap:"),
+        (SimRequest::SaveScene(dir.path().join("no-such-folder/s.ron")), "no-such-folder/s.ron: cannot create"),
+        (SimRequest::SaveSnapshot(dir.path().to_path_buf()), "cannot"),
+    ];
+    for (request, expect) in cases {
+        let _ = app.world_mut().resource_mut::<Messages<Toast>>().drain().count();
+        send(&mut app, request);
+        fixed_tick(&mut app);
+        wait_for_loading(&mut app);
+        let mut toasts = Vec::new();
+        for _ in 0..500 {
+            app.update();
+            toasts.extend(app.world_mut().resource_mut::<Messages<Toast>>().drain());
+            if toasts.iter().any(|t| t.error) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        let error = toasts.iter().find(|t| t.error).unwrap_or_else(|| panic!("{expect}: no error shown: {toasts:?}"));
+        assert!(error.text.contains(expect), "{expect}: {}", error.text);
+        assert!(app.world().resource::<Sim>().engine == before, "{expect}: the running network changed");
+    }
+    for (path, bytes) in files_before {
+        assert_eq!(std::fs::read(&path).unwrap(), bytes, "{}", path.display());
+    }
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names.len(), 4, "only the user's files remain: {names:?}");
+}

@@ -80,3 +80,23 @@ fn hlop_projection_keeps_earlier_tasks() {
     assert!(hj - hf <= 0.01, "HLOP keeps earlier tasks: {report}");
     assert!(hf > bf, "{report}");
 }
+
+#[test]
+fn empty_single_class_or_nan_data_is_refused_before_learning() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut enc, text.as_bytes()).unwrap();
+        std::fs::write(&path, enc.finish().unwrap()).unwrap();
+        path
+    };
+    let row = |pixel: &str, label: u8| format!("{},{label}\n", vec![pixel; 64].join(","));
+    let err = Digits::load(&write("empty.csv.gz", "")).unwrap_err();
+    assert!(err.contains("0 samples of digit 0"), "{err}");
+    let ones: String = (0..20).map(|k| row("3", (k % 2) as u8)).collect();
+    let err = Digits::load(&write("two.csv.gz", &ones)).unwrap_err();
+    assert!(err.contains("0 samples of digit 2") && err.contains("at least 2 of every digit"), "{err}");
+    let err = Digits::load(&write("nan.csv.gz", &row("NaN", 3))).unwrap_err();
+    assert!(err.contains("nan.csv.gz:1: pixel 0 is NaN"), "{err}");
+}

@@ -168,14 +168,14 @@ fn rss_mb() -> (f64, f64) {
 /// `neuroplast bench growth`: the structural step's cost per biological second and its share of
 /// the total, and memory at the start and the end of the run.
 fn bench_growth(duration_s: f64, neurons: u32, threads: Option<usize>) -> Result<()> {
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = threads {
-        builder = builder.num_threads(n);
-    }
-    let pool = builder.build().context("starting the thread pool")?;
-    pool.install(|| -> Result<()> {
+    // The same pool as `run`'s, so `--threads 0` is refused the same way.
+    super::run::in_pool(threads, || -> Result<()> {
         let t0 = std::time::Instant::now();
-        let mut sim = neuroplast::scene::Scene::parse(&neuroplast::scene::benchmark::growth_scene(neurons, GROWTH_SYNAPSES_PER_NEURON, duration_s), "bench growth")?.build(None)?;
+        let mut sim = neuroplast::scene::Scene::parse(
+            &neuroplast::scene::benchmark::growth_scene(neurons, GROWTH_SYNAPSES_PER_NEURON, duration_s),
+            "bench growth",
+        )?
+        .build(None)?;
         let build_s = t0.elapsed().as_secs_f64();
         let net = &sim.network;
         let steps_per_s = (1000.0 / net.dt_ms()).round() as u64;
@@ -189,7 +189,15 @@ fn bench_growth(duration_s: f64, neurons: u32, threads: Option<usize>) -> Result
         );
         say!(
             "{:>6} {:>10} {:>9} {:>10} {:>8} {:>8} {:>9} {:>8} {:>8}",
-            "bio s", "synapses", "att.edges", "events", "wall s", "struct s", "struct %", "RSS MB", "peak MB"
+            "bio s",
+            "synapses",
+            "att.edges",
+            "events",
+            "wall s",
+            "struct s",
+            "struct %",
+            "RSS MB",
+            "peak MB"
         );
         let (mut wall_all, mut struct_all) = (0.0, 0.0);
         let mut first_rss = None;

@@ -86,7 +86,7 @@ fn parse_time_ms(s: &str) -> Result<f64, String> {
 
 /// Runs `f` on a worker of a pool of `threads` threads (default: one per core), so the step's
 /// parallel loops fork and join inside the pool instead of waking it from outside every step.
-fn in_pool(threads: Option<usize>, f: impl FnOnce() -> Result<()> + Send) -> Result<()> {
+pub(super) fn in_pool(threads: Option<usize>, f: impl FnOnce() -> Result<()> + Send) -> Result<()> {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = threads {
         anyhow::ensure!(n >= 1, "--threads must be at least 1");

@@ -223,8 +223,7 @@ impl StructuralRule for Neurogenesis {
             && self.max_size < 1 << 30
             && self.offset.is_finite()
             && self.offset >= 0.0
-            && self.weight_jitter.is_finite()
-            && self.weight_jitter >= 0.0;
+            && (0.0..=1.0).contains(&self.weight_jitter);
         if !ok {
             return Err("neurogenesis parameters out of range".into());
         }

@@ -24,9 +24,10 @@ pub struct Digits {
 impl Digits {
     /// Reads the gzip-compressed CSV (64 pixel values 0..16, then the label, per line).
     pub fn load(path: &Path) -> Result<Self, String> {
-        let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let io = |e: std::io::Error| format!("{}: cannot read: {e}", path.display());
+        let file = std::fs::File::open(path).map_err(io)?;
         let mut text = String::new();
-        flate2::read::GzDecoder::new(file).read_to_string(&mut text).map_err(|e| format!("{}: {e}", path.display()))?;
+        flate2::read::GzDecoder::new(file).read_to_string(&mut text).map_err(io)?;
         let (mut images, mut labels) = (Vec::new(), Vec::new());
         for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
             let bad = |what: &str| format!("{}:{}: {what}", path.display(), n + 1);
@@ -42,12 +43,25 @@ impl Digits {
             if !(0.0..=9.0).contains(&label) || label.fract() != 0.0 {
                 return Err(bad(&format!("label {label} is not a digit")));
             }
+            if let Some(k) = values[..PIXELS].iter().position(|v| !(0.0..=16.0).contains(v)) {
+                return Err(bad(&format!("pixel {k} is {}, not an intensity 0 to 16", values[k])));
+            }
             let mut img = [0.0; PIXELS];
             for (p, v) in img.iter_mut().zip(&values[..PIXELS]) {
                 *p = v / 16.0;
             }
             images.push(img);
             labels.push(label as u8);
+        }
+        // Every task needs both its digits, with a sample to train on and one to test on.
+        let mut per_digit = [0usize; 10];
+        labels.iter().for_each(|&l| per_digit[l as usize] += 1);
+        if let Some(d) = (0..10).find(|&d| per_digit[d] < 2) {
+            return Err(format!(
+                "{}: {} samples of digit {d}; the split-digits tasks need at least 2 of every digit 0-9",
+                path.display(),
+                per_digit[d]
+            ));
         }
         Ok(Self { images, labels })
     }

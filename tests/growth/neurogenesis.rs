@@ -202,8 +202,9 @@ fn bad_neurogenesis_values_name_file_line_and_field() {
         ("interval: \"50 ms\"", "interval: \"0 ms\"", "interval", "one step"),
         ("signal_tau: \"500 ms\"", "signal_tau: \"-5 ms\"", "signal_tau", "one step"),
         ("offset: \"15 um\"", "offset: \"15 ms\"", "offset", "length"),
-        ("offset: \"15 um\"", "offset: \"-15 um\"", "offset", ">= 0"),
-        ("weight_jitter: 0.1", "weight_jitter: -0.1", "weight_jitter", ">= 0"),
+        ("offset: \"15 um\"", "offset: \"-15 um\"", "offset", "from 0 to 1e9 um"),
+        ("weight_jitter: 0.1", "weight_jitter: -0.1", "weight_jitter", "fraction from 0 to 1"),
+        ("weight_jitter: 0.1", "weight_jitter: 1e300", "weight_jitter", "fraction from 0 to 1"),
     ];
     for (from, to, name, says) in cases {
         let (at, got, msg) = scene_error(&good.replacen(from, to, 1));

@@ -122,13 +122,14 @@ pub(super) fn neurogenesis(
         ));
     }
     let offset = spec.offset.expect(Dim::Length).map_err(|m| Problem::at(format!("{p}.offset"), m))?;
-    if !(offset.is_finite() && offset >= 0.0) {
-        return Err(Problem::at(format!("{p}.offset"), format!("must be a length >= 0, got {offset} um")));
+    if !(offset.is_finite() && (0.0..=1e9).contains(&offset)) {
+        return Err(Problem::at(format!("{p}.offset"), format!("must be a length from 0 to 1e9 um, got {offset} um")));
     }
-    if !(spec.weight_jitter.is_finite() && spec.weight_jitter >= 0.0) {
+    // A relative spread of the inherited weights: beyond 1 a child's weights change sign.
+    if !(spec.weight_jitter.is_finite() && (0.0..=1.0).contains(&spec.weight_jitter)) {
         return Err(Problem::at(
             format!("{p}.weight_jitter"),
-            format!("must be a number >= 0, got {}", spec.weight_jitter),
+            format!("must be a fraction from 0 to 1, got {}", spec.weight_jitter),
         ));
     }
     Ok(Neurogenesis::new(

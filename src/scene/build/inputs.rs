@@ -40,6 +40,10 @@ pub(super) fn add_inputs(scene: &SceneFile, net: &mut Network, ranges: &[Range<u
         let built = match input {
             InputSpec::Current { target, neurons, amplitude, start, stop } => {
                 let (p, targets) = select(target, neurons)?;
+                let model = &scene.populations[p].model;
+                if model.synapse_kind() == crate::sim::SynapseKind::None {
+                    return Err(Problem::at(format!("{path}.target"), super::membrane_less(model)));
+                }
                 let amp = match (&scene.populations[p].model, amplitude.dim) {
                     (NeuronModel::Izhikevich(_), Dim::Dimensionless) => Ok(amplitude.value),
                     _ => amplitude.expect(Dim::Current),

@@ -14,6 +14,7 @@ pub(super) fn layout_positions(
     seed: u64,
     first: u64,
 ) -> std::result::Result<Vec<[f32; 3]>, String> {
+    check_layout(layout)?;
     let draw = |id: u64| {
         let mut r = CounterRng::new(seed, 0, id, stream::LAYOUT);
         [r.uniform() as f32, r.uniform() as f32, r.uniform() as f32]
@@ -64,6 +65,45 @@ pub(super) fn layout_positions(
             list.iter().map(|p| [p.0, p.1, p.2]).collect()
         }
     })
+}
+
+/// The largest coordinate a layout may name (µm): a kilometre, far beyond any tissue, far below
+/// what the view's 32-bit positions lose precision on.
+const MAX_COORDINATE: f32 = 1e9;
+
+/// Every coordinate finite and within [`MAX_COORDINATE`]; sizes and radii not negative, spacing
+/// positive.
+fn check_layout(layout: &Layout) -> std::result::Result<(), String> {
+    let coordinate = |what: &str, v: f32| {
+        if v.is_finite() && v.abs() <= MAX_COORDINATE {
+            Ok(())
+        } else {
+            Err(format!("{what} {v} must be a finite number of µm within ±{MAX_COORDINATE:e}"))
+        }
+    };
+    let point = |what: &str, p: &(f32, f32, f32)| [p.0, p.1, p.2].into_iter().try_for_each(|v| coordinate(what, v));
+    let length = |what: &str, v: f32, positive: bool| {
+        coordinate(what, v)?;
+        if v < 0.0 || (positive && v == 0.0) {
+            return Err(format!("{what} {v} must be {}", if positive { "> 0" } else { ">= 0" }));
+        }
+        Ok(())
+    };
+    match layout {
+        Layout::Box { center, size } => {
+            point("center", center)?;
+            [size.0, size.1, size.2].into_iter().try_for_each(|v| length("size", v, false))
+        }
+        Layout::Sphere { center, radius } => {
+            point("center", center)?;
+            length("radius", *radius, false)
+        }
+        Layout::Grid { center, spacing } => {
+            point("center", center)?;
+            length("spacing", *spacing, true)
+        }
+        Layout::Positions(list) => list.iter().try_for_each(|p| point("position", p)),
+    }
 }
 
 /// A camera path's keys: times increasing, angles and zoom in range, focus on an existing neuron.

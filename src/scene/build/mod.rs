@@ -26,7 +26,7 @@ use super::format::{Connectivity, Dist, SCENE_VERSION, SceneFile};
 use crate::engine::{IntrinsicBinding, PlasticityRule, Simulation};
 use crate::sim::rng::{CounterRng, stream};
 use crate::sim::rule::Scope;
-use crate::sim::{Dim, Network, PopulationId};
+use crate::sim::{Dim, Network, NeuronModel, PopulationId, SynapseKind};
 
 type Result<T> = std::result::Result<T, Problem>;
 
@@ -104,6 +104,9 @@ fn build_counted(scene: &SceneFile, seed: Option<u64>, progress: &BuildProgress)
         if scene.populations[..i].iter().any(|p| p.name == pop.name) {
             return Err(Problem::at(format!("{path}.name"), format!("population `{}` is defined twice", pop.name)));
         }
+        if pop.name.trim().is_empty() {
+            return Err(Problem::at(format!("{path}.name"), "a population needs a name"));
+        }
         if pop.size == 0 {
             return Err(Problem::at(format!("{path}.size"), "a population needs at least one neuron"));
         }
@@ -117,6 +120,10 @@ fn build_counted(scene: &SceneFile, seed: Option<u64>, progress: &BuildProgress)
             let p = format!("{path}.init.{name}");
             let dim = dist_dim(d, &p)?;
             let f = weight_factor(&pop.model, kind, dim).map_err(|m| Problem::at(&p, m))?;
+            check_dist_finite(d, &p)?;
+            if dim == Dim::Conductance {
+                check_non_negative(d, &p)?;
+            }
             Ok((d.clone(), f))
         };
         let ex = pop.init.syn_ex.as_ref().map(|d| syn_factor("syn_ex", d)).transpose()?;
@@ -137,6 +144,9 @@ fn build_counted(scene: &SceneFile, seed: Option<u64>, progress: &BuildProgress)
         ranges.push(r);
         progress.add(pop.size as u64);
         if let Some(rule) = &pop.intrinsic {
+            if kind == SynapseKind::None {
+                return Err(Problem::at(format!("{path}.intrinsic"), membrane_less(&pop.model)));
+            }
             rule.validate().map_err(|e| Problem::at(format!("{path}.intrinsic.{}", e.param), e.to_string()))?;
             intrinsics
                 .push((path.clone(), IntrinsicBinding { population: PopulationId(i as u16), rule: rule.clone() }));
@@ -169,6 +179,9 @@ fn build_counted(scene: &SceneFile, seed: Option<u64>, progress: &BuildProgress)
             .map_err(|m| Problem::at(format!("{path}.weight"), m))?;
         check_dist_finite(&proj.weight, &format!("{path}.weight"))?;
         check_weight_magnitude(&proj.weight, factor, &format!("{path}.weight"))?;
+        if wdim == Dim::Conductance {
+            check_non_negative(&proj.weight, &format!("{path}.weight"))?;
+        }
         let delay = dist_in(&proj.delay, &[Dim::Time], &format!("{path}.delay"))?;
         check_non_negative(&delay, &format!("{path}.delay"))?;
         let max_delay_steps = max_steps(&delay, dt);
@@ -229,6 +242,12 @@ fn build_counted(scene: &SceneFile, seed: Option<u64>, progress: &BuildProgress)
         let key = stream::CONNECT + (1 << 16) + i as u64;
         let (s, t, rule) =
             wiring.pair((&gj.source, &gj.target), &gj.connectivity, &net.neurons.position, key, &path)?;
+        for (k, side) in [(s, "source"), (t, "target")] {
+            let model = &scene.populations[k].model;
+            if model.synapse_kind() == SynapseKind::None {
+                return Err(Problem::at(format!("{path}.{side}"), membrane_less(model)));
+            }
+        }
         let g = dist_in(&gj.conductance, &[Dim::Conductance], &format!("{path}.conductance"))?;
         check_non_negative(&g, &format!("{path}.conductance"))?;
         let mut buf = Vec::new();
@@ -312,4 +331,13 @@ fn check_bounds_fit(rule: &PlasticityRule, f: f64, (weight, factor): (&Dist, f64
         ));
     }
     Ok(())
+}
+
+/// Why a population without a membrane (a Poisson source) cannot take a current, a coupling or
+/// intrinsic plasticity.
+pub(super) fn membrane_less(model: &NeuronModel) -> String {
+    format!(
+        "a {} population has no membrane: it cannot receive currents, couplings or intrinsic plasticity",
+        model.name()
+    )
 }

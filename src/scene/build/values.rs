@@ -50,7 +50,8 @@ pub(super) fn check_dist_finite(d: &Dist, path: &str) -> Result<()> {
 pub(super) fn check_non_negative(d: &Dist, path: &str) -> Result<()> {
     let low = match d {
         Dist::Constant(q) | Dist::Uniform { low: q, .. } => q.value,
-        Dist::Normal { .. } => 0.0, // negative draws are clipped to 0
+        // The tail below 0 is clipped; a negative mean is a mistake.
+        Dist::Normal { mean, .. } => mean.value,
     };
     if low < 0.0 { Err(Problem::at(path, format!("must not be negative, got {low}"))) } else { Ok(()) }
 }
