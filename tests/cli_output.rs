@@ -78,6 +78,22 @@ fn json_is_strict_for_every_shipped_scene() {
 }
 
 #[test]
+fn no_shipped_scene_prints_nan_or_inf_in_its_table() {
+    for entry in std::fs::read_dir("scenes").unwrap() {
+        let scene = entry.unwrap().path();
+        if scene.to_string_lossy().contains("ctm") {
+            continue;
+        }
+        let out = neuroplast().args(["run", scene.to_str().unwrap(), "--duration", "5ms"]).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_lowercase();
+        assert!(out.status.success() && text.contains("mean rate"), "{}: {text}", scene.display());
+        for word in text.split(|c: char| !c.is_ascii_alphanumeric()) {
+            assert!(word != "nan" && word != "inf", "{}: {text}", scene.display());
+        }
+    }
+}
+
+#[test]
 fn inhibitory_weights_are_summarised_against_their_own_bound() {
     let out = neuroplast().args(["run", "scenes/astro_liquid.ron", "--duration", "5ms", "--json"]).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

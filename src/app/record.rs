@@ -273,8 +273,9 @@ pub fn record(o: RecordOptions) -> Result<()> {
     } else {
         format!("up to t = {:.1} ms", app.world().resource::<Sim>().network().time_ms())
     };
-    let of = if frames < asked { format!(" of {asked} (stopped by Ctrl-C)") } else { String::new() };
-    eprintln!("recorded {frames}{of} frames ({w}x{h} at {} fps, {shown}) to {}", o.fps, written.display());
+    let of = if frames < asked { format!(" of {asked}") } else { String::new() };
+    let stopped = if frames < asked { ", stopped by Ctrl-C" } else { "" };
+    eprintln!("recorded {frames}{of} frames ({w}x{h} at {} fps, {shown}{stopped}) to {}", o.fps, written.display());
     Ok(())
 }
 

@@ -85,24 +85,15 @@ fn eval(a: EvalArgs) -> Result<()> {
     let r = evaluate(&model, a.cells, a.mazes, a.seed);
     let wall = t0.elapsed().as_secs_f64();
     if a.json {
-        say!(
-            "{{\"cells\":{},\"mazes\":{},\"seed\":{},\"route_len\":{},\"ticks\":{},\"step_accuracy\":{:.6},\"route_accuracy\":{:.6},\"goal_reach\":{:.6},\"longer_than_k\":{:.6},\"goal_reach_long\":{:.6},\"mean_applications\":{:.4},\"mean_most_certain_tick\":{:.3},\"seconds_per_forward\":{:.9},\"seconds_per_tick\":{:.9},\"wall_s\":{:.3}}}",
-            r.cells,
-            r.mazes,
-            a.seed,
-            r.route_len,
-            c.ticks,
-            r.step_accuracy,
-            r.route_accuracy,
-            r.goal_reach,
-            r.longer_than_k,
-            r.goal_reach_long,
-            r.mean_applications,
-            r.mean_most_certain_tick,
-            r.seconds_per_forward,
-            r.seconds_per_tick,
-            wall
-        );
+        // serde_json writes a figure that does not exist (no route longer than k) as null.
+        let out = serde_json::json!({
+            "cells": r.cells, "mazes": r.mazes, "seed": a.seed, "route_len": r.route_len, "ticks": c.ticks,
+            "step_accuracy": r.step_accuracy, "route_accuracy": r.route_accuracy, "goal_reach": r.goal_reach,
+            "longer_than_k": r.longer_than_k, "goal_reach_long": r.goal_reach_long,
+            "mean_applications": r.mean_applications, "mean_most_certain_tick": r.mean_most_certain_tick,
+            "seconds_per_forward": r.seconds_per_forward, "seconds_per_tick": r.seconds_per_tick, "wall_s": wall,
+        });
+        say!("{out}");
         return Ok(());
     }
     let px = 2 * a.cells + 1;

@@ -465,7 +465,9 @@ fn summary(
     }
     if let Some((sigma, a)) = sigma {
         let a = a.map_or("-".to_string(), |a| format!("{a:.3}"));
-        line(format!("liquid       branching factor {sigma:.3}, astrocyte A = {a}"));
+        let sigma =
+            if sigma.is_nan() { "- (no spike 25 ms from both ends)".to_string() } else { format!("{sigma:.3}") };
+        line(format!("liquid       branching factor {sigma}, astrocyte A = {a}"));
     }
     for (name, w) in &plastic {
         line(format!(

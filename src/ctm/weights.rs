@@ -12,12 +12,12 @@ use serde::Deserialize;
 #[derive(Debug, thiserror::Error)]
 pub enum CtmError {
     /// A file could not be read.
-    #[error("{file}: cannot read: {source}")]
+    #[error("{}: cannot read: {error}", file.display())]
     Io {
         /// The file's path.
         file: PathBuf,
-        /// The operating system's error.
-        source: std::io::Error,
+        /// The operating system's error (not a `source`: the message says it once).
+        error: std::io::Error,
     },
     /// The config is not valid JSON for a CTM.
     #[error("CTM config: {0}")]
@@ -194,5 +194,5 @@ impl<'a> TensorFile<'a> {
 
 /// Reads a file, naming it in the error.
 pub(crate) fn read(path: &Path) -> Result<Vec<u8>, CtmError> {
-    std::fs::read(path).map_err(|source| CtmError::Io { file: path.to_path_buf(), source })
+    std::fs::read(path).map_err(|error| CtmError::Io { file: path.to_path_buf(), error })
 }
