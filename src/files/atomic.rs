@@ -113,7 +113,7 @@ fn readable<'a, 'b>(builder: &'b mut tempfile::Builder<'a, 'a>) -> &'b mut tempf
 }
 
 /// The file name of `target` and the folder it is in (`.` for a bare name).
-fn name_and_folder(target: &Path) -> Result<(String, &Path), FileError> {
+pub(super) fn name_and_folder(target: &Path) -> Result<(String, &Path), FileError> {
     let name = target.file_name().ok_or_else(|| FileError::new(target, "is not a file name"))?;
     let dir = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,

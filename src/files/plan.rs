@@ -61,11 +61,7 @@ impl FilePlan {
 
 fn entry(role: &str, path: &Path) -> Entry {
     let key = path.canonicalize().ok().or_else(|| {
-        let name = path.file_name()?;
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
+        let (name, dir) = super::atomic::name_and_folder(path).ok()?;
         Some(dir.canonicalize().ok()?.join(name))
     });
     Entry { role: role.to_string(), key, id: file_id(path) }

@@ -206,20 +206,20 @@ macro_rules! rate_rule_hooks {
         fn w_max(&self) -> Option<Quantity> {
             Some(self.w_ref)
         }
+
+        fn check_state(&self, st: &RateTraces, net: &Network, _scope: &Scope) -> Result<(), String> {
+            let n = net.num_neurons();
+            st.traces.check(n, net.step_count())?;
+            match (st.theta.is_empty() || st.theta.len() == n) && st.theta.iter().all(|t| t.is_finite()) {
+                true => Ok(()),
+                false => Err(format!("{} thresholds for {n} neurons, or one not finite", st.theta.len())),
+            }
+        }
     };
 }
 
 impl SynapticRule for OjaRule {
     rate_rule_hooks!();
-
-    fn check_state(&self, st: &RateTraces, net: &Network, _scope: &Scope) -> Result<(), String> {
-        let n = net.num_neurons();
-        st.traces.check(n, net.step_count())?;
-        match (st.theta.is_empty() || st.theta.len() == n) && st.theta.iter().all(|t| t.is_finite()) {
-            true => Ok(()),
-            false => Err(format!("{} thresholds for {n} neurons, or one not finite", st.theta.len())),
-        }
-    }
 
     fn new_state(&self, neurons: usize, _peers: &[Scope]) -> RateTraces {
         RateTraces { traces: PairTraces::new(neurons), theta: Vec::new() }
@@ -238,15 +238,6 @@ impl SynapticRule for OjaRule {
 
 impl SynapticRule for BcmRule {
     rate_rule_hooks!();
-
-    fn check_state(&self, st: &RateTraces, net: &Network, _scope: &Scope) -> Result<(), String> {
-        let n = net.num_neurons();
-        st.traces.check(n, net.step_count())?;
-        match (st.theta.is_empty() || st.theta.len() == n) && st.theta.iter().all(|t| t.is_finite()) {
-            true => Ok(()),
-            false => Err(format!("{} thresholds for {n} neurons, or one not finite", st.theta.len())),
-        }
-    }
 
     fn new_state(&self, neurons: usize, _peers: &[Scope]) -> RateTraces {
         RateTraces { traces: PairTraces::new(neurons), theta: Vec::new() }
