@@ -229,9 +229,9 @@ fn upper(d: &Dist) -> f64 {
     .max(0.0)
 }
 
-/// The largest of `parts`.
+/// The largest of `parts` (the first written, among equals).
 fn largest(parts: &[(String, f64)]) -> (String, f64) {
-    parts.iter().max_by(|a, b| a.1.total_cmp(&b.1)).cloned().unwrap_or_default()
+    parts.iter().rev().max_by(|a, b| a.1.total_cmp(&b.1)).cloned().unwrap_or_default()
 }
 
 /// Bytes for people: "48.0 GB".
