@@ -10,6 +10,7 @@ pub mod ctm;
 pub mod engine;
 pub mod files;
 pub mod growth;
+pub mod io;
 pub mod plasticity;
 pub mod scene;
 pub mod sim;

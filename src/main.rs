@@ -23,6 +23,9 @@ enum Command {
     /// Render a scene offscreen to a video (mp4, webm, gif) or a PNG sequence, frame-locked to
     /// simulation time.
     Record(cli::record::RecordArgs),
+    /// Import a connectome edge list (`Source,Target,Weight,Type`, with positions and classes) as a
+    /// scene file.
+    Import(cli::import::ImportArgs),
     /// Run the benchmark suite and print a table.
     Bench(cli::bench::BenchArgs),
     /// Continual-learning experiments on the shipped data.
@@ -45,6 +48,7 @@ fn main() -> std::process::ExitCode {
         Some(Command::Run(args)) => cli::run::run(args),
         Some(Command::Resume(args)) => cli::run::resume(args),
         Some(Command::Bench(args)) => cli::bench::bench(args),
+        Some(Command::Import(args)) => cli::import::import_edges(args),
         Some(Command::Record(args)) => cli::record::record(args),
         Some(Command::Learn(LearnTask::SplitDigits(args))) => cli::learn::learn(args),
         Some(Command::Ctm(cmd)) => cli::ctm::ctm(cmd),

@@ -54,6 +54,32 @@ fn numbers(text: &str) -> Vec<(usize, usize)> {
     out
 }
 
+/// Scenes with more numbers than this (a connectome's pair lists) are mutated at one number of
+/// each field (element indices aside) and at 100 numbers spread evenly through the file; every
+/// other scene at every number.
+const EVERY_NUMBER_UP_TO: usize = 2000;
+
+/// The numbers to mutate in `text`.
+fn chosen(text: &str, all: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    if all.len() <= EVERY_NUMBER_UP_TO {
+        return all;
+    }
+    let index = neuroplast::scene::locate::PathIndex::new(text);
+    let mut seen = std::collections::HashSet::new();
+    let stride = all.len() / 100;
+    all.iter()
+        .enumerate()
+        .filter(|&(k, &(a, _))| {
+            let line = text[..a].matches('\n').count() + 1;
+            let column = text[..a].rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            let path = index.path_at((line, column)).unwrap_or_default();
+            let field: String = path.split('[').map(|p| p.split_once(']').map_or(p, |(_, rest)| rest)).collect();
+            seen.insert(field) || k % stride == 0
+        })
+        .map(|(_, &n)| n)
+        .collect()
+}
+
 /// What one case did.
 enum Outcome {
     Ran,
@@ -121,7 +147,7 @@ fn every_number_replaced_and_every_cut_is_run_or_refused_at_its_place() {
         let text = std::fs::read_to_string(path).unwrap();
         let ctm = text.contains("CtmScene") || path.to_string_lossy().contains("ctm");
         let name = path.display().to_string();
-        for (k, &(a, b)) in numbers(&text).iter().enumerate() {
+        for (k, &(a, b)) in chosen(&text, numbers(&text)).iter().enumerate() {
             for v in VALUES {
                 cases.push((format!("{name}#n{k}={v}"), format!("{}{v}{}", &text[..a], &text[b..]), ctm));
             }

@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod ctm;
+pub mod import;
 pub mod interrupt;
 pub mod learn;
 pub mod open;

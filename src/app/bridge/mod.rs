@@ -67,6 +67,18 @@ impl Sim {
         Self { engine, scene, scene_path: path, history, report }
     }
 
+    /// The scene's name for neuron `i` (an imported connectome's `AVAL`), if it has one.
+    pub fn neuron_name(&self, i: u32) -> Option<&str> {
+        let net = self.network();
+        let pop = *net.neurons.population.get(i as usize)?;
+        let names = &self.scene.file.populations.get(pop.index())?.neuron_names;
+        if names.is_empty() {
+            return None;
+        }
+        let local = net.population_neurons(pop).position(|k| k == i)?;
+        names.get(local).map(String::as_str)
+    }
+
     /// The network being simulated.
     pub fn network(&self) -> &Network {
         &self.engine.network

@@ -28,53 +28,53 @@ pub fn inspector(ctx: &egui::Context, view: &UiView, out: &mut Vec<SimRequest>) 
     }
     let pop = &net.populations[net.neurons.population[i].index()];
     let mut open = true;
-    egui::Window::new(format!("Neuron {}", sel.0))
-        .open(&mut open)
-        .default_pos([300.0, 60.0])
-        .default_width(330.0)
-        .show(ctx, |ui| {
-            egui::Grid::new("inspector_values").num_columns(2).show(ui, |ui| {
-                let p = net.neurons.position[i];
-                for (k, v) in [
-                    ("population", pop.name.clone()),
-                    ("model", pop.model.name().to_string()),
-                    ("V", format!("{:.2} mV", net.neurons.v[i])),
-                    ("last spike", last_spike_text(net, i)),
-                    ("threshold offset", format!("{:.3} mV", net.neurons.theta[i])),
-                    ("position", format!("({:.0}, {:.0}, {:.0}) µm", p[0], p[1], p[2])),
-                    ("born", born_text(view, i)),
-                ] {
-                    ui.label(k);
-                    ui.label(v);
-                    ui.end_row();
-                }
-            });
-            ui.horizontal(|ui| {
-                if ui.button("Stimulate 20 ms").clicked() {
-                    out.push(SimRequest::Stimulate { neurons: vec![sel.0], amplitude_pa: 1000.0, duration_ms: 20.0 });
-                }
-                if ui.button("Deselect").clicked() {
-                    out.push(SimRequest::Select(None));
-                }
-            });
-            let trace: Vec<[f64; 2]> = view.sim.history.trace.iter().copied().collect();
-            plot("voltage_trace").height(120.0).allow_scroll(false).y_axis_label("mV").show(ui, |p| {
-                p.line(Line::new("V", PlotPoints::from(trace)).color(egui::Color32::from_rgb(120, 220, 200)));
-            });
-            let syn = &net.synapses;
-            let mut outgoing: Vec<(f32, u32)> = syn.row(sel).map(|s| (syn.weight[s], syn.post(s).0)).collect();
-            outgoing.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()));
-            ui.label(format!("outgoing synapses: {} (strongest first)", outgoing.len()));
-            egui::Grid::new("outgoing").striped(true).show(ui, |ui| {
-                for (w, post) in outgoing.iter().take(LISTED) {
-                    if ui.link(format!("→ {post}")).clicked() {
-                        out.push(SimRequest::Select(Some(NeuronId(*post))));
-                    }
-                    ui.label(format!("{w:.3}"));
-                    ui.end_row();
-                }
-            });
+    let title = match view.sim.neuron_name(sel.0) {
+        Some(name) => format!("Neuron {} · {name}", sel.0),
+        None => format!("Neuron {}", sel.0),
+    };
+    egui::Window::new(title).open(&mut open).default_pos([300.0, 60.0]).default_width(330.0).show(ctx, |ui| {
+        egui::Grid::new("inspector_values").num_columns(2).show(ui, |ui| {
+            let p = net.neurons.position[i];
+            for (k, v) in [
+                ("population", pop.name.clone()),
+                ("model", pop.model.name().to_string()),
+                ("V", format!("{:.2} mV", net.neurons.v[i])),
+                ("last spike", last_spike_text(net, i)),
+                ("threshold offset", format!("{:.3} mV", net.neurons.theta[i])),
+                ("position", format!("({:.0}, {:.0}, {:.0}) µm", p[0], p[1], p[2])),
+                ("born", born_text(view, i)),
+            ] {
+                ui.label(k);
+                ui.label(v);
+                ui.end_row();
+            }
         });
+        ui.horizontal(|ui| {
+            if ui.button("Stimulate 20 ms").clicked() {
+                out.push(SimRequest::Stimulate { neurons: vec![sel.0], amplitude_pa: 1000.0, duration_ms: 20.0 });
+            }
+            if ui.button("Deselect").clicked() {
+                out.push(SimRequest::Select(None));
+            }
+        });
+        let trace: Vec<[f64; 2]> = view.sim.history.trace.iter().copied().collect();
+        plot("voltage_trace").height(120.0).allow_scroll(false).y_axis_label("mV").show(ui, |p| {
+            p.line(Line::new("V", PlotPoints::from(trace)).color(egui::Color32::from_rgb(120, 220, 200)));
+        });
+        let syn = &net.synapses;
+        let mut outgoing: Vec<(f32, u32)> = syn.row(sel).map(|s| (syn.weight[s], syn.post(s).0)).collect();
+        outgoing.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()));
+        ui.label(format!("outgoing synapses: {} (strongest first)", outgoing.len()));
+        egui::Grid::new("outgoing").striped(true).show(ui, |ui| {
+            for (w, post) in outgoing.iter().take(LISTED) {
+                if ui.link(format!("→ {post}")).clicked() {
+                    out.push(SimRequest::Select(Some(NeuronId(*post))));
+                }
+                ui.label(format!("{w:.3}"));
+                ui.end_row();
+            }
+        });
+    });
     if !open {
         out.push(SimRequest::Select(None));
     }
@@ -92,7 +92,10 @@ pub fn hover_tooltip(ctx: &egui::Context, view: &UiView) {
     let pop = &net.populations[net.neurons.population[i].index()];
     egui::Area::new("hover".into()).fixed_pos(pos + egui::vec2(14.0, 14.0)).interactable(false).show(ctx, |ui| {
         egui::Frame::popup(ui.style()).show(ui, |ui| {
-            ui.label(format!("neuron {} · {}", h.0, pop.name));
+            match view.sim.neuron_name(h.0) {
+                Some(name) => ui.label(format!("{name} · neuron {} · {}", h.0, pop.name)),
+                None => ui.label(format!("neuron {} · {}", h.0, pop.name)),
+            };
             ui.label(format!("V = {:.2} mV · last spike {}", net.neurons.v[i], last_spike_text(net, i)));
             ui.label(format!("{} outgoing synapses", net.synapses.row(h).len()));
         });

@@ -110,6 +110,12 @@ fn build_counted(scene: &SceneFile, seed: Option<u64>, progress: &BuildProgress)
         if pop.size == 0 {
             return Err(Problem::at(format!("{path}.size"), "a population needs at least one neuron"));
         }
+        if !pop.neuron_names.is_empty() && pop.neuron_names.len() != pop.size as usize {
+            return Err(Problem::at(
+                format!("{path}.neuron_names"),
+                format!("{} names for {} neurons", pop.neuron_names.len(), pop.size),
+            ));
+        }
         pop.model.validate().map_err(|e| Problem::at(format!("{path}.model.{}", e.param), e.to_string()))?;
         let first = net.num_neurons() as u64;
         let positions = layout_positions(&pop.layout, pop.size, seed, first)

@@ -141,6 +141,9 @@ pub struct PopulationSpec {
     /// Neurogenesis: its neurons divide when their activity is high enough.
     #[serde(default)]
     pub neurogenesis: Option<NeurogenesisSpec>,
+    /// The neurons' own names (an imported connectome's `AVAL`, `ASHR`, …), one per neuron, or none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub neuron_names: Vec<String>,
 }
 
 /// Where a population's neurons are placed (coordinates in µm).
