@@ -26,6 +26,8 @@ enum Command {
     /// Import a connectome edge list (`Source,Target,Weight,Type`, with positions and classes) as a
     /// scene file.
     Import(cli::import::ImportArgs),
+    /// Export a scene's (or a snapshot's) network as a graph: GraphML or GEXF.
+    Export(cli::export::ExportArgs),
     /// Run the benchmark suite and print a table.
     Bench(cli::bench::BenchArgs),
     /// Continual-learning experiments on the shipped data.
@@ -49,6 +51,7 @@ fn main() -> std::process::ExitCode {
         Some(Command::Resume(args)) => cli::run::resume(args),
         Some(Command::Bench(args)) => cli::bench::bench(args),
         Some(Command::Import(args)) => cli::import::import_edges(args),
+        Some(Command::Export(args)) => cli::export::export(args),
         Some(Command::Record(args)) => cli::record::record(args),
         Some(Command::Learn(LearnTask::SplitDigits(args))) => cli::learn::learn(args),
         Some(Command::Ctm(cmd)) => cli::ctm::ctm(cmd),

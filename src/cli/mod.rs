@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod ctm;
+pub mod export;
 pub mod import;
 pub mod interrupt;
 pub mod learn;

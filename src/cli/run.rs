@@ -79,7 +79,7 @@ pub struct ResumeArgs {
     pub sim: SimArgs,
 }
 
-fn parse_time_ms(s: &str) -> Result<f64, String> {
+pub(super) fn parse_time_ms(s: &str) -> Result<f64, String> {
     let ms = Quantity::parse(s)?.expect(Dim::Time)?;
     if ms.is_finite() && ms >= 0.0 { Ok(ms) } else { Err(format!("`{s}` must be a time >= 0")) }
 }

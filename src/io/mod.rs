@@ -3,3 +3,4 @@
 //! saved, snapshotted and recorded), with errors naming the file, the line and the column.
 
 pub mod edge_list;
+pub mod graph_export;
