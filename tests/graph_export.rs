@@ -63,3 +63,46 @@ fn a_snapshot_exports_as_saved_and_a_grown_network_at_its_time() {
     let (ok, _, err) = export(&["scenes/growth.ron", "--to", "graphml", "-o", "scenes/growth.ron"]);
     assert!(!ok && err.contains("would overwrite the input"), "{err}");
 }
+
+#[test]
+fn the_pynest_script_holds_every_synapse_and_lists_what_nest_cannot_express() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("cuba_nest.py");
+    let (ok, out, err) = export(&["scenes/cuba.ron", "--to", "nest", "-o", script.to_str().unwrap()]);
+    assert!(ok, "{out}{err}");
+    let text = std::fs::read_to_string(&script).unwrap();
+    // Every synapse is one entry of a weight array; every neuron one Create'd node.
+    let weights: usize = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("w = np.array(["))
+        .map(|l| l.split(']').next().unwrap().split(',').count())
+        .sum();
+    assert_eq!(weights, 319_725);
+    let created: u32 = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("seg = nest.Create(\"iaf_psc_exp\", "))
+        .map(|l| l.split(',').next().unwrap().parse::<u32>().unwrap())
+        .sum();
+    assert_eq!(created, 4000);
+    assert!(text.contains("Everything in the network is expressed.") && text.contains("nest.Simulate(a.duration_ms)"));
+    assert!(text.contains("\"delay\": np.full(len(w), 0.1)"), "our 0-step delay is NEST's one step");
+    // A plastic scene exports its weights and says the rule is not expressed.
+    let stdp = dir.path().join("stdp_nest.py");
+    let (ok, out, _) = export(&["scenes/cuba_stdp.ron", "--to", "nest", "-o", stdp.to_str().unwrap()]);
+    assert!(ok && out.contains("not expressed in NEST: plasticity"), "{out}");
+    assert!(std::fs::read_to_string(&stdp).unwrap().contains("Not expressed in NEST:\n  - plasticity"));
+    // Gap junctions are listed; a model without a counterpart is refused by name.
+    let (ok, out, _) =
+        export(&["scenes/celegans.ron", "--to", "nest", "-o", dir.path().join("c.py").to_str().unwrap()]);
+    assert!(ok && out.contains("6333 gap junctions"), "{out}");
+    let izh = std::fs::read_to_string("scenes/cuba.ron").unwrap().replace(
+        "model: LifCurrent(\n                c_m: \"250 pF\", tau_m: \"20 ms\", e_l: \"-49 mV\", v_th: \"-50 mV\", v_reset: \"-60 mV\",\n                t_ref: \"5 ms\", tau_syn_ex: \"5 ms\", tau_syn_in: \"10 ms\", i_e: \"0 pA\",\n            ),",
+        "model: Izhikevich(),",
+    );
+    let izh_path = dir.path().join("izh.ron");
+    std::fs::write(&izh_path, izh.replace("\"1.62 mV\"", "\"1\"").replace("\"-9 mV\"", "\"-1\"")).unwrap();
+    let (ok, _, err) =
+        export(&[izh_path.to_str().unwrap(), "--to", "nest", "-o", dir.path().join("i.py").to_str().unwrap()]);
+    assert!(!ok && err.contains("Izhikevich has no exact NEST counterpart"), "{err}");
+    assert!(!dir.path().join("i.py").exists());
+}

@@ -9,6 +9,7 @@ use clap::{Args, ValueEnum};
 
 use neuroplast::files::{AtomicFile, FilePlan};
 use neuroplast::io::graph_export::{gexf, graphml};
+use neuroplast::io::nest_script::pynest_script;
 use neuroplast::say;
 use neuroplast::scene::{Scene, snapshot};
 use neuroplast::sim::StepReport;
@@ -20,6 +21,8 @@ pub enum GraphFormat {
     Graphml,
     /// GEXF 1.2 (Gephi, networkx), with positions.
     Gexf,
+    /// A standalone PyNEST (NEST 3) script, runnable under mpirun.
+    Nest,
 }
 
 /// `neuroplast export` options.
@@ -59,9 +62,15 @@ pub fn export(a: ExportArgs) -> Result<()> {
         (sim, names)
     };
     let net = &sim.network;
+    let mut left_out = Vec::new();
     let text = match a.format {
         GraphFormat::Graphml => graphml(net, &names),
         GraphFormat::Gexf => gexf(net, &names),
+        GraphFormat::Nest => {
+            let script = pynest_script(&sim, &a.input.display().to_string()).map_err(anyhow::Error::msg)?;
+            left_out = script.left_out;
+            script.text
+        }
     };
     let mut out = AtomicFile::create(&a.out)?;
     std::io::Write::write_all(&mut out, text.as_bytes()).with_context(|| format!("writing {}", a.out.display()))?;
@@ -75,6 +84,9 @@ pub fn export(a: ExportArgs) -> Result<()> {
     );
     if sim.structural_rule::<neuroplast::growth::attention::AttentionEdges>().is_some() {
         say!("not exported: the attention edges (they are not synapses)");
+    }
+    for l in left_out {
+        say!("not expressed in NEST: {l}");
     }
     Ok(())
 }
