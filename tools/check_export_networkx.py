@@ -15,20 +15,6 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import np_common  # noqa: E402
 
-VENV = os.path.expanduser("~/.cache/neuroplast/venv-networkx")
-
-
-def ensure_networkx():
-    py = os.path.join(VENV, "bin", "python")
-    if os.path.realpath(sys.prefix) == os.path.realpath(VENV):
-        return
-    if not os.path.exists(py):
-        print(f"creating {VENV} with networkx (first use only)", file=sys.stderr)
-        subprocess.check_call([sys.executable, "-m", "venv", VENV])
-        subprocess.check_call([py, "-m", "pip", "install", "-q", "networkx==3.4.2"])
-    os.execv(py, [py, *sys.argv])
-
-
 def ours(exe, scene):
     """Neurons, synapses and gap junctions as `neuroplast run` reports them (JSON)."""
     import json
@@ -73,7 +59,7 @@ def check(exe, scene, fmt):
 
 
 def main():
-    ensure_networkx()
+    np_common.ensure_networkx()
     exe = np_common.neuroplast_binary()
     scenes = sys.argv[1:] or ["scenes/celegans.ron", "scenes/cuba.ron", "scenes/growth.ron", "scenes/default.ron"]
     ok = all([check(exe, s, fmt) for s in scenes for fmt in ("graphml", "gexf")])

@@ -13,16 +13,22 @@ VENV = os.path.expanduser(os.environ.get("NEUROPLAST_BRIAN2_VENV", "~/.cache/neu
 BRIAN2_REQS = ["brian2==2.9.0", "numpy<2.3"]
 
 
-def ensure_brian2():
-    """Re-executes the calling script inside a virtualenv that has Brian2, creating it on first use."""
-    py = os.path.join(VENV, "bin", "python")
-    if os.path.realpath(sys.prefix) == os.path.realpath(VENV):
+def ensure_venv(venv, reqs):
+    """Re-executes the calling script inside the virtualenv `venv` with `reqs` installed, creating
+    it on first use (at low priority: the machine is shared)."""
+    py = os.path.join(venv, "bin", "python")
+    if os.path.realpath(sys.prefix) == os.path.realpath(venv):
         return
     if not os.path.exists(py):
-        print(f"creating {VENV} with {' '.join(BRIAN2_REQS)} (first use only)", file=sys.stderr)
-        subprocess.check_call([sys.executable, "-m", "venv", VENV])
-        subprocess.check_call([py, "-m", "pip", "install", "-q", *BRIAN2_REQS])
+        print(f"creating {venv} with {' '.join(reqs)} (first use only)", file=sys.stderr)
+        subprocess.check_call(["nice", "-n", "10", sys.executable, "-m", "venv", venv])
+        subprocess.check_call(["nice", "-n", "10", py, "-m", "pip", "install", "-q", *reqs])
     os.execv(py, [py, *sys.argv])
+
+
+def ensure_brian2():
+    """Re-executes the calling script inside a virtualenv that has Brian2."""
+    ensure_venv(VENV, BRIAN2_REQS)
 
 
 NEST_VENV = os.path.expanduser(os.environ.get("NEUROPLAST_NEST_VENV", "~/.cache/neuroplast/venv-nest"))
@@ -31,16 +37,17 @@ NEST_REQS = ["nest-simulator==3.10.0", "numpy<2.3"]
 
 
 def ensure_nest():
-    """Re-executes the calling script inside a virtualenv that has NEST, creating it on first use
-    (installed at low priority: the machine is shared)."""
-    py = os.path.join(NEST_VENV, "bin", "python")
-    if os.path.realpath(sys.prefix) == os.path.realpath(NEST_VENV):
-        return
-    if not os.path.exists(py):
-        print(f"creating {NEST_VENV} with {' '.join(NEST_REQS)} (first use only)", file=sys.stderr)
-        subprocess.check_call(["nice", "-n", "10", sys.executable, "-m", "venv", NEST_VENV])
-        subprocess.check_call(["nice", "-n", "10", py, "-m", "pip", "install", "-q", *NEST_REQS])
-    os.execv(py, [py, *sys.argv])
+    """Re-executes the calling script inside a virtualenv that has NEST."""
+    ensure_venv(NEST_VENV, NEST_REQS)
+
+
+NETWORKX_VENV = os.path.expanduser(os.environ.get("NEUROPLAST_NETWORKX_VENV", "~/.cache/neuroplast/venv-networkx"))
+NETWORKX_REQS = ["networkx==3.4.2"]
+
+
+def ensure_networkx():
+    """Re-executes the calling script inside a virtualenv that has networkx."""
+    ensure_venv(NETWORKX_VENV, NETWORKX_REQS)
 
 
 def neuroplast_binary():
