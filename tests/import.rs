@@ -165,3 +165,90 @@ fn the_shipped_scene_is_what_the_documented_command_makes() {
     );
     assert!(!dir.path().join("x.ron").exists());
 }
+
+mod neuroml {
+    use super::*;
+    use neuroplast::scene::format::{InputSpec, Layout};
+    use neuroplast::sim::{NeuronModel, Receptor};
+
+    const FIXTURE: &str = "tests/fixtures/two_populations.net.nml";
+
+    #[test]
+    fn a_neuroml2_network_imports_with_its_units_weights_delays_and_inputs() {
+        // The fixture is valid against the NeuroML 2.3 schema (checked with libNeuroML's
+        // validate_neuroml2 when it was written).
+        let scene = neuroplast::io::neuroml::import(Path::new(FIXTURE)).unwrap();
+        let model = |p: usize| match &scene.populations[p].model {
+            NeuronModel::LifConductance(m) => m.clone(),
+            other => panic!("{other:?}"),
+        };
+        let (e, i) = (model(0), model(1));
+        assert_eq!((e.c_m, e.g_l, e.v_th, e.t_ref, e.e_ex, e.tau_syn_ex), (200.0, 10.0, -50.0, 2.0, 0.0, 5.0));
+        assert_eq!(
+            (i.c_m, i.v_th, i.t_ref, i.e_in, i.tau_syn_in),
+            (100.0, -52.0, 0.0, -80.0, 10.0),
+            "0.1nF, no refract"
+        );
+        assert_eq!(e.e_in, -80.0, "E receives the gaba synapse");
+        assert_eq!(scene.populations[1].layout, Layout::Positions(vec![(10.0, 0.0, 0.0), (20.0, 5.5, -3.0)]));
+        let projections: Vec<_> = scene
+            .projections
+            .iter()
+            .map(|p| {
+                let Connectivity::Pairs(pairs) = &p.connectivity else { panic!() };
+                let (neuroplast::scene::format::Dist::Constant(w), neuroplast::scene::format::Dist::Constant(d)) =
+                    (&p.weight, &p.delay)
+                else {
+                    panic!()
+                };
+                (p.source.as_str(), p.target.as_str(), pairs.clone(), w.value, d.value, p.receptor)
+            })
+            .collect();
+        assert_eq!(
+            projections,
+            [
+                ("E", "I", vec![(0, 0), (1, 0)], 2.0, 0.0, Receptor::Excitatory),
+                ("E", "I", vec![(2, 1)], 6.0, 2.0, Receptor::Excitatory),
+                ("I", "E", vec![(0, 0)], 6.0, 1.0, Receptor::Inhibitory),
+            ]
+        );
+        assert_eq!(scene.gap_junctions.len(), 1);
+        let InputSpec::Current { neurons, amplitude, start, stop, .. } = &scene.inputs[0] else { panic!() };
+        assert_eq!(
+            (neurons.clone().unwrap(), amplitude.value, start.unwrap().value, stop.unwrap().value),
+            (vec![0, 1, 2], 400.0, 20.0, 80.0)
+        );
+        // E2 has no input but the pulse: V_inf = -65 + 400/10 = -25 mV, tau 20 ms, so it fires
+        // first at 20 + 20 ln(40/25) = 29.4 ms and then every 2 + 9.4 ms: 5 spikes before 80 ms.
+        let mut sim = Scene::parse(&Scene::to_ron(&scene), "nml").unwrap().build(None).unwrap();
+        let mut report = StepReport::with_capacity(5);
+        let mut log = SpikeLog::default();
+        sim.run(2000, &mut report, |r| log.record(r));
+        let e2: Vec<f64> =
+            log.neurons.iter().zip(&log.grid).filter(|(n, _)| **n == 2).map(|(_, g)| *g as f64 * 0.1).collect();
+        assert_eq!(e2.len(), 5, "{e2:?}");
+        assert!((e2[0] - 29.4).abs() < 0.3, "{e2:?}");
+    }
+
+    #[test]
+    fn what_the_importer_does_not_know_is_refused_at_its_line() {
+        let good = std::fs::read_to_string(FIXTURE).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.nml");
+        let cases = [
+            (
+                good.replace("<iafCell id=\"inh\"", "<izhikevich2007Cell id=\"inh\""),
+                "bad.nml:8: <izhikevich2007Cell>: `izhikevich2007Cell` is not imported",
+            ),
+            (good.replace("../E[2]", "../E[7]"), "`E` has 3 cells, not 8"),
+            (good.replace("synapse=\"gaba\"", "synapse=\"nmda\""), "no synapse `nmda`"),
+            (good.replace("thresh=\"-50mV\"", "thresh=\"-50 furlongs\""), "thresh: `-50 furlongs`"),
+            (good.replace("</network>", ""), "not XML"),
+        ];
+        for (text, expect) in cases {
+            std::fs::write(&path, text).unwrap();
+            let e = neuroplast::io::neuroml::import(&path).unwrap_err();
+            assert!(e.contains(expect), "{expect}: {e}");
+        }
+    }
+}

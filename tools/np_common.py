@@ -126,3 +126,12 @@ def brian2_cuba(b2, n=4000):
     Ci.connect(f"i>={ne}", p=p)
     P.contained_objects.extend([Ce, Ci])
     return P
+
+
+NEUROML_VENV = os.path.expanduser(os.environ.get("NEUROPLAST_NEUROML_VENV", "~/.cache/neuroplast/venv-neuroml"))
+NEUROML_REQS = ["libNeuroML"]
+
+
+def ensure_neuroml():
+    """Re-executes the calling script inside a virtualenv that has libNeuroML."""
+    ensure_venv(NEUROML_VENV, NEUROML_REQS)

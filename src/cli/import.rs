@@ -1,4 +1,5 @@
-//! `neuroplast import EDGES.csv -o scene.ron`: a connectome edge list (with positions and classes)
+//! `neuroplast import FILE -o scene.ron`: a connectome edge list (with positions and classes) or a
+//! NeuroML2 network
 //! as a scene file, checked by building it before it is written.
 
 use std::path::PathBuf;
@@ -16,7 +17,8 @@ use neuroplast::sim::{Dim, Quantity};
 /// `neuroplast import` options.
 #[derive(Args)]
 pub struct ImportArgs {
-    /// Edge list: `Source,Target,Weight,Type` (chemical / electrical; Weight = contacts).
+    /// Edge list: `Source,Target,Weight,Type` (chemical / electrical; Weight = contacts), or a
+    /// NeuroML2 network (`.nml`, `.xml`).
     pub edges: PathBuf,
     /// The scene file to write.
     #[arg(short, long)]
@@ -78,7 +80,24 @@ pub fn import_edges(a: ImportArgs) -> Result<()> {
         gap_conductance: a.gap_conductance,
         inhibitory: &a.inhibitory,
     };
-    let mut imported = import(&spec).map_err(anyhow::Error::msg)?;
+    let neuroml = a.edges.extension().is_some_and(|e| e.eq_ignore_ascii_case("nml") || e.eq_ignore_ascii_case("xml"));
+    let mut imported = if neuroml {
+        anyhow::ensure!(
+            a.positions.is_none() && a.classes.is_none() && a.inhibitory.is_empty(),
+            "--positions, --classes and --inhibitory are for edge lists; a NeuroML2 file carries its own"
+        );
+        let scene = neuroplast::io::neuroml::import(&a.edges).map_err(anyhow::Error::msg)?;
+        let report = vec![format!(
+            "NeuroML2: {} populations, {} projections, {} electrical projections, {} inputs",
+            scene.populations.len(),
+            scene.projections.len(),
+            scene.gap_junctions.len(),
+            scene.inputs.len()
+        )];
+        neuroplast::io::edge_list::Imported { scene, report }
+    } else {
+        import(&spec).map_err(anyhow::Error::msg)?
+    };
     let scene = &mut imported.scene;
     if let Some(name) = a.name {
         scene.name = name;

@@ -5,3 +5,4 @@
 pub mod edge_list;
 pub mod graph_export;
 pub mod nest_script;
+pub mod neuroml;
