@@ -423,3 +423,20 @@ fn a_failed_open_or_save_shows_the_error_and_leaves_the_network_and_files_untouc
     let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(names.len(), 4, "only the user's files remain: {names:?}");
 }
+
+#[test]
+fn the_app_opens_a_neuroml2_network_and_an_edge_list_directly() {
+    let mut app = app();
+    for (path, neurons, synapses) in
+        [("tests/fixtures/two_populations.net.nml", 5, 4), ("assets/celegans/herm_full_edgelist.csv", 448, 27_019)]
+    {
+        send(&mut app, SimRequest::OpenScene(path.into()));
+        fixed_tick(&mut app);
+        wait_for_loading(&mut app);
+        app.update();
+        let net = app.world().resource::<Sim>().network();
+        assert_eq!((net.num_neurons(), net.num_synapses()), (neurons, synapses), "{path}");
+        let entities = app.world_mut().query::<&Neuron>().iter(app.world()).count();
+        assert_eq!(entities, neurons, "{path}: one entity per neuron");
+    }
+}

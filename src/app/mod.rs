@@ -62,6 +62,11 @@ pub enum OpenedScene {
 
 /// Reads and parses a scene file of either kind; errors name the file.
 pub fn open_scene_file(path: &Path) -> anyhow::Result<OpenedScene> {
+    // NeuroML2 networks and edge lists are imported as scenes.
+    let kind = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    if kind.is_some_and(|e| e != "ron" && crate::io::OPENABLE.contains(&e.as_str())) {
+        return Ok(OpenedScene::Network(Box::new(crate::io::open(path).map_err(anyhow::Error::msg)?)));
+    }
     let text =
         std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: cannot read the scene: {e}", path.display()))?;
     let origin = path.display().to_string();

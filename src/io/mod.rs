@@ -6,3 +6,33 @@ pub mod edge_list;
 pub mod graph_export;
 pub mod nest_script;
 pub mod neuroml;
+
+use std::path::Path;
+
+use crate::scene::Scene;
+
+/// The file kinds `open` turns into a scene, by extension.
+pub const OPENABLE: &[&str] = &["ron", "nml", "xml", "csv"];
+
+/// Opens a scene file, or imports a NeuroML2 network (`.nml`, `.xml`) or a connectome edge list
+/// (`.csv`, with the import's defaults: 1 mV per chemical contact, 0.1 nS per electrical one, no
+/// positions or classes) as one; errors name the file.
+pub fn open(path: &Path) -> Result<Scene, String> {
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    let file = match ext.as_deref() {
+        Some("nml" | "xml") => neuroml::import(path)?,
+        Some("csv") => {
+            let spec = edge_list::EdgeListImport {
+                edges: path,
+                positions: None,
+                classes: None,
+                chemical_weight: crate::sim::Quantity::new(1.0, crate::sim::Dim::Voltage),
+                gap_conductance: crate::sim::Quantity::new(0.1, crate::sim::Dim::Conductance),
+                inhibitory: &[],
+            };
+            edge_list::import(&spec)?.scene
+        }
+        _ => return Scene::load(path).map_err(|e| e.to_string()),
+    };
+    Scene::parse(&Scene::to_ron(&file), &path.display().to_string()).map_err(|e| e.to_string())
+}

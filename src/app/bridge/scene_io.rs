@@ -63,7 +63,7 @@ pub fn open_scene(path: PathBuf) -> Loading {
     let counter = progress.clone();
     let file = path.clone();
     let task = spawn_loader(move || {
-        let scene = Scene::load(&file).map_err(|e| e.to_string())?;
+        let scene = crate::io::open(&file)?;
         let engine = scene.build_with_progress(None, &counter).map_err(|e| e.to_string())?;
         Ok(Sim::with_simulation(engine, scene, file))
     });

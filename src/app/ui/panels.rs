@@ -23,7 +23,10 @@ pub fn left_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, o
     ui.label(format!("{} neurons · {} synapses", net.num_neurons(), net.num_synapses()));
     ui.horizontal_wrapped(|ui| {
         if ui.button("Open scene…").clicked()
-            && let Some(p) = rfd::FileDialog::new().add_filter("scene", &["ron"]).set_directory("scenes").pick_file()
+            && let Some(p) = rfd::FileDialog::new()
+                .add_filter("scene, NeuroML2 or edge list", crate::io::OPENABLE)
+                .set_directory("scenes")
+                .pick_file()
         {
             out.push(SimRequest::OpenScene(p));
         }
