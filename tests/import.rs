@@ -231,6 +231,55 @@ mod neuroml {
     }
 
     #[test]
+    fn current_synapses_make_current_based_cells_and_a_poisson_drive_fires_them() {
+        let scene = neuroplast::io::neuroml::import(Path::new("tests/fixtures/current_synapses.net.nml")).unwrap();
+        let NeuronModel::LifCurrent(a) = &scene.populations[0].model else {
+            panic!("{:?}", scene.populations[0].model)
+        };
+        assert_eq!(
+            (a.c_m, a.tau_m, a.tau_syn_ex, a.tau_syn_in, a.psc),
+            (250.0, 20.0, 2.0, 4.0, neuroplast::sim::PscShape::Alpha)
+        );
+        let weights: Vec<(f64, Receptor)> = scene
+            .projections
+            .iter()
+            .map(|p| match &p.weight {
+                neuroplast::scene::format::Dist::Constant(w) => (w.value, p.receptor),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            weights,
+            [(60.0, Receptor::Excitatory), (120.0, Receptor::Excitatory), (-120.0, Receptor::Inhibitory)]
+        );
+        let InputSpec::Poisson { rate, weight, neurons, .. } = &scene.inputs[0] else {
+            panic!("{:?}", scene.inputs[0])
+        };
+        assert_eq!((rate.value, weight.value, neurons.clone().unwrap()), (800.0, 60.0, vec![0, 1, 2]));
+        // 800 Hz of 60 pA alpha currents (tau 2 ms) is a mean 261 pA: V_inf = -70 + 261 / 12.5 =
+        // -49 mV, above threshold; the cells without the drive stay silent.
+        let mut sim = Scene::parse(&Scene::to_ron(&scene), "nml").unwrap().build(None).unwrap();
+        let mut report = StepReport::with_capacity(25);
+        let mut log = SpikeLog::default();
+        sim.run(10_000, &mut report, |r| log.record(r));
+        let count = |n: u32| log.neurons.iter().filter(|&&k| k == n).count();
+        for n in 0..3 {
+            assert!((15..80).contains(&count(n)), "A{n}: {} spikes in 1 s", count(n));
+        }
+        assert!((4..20).all(|n| count(n) == 0));
+        // Conductance and current synapses onto one population cannot both be held.
+        let mixed = std::fs::read_to_string("tests/fixtures/current_synapses.net.nml").unwrap().replace(
+            "<alphaCurrentSynapse id=\"inh\" tau=\"4ms\" ibase=\"-120pA\"/>",
+            "<expOneSynapse id=\"inh\" gbase=\"2nS\" erev=\"-80mV\" tauDecay=\"4ms\"/>",
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mixed.nml");
+        std::fs::write(&path, mixed).unwrap();
+        let e = neuroplast::io::neuroml::import(&path).unwrap_err();
+        assert!(e.contains("mixed.nml:21: <inputList>") && e.contains("both conductance and current"), "{e}");
+    }
+
+    #[test]
     fn what_the_importer_does_not_know_is_refused_at_its_line() {
         let good = std::fs::read_to_string(FIXTURE).unwrap();
         let dir = tempfile::tempdir().unwrap();

@@ -1,11 +1,12 @@
-//! NeuroML2 networks as scenes: `iafCell` / `iafRefCell` cells (as conductance-based LIF, the
-//! leak a conductance), `expOneSynapse` synapses (a target's excitatory and inhibitory reversal
-//! potentials and time constants come from the synapses onto it), `gapJunction` couplings,
-//! `pulseGenerator` inputs, and a `network` of `population`s (a size, or `instance`s with their
-//! `location`), `projection`s of `connection` / `connectionWD` (weights scale `gbase`, delays as
-//! written), `electricalProjection`s and `inputList`s. Units are read as written ("1.0 nF",
-//! "-50mV"). Anything else in the file is refused by name, with its line, rather than ignored.
-
+//! NeuroML2 networks as scenes: `iafCell` / `iafRefCell` cells (LIF, the leak a conductance) —
+//! conductance-based under `expOneSynapse` (a target's excitatory and inhibitory reversal
+//! potentials and time constants come from the synapses onto it), current-based under
+//! `expCurrentSynapse` / `alphaCurrentSynapse` (the sign from `ibase`) — `gapJunction` couplings,
+//! `pulseGenerator` and `poissonFiringSynapse` inputs, and a `network` of `population`s (a size,
+//! or `instance`s with their `location`), `projection`s of `connection` / `connectionWD` (weights
+//! scale the base, delays as written), `electricalProjection`s and `inputList`s. Units are read as
+//! written ("1.0 nF", "-50mV"). Anything else in the file is refused by name, with its line,
+//! rather than ignored.
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -15,7 +16,7 @@ use crate::scene::format::{
     Connectivity, Dist, GapJunctionSpec, InitSpec, InputSpec, Layout, PopulationSpec, ProjectionSpec, SCENE_VERSION,
     SceneFile,
 };
-use crate::sim::{Dim, LifConductance, NeuronModel, Quantity, Receptor};
+use crate::sim::{Dim, LifConductance, LifCurrent, NeuronModel, PscShape, Quantity, Receptor};
 
 /// One element: its name, attributes, parent and line.
 struct Element {
@@ -84,6 +85,9 @@ fn quantity(text: &str, dim: Dim) -> Result<f64, String> {
         (Dim::Current, "nA") => 1e3,
         (Dim::Current, "uA") => 1e6,
         (Dim::Dimensionless, "") => 1.0,
+        (Dim::Rate, "Hz") => 1.0,
+        (Dim::Rate, "per_s") => 1.0,
+        (Dim::Rate, "per_ms") => 1e3,
         _ => return Err(format!("`{text}`: unit `{unit}` is not one NeuroML uses for {}", dim.describe())),
     };
     let v = value * factor;
@@ -111,12 +115,90 @@ struct Cell {
     t_ref: f64,
 }
 
-/// A synapse of the file.
+/// A synapse of the file: a conductance with its reversal potential, or a current of a shape.
 #[derive(Clone, Copy)]
 struct Synapse {
-    g_ns: f64,
-    e_rev: f64,
+    /// gbase (nS) or ibase (pA).
+    base: f64,
+    kind: SynapseKind,
     tau: f64,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum SynapseKind {
+    Conductance { e_rev: f64 },
+    Current(PscShape),
+}
+
+/// How a population's neurons take their synapses (all alike: our models have one kind).
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    Conductance,
+    Current(PscShape),
+}
+
+impl Synapse {
+    fn mode(&self) -> Mode {
+        match self.kind {
+            SynapseKind::Conductance { .. } => Mode::Conductance,
+            SynapseKind::Current(shape) => Mode::Current(shape),
+        }
+    }
+
+    /// Whether it inhibits a cell of threshold `v_th` with weight `w`.
+    fn inhibits(&self, v_th: f64, w: f64) -> bool {
+        match self.kind {
+            SynapseKind::Conductance { e_rev } => e_rev < v_th,
+            SynapseKind::Current(_) => self.base * w < 0.0,
+        }
+    }
+
+    /// The reversal potential (0 for a current) and time constant its receptor takes.
+    fn receptor(&self) -> (f64, f64) {
+        match self.kind {
+            SynapseKind::Conductance { e_rev } => (e_rev, self.tau),
+            SynapseKind::Current(_) => (0.0, self.tau),
+        }
+    }
+
+    fn dim(&self) -> Dim {
+        if self.mode() == Mode::Conductance { Dim::Conductance } else { Dim::Current }
+    }
+}
+
+/// What one population's synapses ask of its model: one mode, and per receptor (excitatory,
+/// inhibitory) one reversal potential and time constant.
+#[derive(Clone, Copy, Default)]
+struct Receptors {
+    mode: Option<Mode>,
+    of: [Option<(f64, f64)>; 2],
+}
+
+/// Records that a population `pop` takes synapse `s` on its inhibitory or excitatory receptor;
+/// refuses a second kind our model cannot hold beside the first.
+fn takes(r: &mut Receptors, s: &Synapse, inhibits: bool, pop: &str) -> Result<(), String> {
+    match r.mode {
+        Some(m) if m != s.mode() => {
+            return Err(format!(
+                "`{pop}` receives both conductance and current synapses (or two current shapes): our models take one kind"
+            ));
+        }
+        _ => r.mode = Some(s.mode()),
+    }
+    let k = usize::from(inhibits);
+    match r.of[k] {
+        None => r.of[k] = Some(s.receptor()),
+        Some(prev) if prev != s.receptor() => {
+            let which = if inhibits { "inhibitory" } else { "excitatory" };
+            let (e, t) = s.receptor();
+            return Err(format!(
+                "a second {which} synapse kind onto `{pop}` (erev {e} mV, tau {t} ms after {} mV, {} ms): a population has one of each",
+                prev.0, prev.1
+            ));
+        }
+        Some(_) => {}
+    }
+    Ok(())
 }
 
 /// `../pop/3/cell`, `../pop[3]` or `pop[3]`: (population, index).
@@ -138,6 +220,7 @@ pub fn import(path: &Path) -> Result<SceneFile, String> {
     let q = |e: &Element, key: &str, dim: Dim| {
         attribute(&file, e, key).and_then(|v| quantity(v, dim).map_err(|m| at(e, format!("{key}: {m}"))))
     };
+    let mut poisson: HashMap<String, (f64, String, usize)> = HashMap::new();
     let (mut cells, mut synapses, mut gaps, mut pulses) =
         (HashMap::new(), HashMap::new(), HashMap::new(), HashMap::new());
     all.first()
@@ -164,11 +247,25 @@ pub fn import(path: &Path) -> Result<SceneFile, String> {
             }
             "expOneSynapse" => {
                 let s = Synapse {
-                    g_ns: q(e, "gbase", Dim::Conductance)?,
-                    e_rev: q(e, "erev", Dim::Voltage)?,
+                    base: q(e, "gbase", Dim::Conductance)?,
+                    kind: SynapseKind::Conductance { e_rev: q(e, "erev", Dim::Voltage)? },
                     tau: q(e, "tauDecay", Dim::Time)?,
                 };
                 synapses.insert(id()?, s);
+            }
+            "expCurrentSynapse" | "alphaCurrentSynapse" => {
+                let shape = if e.name == "expCurrentSynapse" { PscShape::Exponential } else { PscShape::Alpha };
+                let s = Synapse {
+                    base: q(e, "ibase", Dim::Current)?,
+                    kind: SynapseKind::Current(shape),
+                    tau: q(e, "tau", Dim::Time)?,
+                };
+                synapses.insert(id()?, s);
+            }
+            "poissonFiringSynapse" => {
+                let rate = q(e, "averageRate", Dim::Rate)?;
+                let synapse = attribute(&file, e, "synapse")?.to_string();
+                poisson.insert(id()?, (rate, synapse, e.line));
             }
             "gapJunction" => {
                 gaps.insert(id()?, q(e, "conductance", Dim::Conductance)?);
@@ -183,7 +280,7 @@ pub fn import(path: &Path) -> Result<SceneFile, String> {
                 return Err(at(
                     e,
                     format!(
-                        "`{other}` is not imported (supported: iafCell, iafRefCell, expOneSynapse, gapJunction, pulseGenerator, network)"
+                        "`{other}` is not imported (supported: iafCell, iafRefCell, expOneSynapse, expCurrentSynapse, alphaCurrentSynapse, gapJunction, pulseGenerator, poissonFiringSynapse, network)"
                     ),
                 ));
             }
@@ -234,7 +331,7 @@ pub fn import(path: &Path) -> Result<SceneFile, String> {
     };
     // Chemical connections, grouped by (source, target, synapse, weight, delay).
     let mut groups: BTreeMap<(usize, usize, String, u64, u64), Vec<(u32, u32)>> = BTreeMap::new();
-    let mut receptor_of: Vec<[Option<(f64, f64)>; 2]> = vec![[None, None]; pops.len()];
+    let mut receptor_of: Vec<Receptors> = vec![Receptors::default(); pops.len()];
     let mut electrical: BTreeMap<(usize, usize, u64), Vec<(u32, u32)>> = BTreeMap::new();
     let mut inputs: BTreeMap<(usize, String), Vec<u32>> = BTreeMap::new();
     for (k, e) in children(net) {
@@ -255,28 +352,10 @@ pub fn import(path: &Path) -> Result<SceneFile, String> {
                         .map(|d| quantity(d, Dim::Time).map_err(|m| at(c, m)))
                         .transpose()?
                         .unwrap_or(0.0);
-                    // A synapse reversing above threshold excites.
-                    let r = usize::from(s.e_rev < pops[pt].1.v_th);
-                    match receptor_of[pt][r] {
-                        None => receptor_of[pt][r] = Some((s.e_rev, s.tau)),
-                        Some(prev) if prev != (s.e_rev, s.tau) => {
-                            return Err(at(
-                                e,
-                                format!(
-                                    "a second {} synapse kind onto `{}` (erev {} mV, tau {} ms after {} mV, {} ms): a population has one of each",
-                                    if r == 0 { "excitatory" } else { "inhibitory" },
-                                    pops[pt].0,
-                                    s.e_rev,
-                                    s.tau,
-                                    prev.0,
-                                    prev.1
-                                ),
-                            ));
-                        }
-                        Some(_) => {}
-                    }
+                    let inhibits = s.inhibits(pops[pt].1.v_th, w);
+                    takes(&mut receptor_of[pt], &s, inhibits, &pops[pt].0).map_err(|m| at(e, m))?;
                     groups
-                        .entry((ps, pt, name.to_string(), (s.g_ns * w).to_bits(), d.to_bits()))
+                        .entry((ps, pt, name.to_string(), (s.base * w).to_bits(), d.to_bits()))
                         .or_default()
                         .push((i, j));
                 }
@@ -291,8 +370,15 @@ pub fn import(path: &Path) -> Result<SceneFile, String> {
             }
             "inputList" => {
                 let component = attribute(&file, e, "component")?.to_string();
-                if !pulses.contains_key(&component) {
-                    return Err(at(e, format!("no pulseGenerator `{component}` in the file")));
+                if let Some((_, syn, line)) = poisson.get(&component) {
+                    let s =
+                        *synapses.get(syn).ok_or_else(|| format!("{file}:{line}: no synapse `{syn}` in the file"))?;
+                    let p = pop_index(attribute(&file, e, "population")?)
+                        .ok_or_else(|| at(e, "no such population".into()))?;
+                    takes(&mut receptor_of[p], &s, s.inhibits(pops[p].1.v_th, 1.0), &pops[p].0)
+                        .map_err(|m| at(e, m))?;
+                } else if !pulses.contains_key(&component) {
+                    return Err(at(e, format!("no pulseGenerator or poissonFiringSynapse `{component}` in the file")));
                 }
                 for (_, c) in children(k) {
                     let (p, i) = resolve(c, "target")?;
@@ -306,13 +392,23 @@ pub fn import(path: &Path) -> Result<SceneFile, String> {
         .iter()
         .enumerate()
         .map(|(p, (name, cell, positions, size))| {
-            let [ex, inh] = receptor_of[p];
+            let Receptors { mode, of: [ex, inh] } = receptor_of[p];
             let (e_ex, tau_ex) = ex.unwrap_or((0.0, 5.0));
             let (e_in, tau_in) = inh.unwrap_or((-80.0, 10.0));
-            PopulationSpec {
-                name: name.clone(),
-                size: *size,
-                model: NeuronModel::LifConductance(LifConductance {
+            let model = match mode {
+                Some(Mode::Current(psc)) => NeuronModel::LifCurrent(LifCurrent {
+                    c_m: cell.c_pf,
+                    tau_m: cell.c_pf / cell.g_ns,
+                    e_l: cell.e_l,
+                    v_th: cell.v_th,
+                    v_reset: cell.v_reset,
+                    t_ref: cell.t_ref,
+                    tau_syn_ex: tau_ex,
+                    tau_syn_in: tau_in,
+                    i_e: 0.0,
+                    psc,
+                }),
+                _ => NeuronModel::LifConductance(LifConductance {
                     c_m: cell.c_pf,
                     g_l: cell.g_ns,
                     e_l: cell.e_l,
@@ -325,6 +421,11 @@ pub fn import(path: &Path) -> Result<SceneFile, String> {
                     tau_syn_in: tau_in,
                     i_e: 0.0,
                 }),
+            };
+            PopulationSpec {
+                name: name.clone(),
+                size: *size,
+                model,
                 layout: if positions.is_empty() { Layout::default() } else { Layout::Positions(positions.clone()) },
                 init: InitSpec {
                     v: Some(Dist::Constant(Quantity::new(cell.e_l, Dim::Voltage))),
@@ -341,13 +442,14 @@ pub fn import(path: &Path) -> Result<SceneFile, String> {
         .into_iter()
         .enumerate()
         .map(|(n, ((s, t, syn, g, d), pairs))| {
-            let inhibitory = synapses[&syn].e_rev < pops[t].1.v_th;
+            let kind = synapses[&syn];
+            let inhibitory = kind.inhibits(pops[t].1.v_th, f64::from_bits(g) / kind.base);
             ProjectionSpec {
                 name: format!("{syn} {}->{} #{n}", name(s), name(t)),
                 source: name(s),
                 target: name(t),
                 connectivity: Connectivity::Pairs(pairs),
-                weight: Dist::Constant(Quantity::new(f64::from_bits(g), Dim::Conductance)),
+                weight: Dist::Constant(Quantity::new(f64::from_bits(g), kind.dim())),
                 delay: Dist::Constant(Quantity::new(f64::from_bits(d), Dim::Time)),
                 receptor: if inhibitory { Receptor::Inhibitory } else { Receptor::Excitatory },
                 plasticity: None,
@@ -366,14 +468,27 @@ pub fn import(path: &Path) -> Result<SceneFile, String> {
         .collect();
     let inputs = inputs
         .into_iter()
-        .map(|((p, component), neurons)| {
-            let (amp, start, stop) = pulses[&component];
-            InputSpec::Current {
-                target: name(p),
-                neurons: Some(neurons),
-                amplitude: Quantity::new(amp, Dim::Current),
-                start: Some(Quantity::new(start, Dim::Time)),
-                stop: Some(Quantity::new(stop, Dim::Time)),
+        .map(|((p, component), neurons)| match poisson.get(&component) {
+            Some((rate, syn, _)) => {
+                let s = synapses[syn];
+                InputSpec::Poisson {
+                    target: name(p),
+                    neurons: Some(neurons),
+                    sources: 1,
+                    rate: Quantity::new(*rate, Dim::Rate),
+                    weight: Quantity::new(s.base, s.dim()),
+                    receptor: if s.inhibits(pops[p].1.v_th, 1.0) { Receptor::Inhibitory } else { Receptor::Excitatory },
+                }
+            }
+            None => {
+                let (amp, start, stop) = pulses[&component];
+                InputSpec::Current {
+                    target: name(p),
+                    neurons: Some(neurons),
+                    amplitude: Quantity::new(amp, Dim::Current),
+                    start: Some(Quantity::new(start, Dim::Time)),
+                    stop: Some(Quantity::new(stop, Dim::Time)),
+                }
             }
         })
         .collect();
