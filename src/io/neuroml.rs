@@ -7,6 +7,7 @@
 //! scale the base, delays as written), `electricalProjection`s and `inputList`s. Units are read as
 //! written ("1.0 nF", "-50mV"). Anything else in the file is refused by name, with its line,
 //! rather than ignored.
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
