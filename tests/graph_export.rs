@@ -106,3 +106,28 @@ fn the_pynest_script_holds_every_synapse_and_lists_what_nest_cannot_express() {
     assert!(!ok && err.contains("Izhikevich has no exact NEST counterpart"), "{err}");
     assert!(!dir.path().join("i.py").exists());
 }
+
+#[test]
+fn the_pynn_script_holds_every_synapse_with_pynn_units_and_signs() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("cuba_pynn.py");
+    let (ok, out, err) = export(&["scenes/cuba.ron", "--to", "pynn", "-o", script.to_str().unwrap()]);
+    assert!(ok, "{out}{err}");
+    let text = std::fs::read_to_string(&script).unwrap();
+    let projections: Vec<&str> = text.lines().filter(|l| l.contains("sim.FromListConnector(")).collect();
+    let synapses: usize = projections
+        .iter()
+        .map(|l| l.split("np.array([").nth(1).unwrap().split(']').next().unwrap().split(',').count())
+        .sum();
+    assert_eq!(synapses, 319_725);
+    // 1.62 mV x 250 pF / 20 ms = 20.25 pA = 0.02025 nA; -9 mV = -0.1125 nA, inhibitory and signed
+    // (PyNN negates conductances itself, not currents).
+    assert!(projections.iter().any(|l| l.contains("0.02025") && l.contains("receptor_type=\"excitatory\"")));
+    assert!(projections.iter().any(|l| l.contains("-0.1125") && l.contains("receptor_type=\"inhibitory\"")));
+    assert!(text.contains("sim.IF_curr_exp(cm=0.25, tau_m=20,"), "capacitance in nF");
+    assert!(text.contains("Everything in the network is expressed."));
+    let (ok, out, _) = export(&["scenes/coba.ron", "--to", "pynn", "-o", dir.path().join("coba.py").to_str().unwrap()]);
+    assert!(ok, "{out}");
+    let coba = std::fs::read_to_string(dir.path().join("coba.py")).unwrap();
+    assert!(coba.contains("sim.IF_cond_exp(") && !coba.contains(",-0.067"), "conductances as magnitudes");
+}

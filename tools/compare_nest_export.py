@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""The PyNEST export against NEST itself: `neuroplast export SCENE --to nest` for seeds 1-5, each
-script run by NEST 3.10 (private virtualenv, installed on first use), and the same scene and
-seeds run by neuroplast. Prints per-seed and 5-seed mean rates and CV ISI (200-1000 ms, computed
+"""The PyNEST export (or, with `--via pynn`, the PyNN export on PyNN's NEST backend) against NEST
+itself: `neuroplast export SCENE --to nest|pynn` for seeds 1-5, each script run by NEST 3.10
+(private virtualenv with PyNN 0.13, installed on first use), and the same scene and seeds run by
+neuroplast. Prints per-seed and 5-seed mean rates and CV ISI (200-1000 ms, computed
 the same way for both) and per-population rates side by side; exits non-zero unless the 5-seed
 mean rate agrees within 6 % and the mean CV ISI within 0.05.
 
-    python3 tools/compare_nest_export.py [--scene scenes/cuba.ron] [--seeds 5]
+    python3 tools/compare_nest_export.py [--scene scenes/cuba.ron] [--seeds 5] [--via nest|pynn]
 """
 
 import argparse
@@ -21,6 +22,16 @@ import np_common  # noqa: E402
 np_common.ensure_nest()
 
 import numpy as np  # noqa: E402
+
+
+def pynn_spikes(script, seed, out_dir):
+    csv = os.path.join(out_dir, "spikes.csv")
+    subprocess.check_call(
+        ["nice", "-n", "10", sys.executable, script, "--simulator", "nest", "--duration-ms", "1000", "--seed", str(seed), "--spikes", csv],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return np_common.read_spike_csv(csv)
 
 
 def nest_spikes(script, seed, out_dir):
@@ -50,6 +61,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--scene", default="scenes/cuba.ron")
     ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--via", choices=["nest", "pynn"], default="nest")
     args = ap.parse_args()
     exe = np_common.neuroplast_binary()
     scene = os.path.join(np_common.REPO, args.scene)
@@ -58,10 +70,10 @@ def main():
     with tempfile.TemporaryDirectory() as d:
         for seed in range(1, args.seeds + 1):
             script = os.path.join(d, f"scene_{seed}.py")
-            subprocess.check_call([exe, "export", scene, "--to", "nest", "--seed", str(seed), "-o", script], stdout=subprocess.DEVNULL)
+            subprocess.check_call([exe, "export", scene, "--to", args.via, "--seed", str(seed), "-o", script], stdout=subprocess.DEVNULL)
             out_dir = os.path.join(d, f"nest_{seed}")
             os.makedirs(out_dir)
-            t_n, s_n = nest_spikes(script, seed, out_dir)
+            t_n, s_n = (pynn_spikes if args.via == "pynn" else nest_spikes)(script, seed, out_dir)
             csv = os.path.join(d, f"ours_{seed}.csv")
             subprocess.check_call([exe, "run", scene, "--seed", str(seed), "--duration", "1s", "--spikes", csv], stdout=subprocess.DEVNULL)
             t_o, s_o = np_common.read_spike_csv(csv)

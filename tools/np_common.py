@@ -33,7 +33,7 @@ def ensure_brian2():
 
 NEST_VENV = os.path.expanduser(os.environ.get("NEUROPLAST_NEST_VENV", "~/.cache/neuroplast/venv-nest"))
 # NEST 3.10.0 is the version ALGORITHMS.md's MSP reference numbers come from (Python 3.11).
-NEST_REQS = ["nest-simulator==3.10.0", "numpy<2.3"]
+NEST_REQS = ["nest-simulator==3.10.0", "numpy<2.3", "PyNN==0.13.0"]
 
 
 def ensure_nest():

@@ -10,6 +10,7 @@ use clap::{Args, ValueEnum};
 use neuroplast::files::{AtomicFile, FilePlan};
 use neuroplast::io::graph_export::{gexf, graphml};
 use neuroplast::io::nest_script::pynest_script;
+use neuroplast::io::pynn_script::pynn_script;
 use neuroplast::say;
 use neuroplast::scene::{Scene, snapshot};
 use neuroplast::sim::StepReport;
@@ -23,6 +24,8 @@ pub enum GraphFormat {
     Gexf,
     /// A standalone PyNEST (NEST 3) script, runnable under mpirun.
     Nest,
+    /// A PyNN script (any PyNN backend).
+    Pynn,
 }
 
 /// `neuroplast export` options.
@@ -71,6 +74,11 @@ pub fn export(a: ExportArgs) -> Result<()> {
             left_out = script.left_out;
             script.text
         }
+        GraphFormat::Pynn => {
+            let script = pynn_script(&sim, &a.input.display().to_string()).map_err(anyhow::Error::msg)?;
+            left_out = script.left_out;
+            script.text
+        }
     };
     let mut out = AtomicFile::create(&a.out)?;
     std::io::Write::write_all(&mut out, text.as_bytes()).with_context(|| format!("writing {}", a.out.display()))?;
@@ -86,7 +94,7 @@ pub fn export(a: ExportArgs) -> Result<()> {
         say!("not exported: the attention edges (they are not synapses)");
     }
     for l in left_out {
-        say!("not expressed in NEST: {l}");
+        say!("not expressed in {}: {l}", if matches!(a.format, GraphFormat::Pynn) { "PyNN" } else { "NEST" });
     }
     Ok(())
 }

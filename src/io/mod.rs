@@ -6,6 +6,7 @@ pub mod edge_list;
 pub mod graph_export;
 pub mod nest_script;
 pub mod neuroml;
+pub mod pynn_script;
 
 use std::path::Path;
 
