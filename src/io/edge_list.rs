@@ -12,9 +12,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use crate::scene::format::{
-    Connectivity, Dist, GapJunctionSpec, InitSpec, Layout, PopulationSpec, ProjectionSpec, SCENE_VERSION, SceneFile,
-};
+use crate::scene::format::{InitSpec, Layout, PopulationSpec, SCENE_VERSION, SceneFile};
 use crate::sim::{Dim, LifCurrent, NeuronModel, Quantity, Receptor};
 
 /// What to read and how to turn it into a scene.
@@ -199,30 +197,20 @@ pub fn import(spec: &EdgeListImport<'_>) -> Result<Imported, String> {
     }
     let projections = chemical
         .into_iter()
-        .map(|((s, t, inhibitory), pairs)| ProjectionSpec {
-            name: format!("{}->{}{}", pop_name(s), pop_name(t), if inhibitory { " (inhibitory)" } else { "" }),
-            source: pop_name(s),
-            target: pop_name(t),
-            connectivity: Connectivity::Pairs(pairs),
-            weight: Dist::Constant(if inhibitory {
-                Quantity::new(-spec.chemical_weight.value, spec.chemical_weight.dim)
-            } else {
-                spec.chemical_weight
-            }),
-            delay: Dist::Constant(Quantity::new(0.0, Dim::Time)),
-            receptor: if inhibitory { Receptor::Inhibitory } else { Receptor::Excitatory },
-            plasticity: None,
-            pruning: None,
+        .map(|((s, t, inhibitory), pairs)| {
+            let w = spec.chemical_weight;
+            super::pairs_projection(
+                format!("{}->{}{}", pop_name(s), pop_name(t), if inhibitory { " (inhibitory)" } else { "" }),
+                (pop_name(s), pop_name(t)),
+                pairs,
+                (if inhibitory { Quantity::new(-w.value, w.dim) } else { w }, Quantity::new(0.0, Dim::Time)),
+                if inhibitory { Receptor::Inhibitory } else { Receptor::Excitatory },
+            )
         })
         .collect();
     let gap_junctions = electrical
         .into_iter()
-        .map(|((s, t), pairs)| GapJunctionSpec {
-            source: pop_name(s),
-            target: pop_name(t),
-            connectivity: Connectivity::Pairs(pairs),
-            conductance: Dist::Constant(spec.gap_conductance),
-        })
+        .map(|((s, t), pairs)| super::pairs_coupling((pop_name(s), pop_name(t)), pairs, spec.gap_conductance))
         .collect();
     report.insert(
         0,

@@ -7,10 +7,49 @@ pub mod graph_export;
 pub mod nest_script;
 pub mod neuroml;
 pub mod pynn_script;
+mod script;
 
 use std::path::Path;
 
 use crate::scene::Scene;
+use crate::scene::format::{Connectivity, Dist, GapJunctionSpec, ProjectionSpec};
+use crate::sim::{Dim, Quantity, Receptor};
+
+/// A projection of explicit (source, target) index pairs with one weight and one delay, as the
+/// importers write them (no plasticity, no pruning).
+fn pairs_projection(
+    name: String,
+    (source, target): (String, String),
+    pairs: Vec<(u32, u32)>,
+    (weight, delay): (Quantity, Quantity),
+    receptor: Receptor,
+) -> ProjectionSpec {
+    ProjectionSpec {
+        name,
+        source,
+        target,
+        connectivity: Connectivity::Pairs(pairs),
+        weight: Dist::Constant(weight),
+        delay: Dist::Constant(delay),
+        receptor,
+        plasticity: None,
+        pruning: None,
+    }
+}
+
+/// Gap junctions between explicit index pairs with one conductance.
+fn pairs_coupling(
+    (source, target): (String, String),
+    pairs: Vec<(u32, u32)>,
+    conductance: Quantity,
+) -> GapJunctionSpec {
+    GapJunctionSpec {
+        source,
+        target,
+        connectivity: Connectivity::Pairs(pairs),
+        conductance: Dist::Constant(conductance),
+    }
+}
 
 /// The file kinds `open` turns into a scene, by extension.
 pub const OPENABLE: &[&str] = &["ron", "nml", "xml", "csv"];
@@ -27,8 +66,8 @@ pub fn open(path: &Path) -> Result<Scene, String> {
                 edges: path,
                 positions: None,
                 classes: None,
-                chemical_weight: crate::sim::Quantity::new(1.0, crate::sim::Dim::Voltage),
-                gap_conductance: crate::sim::Quantity::new(0.1, crate::sim::Dim::Conductance),
+                chemical_weight: Quantity::new(1.0, Dim::Voltage),
+                gap_conductance: Quantity::new(0.1, Dim::Conductance),
                 inhibitory: &[],
             };
             edge_list::import(&spec)?.scene

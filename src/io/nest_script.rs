@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use super::script::{header, list, not_expressed};
 use crate::engine::Simulation;
 use crate::sim::{Input, NeuronModel, PscShape};
 
@@ -47,57 +48,21 @@ fn nest_model(model: &NeuronModel) -> Result<(&'static str, Option<String>), Str
     })
 }
 
-/// A Python list of numbers.
-fn list<T: std::fmt::Display>(values: impl IntoIterator<Item = T>) -> String {
-    let mut s = String::from("[");
-    for (k, v) in values.into_iter().enumerate() {
-        if k > 0 {
-            s.push(',');
-        }
-        let _ = write!(s, "{v}");
-    }
-    s.push(']');
-    s
-}
-
 /// Writes the script for `sim` (built, possibly run: its current state is what NEST starts from).
 pub fn pynest_script(sim: &Simulation, label: &str) -> Result<NestScript, String> {
     let net = &sim.network;
     let dt = net.dt_ms();
-    let mut left_out = Vec::new();
-    for b in &sim.synaptic {
-        left_out.push(format!("plasticity {} on {}: weights stay as exported", b.params().name(), b.label()));
-    }
-    for r in &sim.structural {
-        left_out.push(format!("{}: the structure stays as exported", r.name()));
-    }
-    if !sim.intrinsic.is_empty() {
-        left_out.push("intrinsic plasticity: thresholds stay as exported".into());
-    }
-    if net.inputs.iter().any(|i| matches!(i, Input::Reward(_))) {
-        left_out.push("reward pulses (no plasticity to modulate in NEST)".into());
-    }
-    if !net.gap_junctions.partner.is_empty() {
-        left_out.push(format!(
-            "{} gap junctions (NEST couples only its *_gap models)",
-            net.gap_junctions.partner.len() / 2
-        ));
-    }
+    let left_out = not_expressed(sim, "NEST couples only its *_gap models");
     let mut s = String::new();
-    let _ = writeln!(s, "#!/usr/bin/env python3");
-    let _ = writeln!(s, "\"\"\"{label}: written by `neuroplast export --to nest` for NEST 3.");
-    let _ = writeln!(s, "{} neurons, {} synapses, dt {dt} ms.", net.num_neurons(), net.num_synapses());
-    let _ =
-        writeln!(s, "Run: python3 THIS.py [--duration-ms 1000] [--seed 1] [--out-dir .]  (also under mpirun -np N).");
-    if left_out.is_empty() {
-        let _ = writeln!(s, "Everything in the network is expressed.");
-    } else {
-        let _ = writeln!(s, "Not expressed in NEST:");
-        for l in &left_out {
-            let _ = writeln!(s, "  - {l}");
-        }
-    }
-    let _ = writeln!(s, "\"\"\"\n\nimport argparse\n\nimport nest\nimport numpy as np\n");
+    header(
+        &mut s,
+        sim,
+        label,
+        "NEST",
+        "[--duration-ms 1000] [--seed 1] [--out-dir .]  (also under mpirun -np N).",
+        &left_out,
+    );
+    let _ = writeln!(s, "import argparse\n\nimport nest\nimport numpy as np\n");
     let _ = writeln!(s, "ap = argparse.ArgumentParser()");
     let _ = writeln!(s, "ap.add_argument(\"--duration-ms\", type=float, default=1000.0)");
     let _ = writeln!(s, "ap.add_argument(\"--seed\", type=int, default={})", net.seed());

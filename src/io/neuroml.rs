@@ -13,10 +13,7 @@ use std::path::Path;
 
 use quick_xml::events::Event;
 
-use crate::scene::format::{
-    Connectivity, Dist, GapJunctionSpec, InitSpec, InputSpec, Layout, PopulationSpec, ProjectionSpec, SCENE_VERSION,
-    SceneFile,
-};
+use crate::scene::format::{Dist, InitSpec, InputSpec, Layout, PopulationSpec, SCENE_VERSION, SceneFile};
 use crate::sim::{Dim, LifConductance, LifCurrent, NeuronModel, PscShape, Quantity, Receptor};
 
 /// One element: its name, attributes, parent and line.
@@ -445,26 +442,19 @@ pub fn import(path: &Path) -> Result<SceneFile, String> {
         .map(|(n, ((s, t, syn, g, d), pairs))| {
             let kind = synapses[&syn];
             let inhibitory = kind.inhibits(pops[t].1.v_th, f64::from_bits(g) / kind.base);
-            ProjectionSpec {
-                name: format!("{syn} {}->{} #{n}", name(s), name(t)),
-                source: name(s),
-                target: name(t),
-                connectivity: Connectivity::Pairs(pairs),
-                weight: Dist::Constant(Quantity::new(f64::from_bits(g), kind.dim())),
-                delay: Dist::Constant(Quantity::new(f64::from_bits(d), Dim::Time)),
-                receptor: if inhibitory { Receptor::Inhibitory } else { Receptor::Excitatory },
-                plasticity: None,
-                pruning: None,
-            }
+            super::pairs_projection(
+                format!("{syn} {}->{} #{n}", name(s), name(t)),
+                (name(s), name(t)),
+                pairs,
+                (Quantity::new(f64::from_bits(g), kind.dim()), Quantity::new(f64::from_bits(d), Dim::Time)),
+                if inhibitory { Receptor::Inhibitory } else { Receptor::Excitatory },
+            )
         })
         .collect();
     let gap_junctions = electrical
         .into_iter()
-        .map(|((s, t, g), pairs)| GapJunctionSpec {
-            source: name(s),
-            target: name(t),
-            connectivity: Connectivity::Pairs(pairs),
-            conductance: Dist::Constant(Quantity::new(f64::from_bits(g), Dim::Conductance)),
+        .map(|((s, t, g), pairs)| {
+            super::pairs_coupling((name(s), name(t)), pairs, Quantity::new(f64::from_bits(g), Dim::Conductance))
         })
         .collect();
     let inputs = inputs

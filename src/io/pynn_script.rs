@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use super::script::{header, list, not_expressed};
 use crate::engine::Simulation;
 use crate::sim::{Input, NeuronModel, PopulationId, PscShape};
 
@@ -68,36 +69,14 @@ fn cell_type(model: &NeuronModel) -> Result<(String, bool), String> {
 
 /// A numpy array literal.
 fn array<T: std::fmt::Display>(values: impl IntoIterator<Item = T>) -> String {
-    let mut s = String::from("np.array([");
-    for (k, v) in values.into_iter().enumerate() {
-        if k > 0 {
-            s.push(',');
-        }
-        let _ = write!(s, "{v}");
-    }
-    s.push_str("])");
-    s
+    format!("np.array({})", list(values))
 }
 
 /// Writes the script for `sim` (its current state is where PyNN starts).
 pub fn pynn_script(sim: &Simulation, label: &str) -> Result<PynnScript, String> {
     let net = &sim.network;
     let dt = net.dt_ms();
-    let mut left_out: Vec<String> = sim
-        .synaptic
-        .iter()
-        .map(|b| format!("plasticity {} on {}: weights stay as exported", b.params().name(), b.label()))
-        .collect();
-    left_out.extend(sim.structural.iter().map(|r| format!("{}: the structure stays as exported", r.name())));
-    if !sim.intrinsic.is_empty() {
-        left_out.push("intrinsic plasticity: thresholds stay as exported".into());
-    }
-    if !net.gap_junctions.partner.is_empty() {
-        left_out.push(format!("{} gap junctions (no PyNN standard model)", net.gap_junctions.partner.len() / 2));
-    }
-    if net.inputs.iter().any(|i| matches!(i, Input::Reward(_))) {
-        left_out.push("reward pulses".into());
-    }
+    let left_out = not_expressed(sim, "no PyNN standard model");
     // Each neuron's population and index within it.
     let mut local = vec![(0usize, 0usize); net.num_neurons()];
     let mut members: Vec<Vec<u32>> = Vec::new();
@@ -109,22 +88,9 @@ pub fn pynn_script(sim: &Simulation, label: &str) -> Result<PynnScript, String> 
         members.push(ids);
     }
     let mut s = String::new();
-    let _ = writeln!(s, "#!/usr/bin/env python3");
-    let _ = writeln!(s, "\"\"\"{label}: written by `neuroplast export --to pynn` for PyNN.");
-    let _ = writeln!(s, "{} neurons, {} synapses, dt {dt} ms.", net.num_neurons(), net.num_synapses());
-    let _ = writeln!(
-        s,
-        "Run: python3 THIS.py [--simulator nest|neuron|brian2|mock] [--duration-ms 1000] [--seed S] [--spikes spikes.csv]"
-    );
-    if left_out.is_empty() {
-        let _ = writeln!(s, "Everything in the network is expressed.");
-    } else {
-        let _ = writeln!(s, "Not expressed in PyNN:");
-        for l in &left_out {
-            let _ = writeln!(s, "  - {l}");
-        }
-    }
-    let _ = writeln!(s, "\"\"\"\n\nimport argparse\nimport importlib\n\nimport numpy as np\n");
+    let run = "[--simulator nest|neuron|brian2|mock] [--duration-ms 1000] [--seed S] [--spikes spikes.csv]";
+    header(&mut s, sim, label, "PyNN", run, &left_out);
+    let _ = writeln!(s, "import argparse\nimport importlib\n\nimport numpy as np\n");
     let _ = writeln!(s, "ap = argparse.ArgumentParser()");
     let _ = writeln!(s, "ap.add_argument(\"--simulator\", default=\"nest\")");
     let _ = writeln!(s, "ap.add_argument(\"--duration-ms\", type=float, default=1000.0)");
