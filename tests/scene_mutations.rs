@@ -65,13 +65,14 @@ fn chosen(text: &str, all: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
         return all;
     }
     let index = neuroplast::scene::locate::PathIndex::new(text);
+    let line_starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(k, _)| k + 1)).collect();
     let mut seen = std::collections::HashSet::new();
     let stride = all.len() / 100;
     all.iter()
         .enumerate()
         .filter(|&(k, &(a, _))| {
-            let line = text[..a].matches('\n').count() + 1;
-            let column = text[..a].rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            let line = line_starts.partition_point(|&s| s <= a);
+            let column = text[line_starts[line - 1]..a].chars().count() + 1;
             let path = index.path_at((line, column)).unwrap_or_default();
             let field: String = path.split('[').map(|p| p.split_once(']').map_or(p, |(_, rest)| rest)).collect();
             seen.insert(field) || k % stride == 0

@@ -74,7 +74,8 @@ impl PathIndex {
             if i >= b.len() {
                 break;
             }
-            if let Some(node) = pending.take() {
+            // A key written twice keeps its first position, so starts follow the node order.
+            if let Some(node) = pending.take().filter(|&n| ix.nodes[n as usize].start == usize::MAX) {
                 ix.nodes[node as usize].start = i;
             }
             match b[i] {
@@ -99,7 +100,8 @@ impl PathIndex {
                         b'[' => Open::Bracket,
                         _ => Open::Brace,
                     };
-                    let owner = frames.last().and_then(|f| f.child).unwrap_or(ROOT);
+                    // A bracket inside a bracket of no field (`Positions([...])`) belongs to the same value.
+                    let owner = frames.last().map_or(ROOT, |f| f.child.unwrap_or(f.owner));
                     let mut frame = Frame { open, owner, child: None, index: 0 };
                     i += 1;
                     if open == Open::Bracket {
@@ -220,10 +222,12 @@ impl PathIndex {
     /// before the value it complains about. Empty for the whole file.
     pub fn path_at(&self, at: (usize, usize)) -> Option<String> {
         let at = skip_blank(self.text.as_bytes(), self.offset(at));
-        // Values are recorded in the order they start: the last one holding `at` is the innermost.
-        // An unclosed value (a cut file) holds everything after its start.
-        let inside = |n: &Node| n.start != usize::MAX && n.start <= at && at < n.end.max(n.start + 1);
-        let node = (1..self.nodes.len()).rev().find(|&k| inside(&self.nodes[k]))?;
+        // Values are recorded in the order they start (a value never seen sorts last): the last
+        // one starting at or before `at` that holds it is the innermost. An unclosed value (a cut
+        // file) holds everything after its start.
+        let inside = |n: &Node| n.start <= at && at < n.end.max(n.start + 1);
+        let last = self.nodes.partition_point(|n| n.start <= at);
+        let node = (1..last).rev().find(|&k| inside(&self.nodes[k]))?;
         Some(self.path_of(node as u32))
     }
 
@@ -337,6 +341,21 @@ mod tests {
         assert_eq!(ix.path_at((5, 20)).as_deref(), Some("populations[1]"));
         assert_eq!(ix.path_at((9, 1)), None, "the root's closing parenthesis belongs to no field");
         assert_eq!(ix.path_at((6, 5)).as_deref(), Some("populations"));
+    }
+
+    #[test]
+    fn a_list_inside_a_variant_belongs_to_its_field() {
+        let text = "Scene(\n    layout: Positions([\n        (1.0, 2.0, 3.0),\n        (4.0, 5.0, 6.0),\n    ]),\n)";
+        let ix = PathIndex::new(text);
+        assert_eq!(ix.locate("layout[1]"), Some((4, 9)));
+        assert_eq!(ix.path_at((4, 15)).as_deref(), Some("layout[1]"));
+    }
+
+    #[test]
+    fn a_key_written_twice_is_found_where_it_was_first_written() {
+        let ix = PathIndex::new("Scene(\n    version: 1,\n    version: 2,\n)");
+        assert_eq!(ix.locate("version"), Some((2, 14)));
+        assert_eq!(ix.path_at((2, 14)).as_deref(), Some("version"));
     }
 
     #[test]
