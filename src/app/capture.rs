@@ -182,7 +182,7 @@ fn write_layout(png: &Path, width: u32, height: u32, positions: &[Option<Vec2>],
     s += "]}\n";
     let mut json = png.as_os_str().to_owned();
     json.push(".json");
-    if let Err(e) = crate::files::AtomicFile::write_all(&PathBuf::from(json), s.as_bytes()) {
+    if let Err(e) = crate::files::AtomicFile::save(&PathBuf::from(json), s.as_bytes()) {
         warn!("could not write the screenshot layout: {e}");
     }
 }

@@ -80,9 +80,7 @@ pub fn export(a: ExportArgs) -> Result<()> {
             script.text
         }
     };
-    let mut out = AtomicFile::create(&a.out)?;
-    std::io::Write::write_all(&mut out, text.as_bytes()).with_context(|| format!("writing {}", a.out.display()))?;
-    out.commit()?;
+    AtomicFile::save(&a.out, text.as_bytes())?;
     say!(
         "wrote {} ({} neurons, {} synapses, {} gap junctions written both ways; edges summed per pair and kind)",
         a.out.display(),

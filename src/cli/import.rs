@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 
 use neuroplast::files::{AtomicFile, FilePlan};
-use neuroplast::io::edge_list::{EdgeListImport, import, match_key};
+use neuroplast::io::edge_list::{self, EdgeListImport, import, match_key};
 use neuroplast::say;
 use neuroplast::scene::Scene;
 use neuroplast::scene::format::InputSpec;
@@ -30,10 +30,10 @@ pub struct ImportArgs {
     #[arg(long)]
     pub classes: Option<PathBuf>,
     /// Weight of one chemical contact.
-    #[arg(long, default_value = "1 mV", value_parser = quantity)]
+    #[arg(long, default_value = edge_list::DEFAULT_CHEMICAL_WEIGHT, value_parser = quantity)]
     pub chemical_weight: Quantity,
     /// Conductance of one electrical contact.
-    #[arg(long, default_value = "0.1 nS", value_parser = quantity)]
+    #[arg(long, default_value = edge_list::DEFAULT_GAP_CONDUCTANCE, value_parser = quantity)]
     pub gap_conductance: Quantity,
     /// Cells whose chemical synapses inhibit (comma-separated names, e.g. the GABAergic DD, VD,
     /// RME, AVL, DVB, RIS); the others excite.
@@ -94,7 +94,7 @@ pub fn import_edges(a: ImportArgs) -> Result<()> {
             scene.gap_junctions.len(),
             scene.inputs.len()
         )];
-        neuroplast::io::edge_list::Imported { scene, report }
+        edge_list::Imported { scene, report }
     } else {
         import(&spec).map_err(anyhow::Error::msg)?
     };
@@ -138,9 +138,7 @@ pub fn import_edges(a: ImportArgs) -> Result<()> {
     let text = Scene::to_ron(scene);
     let origin = a.out.display().to_string();
     let built = Scene::parse(&text, &origin)?.build(None).context("the imported scene does not build")?;
-    let mut out = AtomicFile::create(&a.out)?;
-    std::io::Write::write_all(&mut out, text.as_bytes()).with_context(|| format!("writing {}", a.out.display()))?;
-    out.commit()?;
+    AtomicFile::save(&a.out, text.as_bytes())?;
     for line in &imported.report {
         say!("{line}");
     }

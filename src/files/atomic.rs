@@ -21,7 +21,7 @@ impl AtomicFile {
     }
 
     /// Writes `bytes` to `target` atomically in one call.
-    pub fn write_all(target: &Path, bytes: &[u8]) -> Result<(), FileError> {
+    pub fn save(target: &Path, bytes: &[u8]) -> Result<(), FileError> {
         let mut file = Self::create(target)?;
         file.write_all(bytes).map_err(|e| FileError::io(target, "cannot write", &e))?;
         file.commit()

@@ -33,6 +33,26 @@ pub struct EdgeListImport<'a> {
     pub inhibitory: &'a [String],
 }
 
+/// Weight of one chemical contact when none is given.
+pub const DEFAULT_CHEMICAL_WEIGHT: &str = "1 mV";
+/// Conductance of one electrical contact when none is given.
+pub const DEFAULT_GAP_CONDUCTANCE: &str = "0.1 nS";
+
+impl<'a> EdgeListImport<'a> {
+    /// The edge list alone, with the default contact weight and conductance.
+    pub fn defaults(edges: &'a Path) -> Self {
+        let q = |s| Quantity::parse(s).expect("the defaults parse");
+        Self {
+            edges,
+            positions: None,
+            classes: None,
+            chemical_weight: q(DEFAULT_CHEMICAL_WEIGHT),
+            gap_conductance: q(DEFAULT_GAP_CONDUCTANCE),
+            inhibitory: &[],
+        }
+    }
+}
+
 /// A scene made from an edge list, and what the import did that the user should know.
 #[derive(Clone, Debug)]
 pub struct Imported {

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use crate::scene::Scene;
 use crate::scene::format::{Connectivity, Dist, GapJunctionSpec, ProjectionSpec};
-use crate::sim::{Dim, Quantity, Receptor};
+use crate::sim::{Quantity, Receptor};
 
 /// A projection of explicit (source, target) index pairs with one weight and one delay, as the
 /// importers write them (no plasticity, no pruning).
@@ -61,17 +61,7 @@ pub fn open(path: &Path) -> Result<Scene, String> {
     let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     let file = match ext.as_deref() {
         Some("nml" | "xml") => neuroml::import(path)?,
-        Some("csv") => {
-            let spec = edge_list::EdgeListImport {
-                edges: path,
-                positions: None,
-                classes: None,
-                chemical_weight: Quantity::new(1.0, Dim::Voltage),
-                gap_conductance: Quantity::new(0.1, Dim::Conductance),
-                inhibitory: &[],
-            };
-            edge_list::import(&spec)?.scene
-        }
+        Some("csv") => edge_list::import(&edge_list::EdgeListImport::defaults(path))?.scene,
         _ => return Scene::load(path).map_err(|e| e.to_string()),
     };
     Scene::parse(&Scene::to_ron(&file), &path.display().to_string()).map_err(|e| e.to_string())

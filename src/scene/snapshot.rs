@@ -91,7 +91,7 @@ pub fn save(net: &Simulation, path: &Path) -> Result<(), SnapshotError> {
 /// Writes encoded snapshot bytes to `path` (atomically: to a unique temporary file beside it, then
 /// renamed), so a caller can encode on one thread and write on another.
 pub fn write(bytes: &[u8], path: &Path) -> Result<(), SnapshotError> {
-    Ok(crate::files::AtomicFile::write_all(path, bytes)?)
+    Ok(crate::files::AtomicFile::save(path, bytes)?)
 }
 
 /// Reads a snapshot file.

@@ -144,7 +144,7 @@ impl FileTasks {
     pub fn save_scene(&mut self, sim: &Sim, path: PathBuf) {
         let text = Scene::to_ron(&sim.scene.file);
         self.0.push(IoTaskPool::get().spawn(async move {
-            match crate::files::AtomicFile::write_all(&path, text.as_bytes()) {
+            match crate::files::AtomicFile::save(&path, text.as_bytes()) {
                 Ok(()) => Toast::info(format!("saved {}", path.display())),
                 Err(e) => Toast::error(e.to_string()),
             }
