@@ -14,3 +14,4 @@ pub mod io;
 pub mod plasticity;
 pub mod scene;
 pub mod sim;
+pub mod sonata;

@@ -16,10 +16,27 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("growth", &["sim", "analysis", "ctm"]),
     ("memory", &["sim", "analysis", "ctm", "plasticity", "growth"]),
     ("engine", &["sim", "analysis", "ctm", "plasticity", "growth", "memory"]),
-    ("scene", &["files", "sim", "analysis", "ctm", "plasticity", "growth", "memory", "engine"]),
-    ("io", &["files", "sim", "analysis", "ctm", "plasticity", "growth", "memory", "engine", "scene"]),
-    ("app", &["files", "sim", "analysis", "ctm", "plasticity", "growth", "memory", "engine", "scene", "io"]),
-    ("cli", &["files", "sim", "analysis", "ctm", "plasticity", "growth", "memory", "engine", "scene", "io", "app"]),
+    ("sonata", &["files", "sim"]),
+    ("scene", &["files", "sim", "analysis", "ctm", "plasticity", "growth", "memory", "engine", "sonata"]),
+    ("io", &["files", "sim", "analysis", "ctm", "plasticity", "growth", "memory", "engine", "sonata", "scene"]),
+    ("app", &["files", "sim", "analysis", "ctm", "plasticity", "growth", "memory", "engine", "sonata", "scene", "io"]),
+    (
+        "cli",
+        &[
+            "files",
+            "sim",
+            "analysis",
+            "ctm",
+            "plasticity",
+            "growth",
+            "memory",
+            "engine",
+            "sonata",
+            "scene",
+            "io",
+            "app",
+        ],
+    ),
 ];
 
 /// A source file: its path and its module path (`["sim", "network", "step"]`; the crate root and

@@ -135,3 +135,13 @@ NEUROML_REQS = ["libNeuroML"]
 def ensure_neuroml():
     """Re-executes the calling script inside a virtualenv that has libNeuroML."""
     ensure_venv(NEUROML_VENV, NEUROML_REQS)
+
+
+SONATA_VENV = os.path.expanduser(os.environ.get("NEUROPLAST_SONATA_VENV", "~/.cache/neuroplast/venv-sonata"))
+# libsonata is the reference SONATA reader (BlueBrain); h5py writes the fixtures.
+SONATA_REQS = ["libsonata", "h5py", "numpy"]
+
+
+def ensure_sonata():
+    """Re-executes the calling script inside a virtualenv that has libsonata and h5py."""
+    ensure_venv(SONATA_VENV, SONATA_REQS)

@@ -26,6 +26,8 @@ pub enum GraphFormat {
     Nest,
     /// A PyNN script (any PyNN backend).
     Pynn,
+    /// A SONATA circuit folder (HDF5 nodes and edges, CSV types, JSON configs).
+    Sonata,
 }
 
 /// `neuroplast export` options.
@@ -36,7 +38,7 @@ pub struct ExportArgs {
     /// The format.
     #[arg(long = "to", value_enum)]
     pub format: GraphFormat,
-    /// The file to write.
+    /// The file to write (for SONATA, a folder that does not exist yet or is empty).
     #[arg(short, long)]
     pub out: PathBuf,
     /// Simulate a scene this long first (growth and pruning change the graph).
@@ -49,7 +51,12 @@ pub struct ExportArgs {
 
 /// Builds (and runs) the network, then writes the graph.
 pub fn export(a: ExportArgs) -> Result<()> {
-    FilePlan::new().input("the input", &a.input).output("--out", Some(&a.out))?;
+    let plan = FilePlan::new().input("the input", &a.input);
+    if let GraphFormat::Sonata = a.format {
+        plan.output_folder("--out", &a.out)?;
+    } else {
+        plan.output("--out", Some(&a.out))?;
+    }
     let head = std::fs::read(&a.input).with_context(|| format!("{}: cannot read", a.input.display()))?;
     let (sim, names) = if head.starts_with(b"NPSNAP") {
         anyhow::ensure!(a.at == 0.0, "--at: a snapshot is exported as it was saved");
@@ -74,6 +81,7 @@ pub fn export(a: ExportArgs) -> Result<()> {
             left_out = script.left_out;
             script.text
         }
+        GraphFormat::Sonata => return export_sonata(&sim, &a.out),
         GraphFormat::Pynn => {
             let script = pynn_script(&sim, &a.input.display().to_string()).map_err(anyhow::Error::msg)?;
             left_out = script.left_out;
@@ -93,6 +101,22 @@ pub fn export(a: ExportArgs) -> Result<()> {
     }
     for l in left_out {
         say!("not expressed in {}: {l}", if matches!(a.format, GraphFormat::Pynn) { "PyNN" } else { "NEST" });
+    }
+    Ok(())
+}
+
+/// Writes the SONATA circuit folder and says what it leaves out.
+fn export_sonata(sim: &neuroplast::engine::Simulation, out: &std::path::Path) -> Result<()> {
+    let report = neuroplast::io::sonata::export(sim, out)?;
+    say!(
+        "wrote {} (SONATA: {} nodes, {} chemical edges, {} electrical edges; open circuit_config.json)",
+        out.display(),
+        report.nodes,
+        report.synapses,
+        report.couplings
+    );
+    for l in report.left_out {
+        say!("not in the circuit: {l}");
     }
     Ok(())
 }

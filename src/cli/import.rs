@@ -17,8 +17,8 @@ use neuroplast::sim::{Dim, Quantity};
 /// `neuroplast import` options.
 #[derive(Args)]
 pub struct ImportArgs {
-    /// Edge list: `Source,Target,Weight,Type` (chemical / electrical; Weight = contacts), or a
-    /// NeuroML2 network (`.nml`, `.xml`).
+    /// Edge list: `Source,Target,Weight,Type` (chemical / electrical; Weight = contacts), a
+    /// NeuroML2 network (`.nml`, `.xml`), or a SONATA circuit or simulation config (`.json`).
     pub edges: PathBuf,
     /// The scene file to write.
     #[arg(short, long)]
@@ -72,6 +72,9 @@ pub fn import_edges(a: ImportArgs) -> Result<()> {
         }
     }
     plan.output("--out", Some(&a.out))?;
+    if a.edges.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+        return import_sonata(a);
+    }
     let spec = EdgeListImport {
         edges: &a.edges,
         positions: a.positions.as_deref(),
@@ -147,6 +150,36 @@ pub fn import_edges(a: ImportArgs) -> Result<()> {
         a.out.display(),
         built.network.num_neurons(),
         built.network.num_synapses()
+    );
+    Ok(())
+}
+
+/// A SONATA circuit: read whole (every error now), then a scene naming it by a path relative to
+/// the scene's folder.
+fn import_sonata(a: ImportArgs) -> Result<()> {
+    anyhow::ensure!(
+        a.positions.is_none() && a.classes.is_none() && a.inhibitory.is_empty() && a.stimulate.is_empty(),
+        "--positions, --classes, --inhibitory and --stimulate are for edge lists; a SONATA circuit carries its own"
+    );
+    let folder = a.out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let written_as = neuroplast::io::sonata::path_from(&a.edges, folder);
+    let mut imported = neuroplast::io::sonata::import(&a.edges, &written_as)?;
+    if let Some(name) = a.name {
+        imported.scene.name = name;
+    }
+    if let Some(d) = a.description {
+        imported.scene.description = format!("{d} {}", imported.scene.description);
+    }
+    AtomicFile::save(&a.out, Scene::to_ron(&imported.scene).as_bytes())?;
+    for line in &imported.report {
+        say!("{line}");
+    }
+    say!(
+        "wrote {} ({} neurons, {} synapses, read from {} and named by it as `{written_as}`)",
+        a.out.display(),
+        imported.neurons,
+        imported.synapses,
+        a.edges.display()
     );
     Ok(())
 }

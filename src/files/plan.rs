@@ -59,6 +59,27 @@ impl FilePlan {
     }
 }
 
+impl FilePlan {
+    /// Adds an output folder (written whole, then renamed into place): refused when it is a file,
+    /// holds files already, is an input or another output, or its parent cannot take a new folder.
+    pub fn output_folder(mut self, role: &str, path: &Path) -> Result<Self, FileError> {
+        if path.exists() && !path.is_dir() {
+            return Err(FileError::new(path, format!("{role} names a file; it must be a new or empty folder")));
+        }
+        if path.read_dir().is_ok_and(|mut d| d.next().is_some()) {
+            return Err(FileError::new(path, format!("{role} holds files already; name a new or empty folder")));
+        }
+        let new = entry(role, path);
+        let clash = |e: &&Entry| new.key.is_some() && new.key == e.key;
+        if let Some(other) = self.inputs.iter().chain(&self.outputs).find(clash) {
+            return Err(FileError::new(path, format!("{role} is also {}", other.role)));
+        }
+        drop(super::atomic::temporary_folder_beside(path)?);
+        self.outputs.push(new);
+        Ok(self)
+    }
+}
+
 fn entry(role: &str, path: &Path) -> Entry {
     let key = path.canonicalize().ok().or_else(|| {
         let (name, dir) = super::atomic::name_and_folder(path).ok()?;
@@ -105,5 +126,21 @@ mod tests {
         assert!(e.contains("missing/out.csv: cannot create"), "{e}");
         assert!(plan().output("--spikes", Some(&out)).unwrap().output("--save-snapshot", None).is_ok());
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2, "checks leave no file behind");
+    }
+
+    #[test]
+    fn an_output_folder_must_be_new_or_empty_and_not_an_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.txt");
+        std::fs::write(&file, "x").unwrap();
+        let err = |r: Result<FilePlan, FileError>| r.err().expect("refused").to_string();
+        assert!(err(FilePlan::new().output_folder("--out", &file)).contains("names a file"));
+        assert!(err(FilePlan::new().output_folder("--out", dir.path())).contains("holds files already"));
+        let new = dir.path().join("new");
+        assert!(
+            err(FilePlan::new().input("the scene", &new).output_folder("--out", &new)).contains("is also the scene")
+        );
+        assert!(FilePlan::new().output_folder("--out", &new).is_ok());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "checks leave nothing behind");
     }
 }

@@ -8,6 +8,7 @@ pub mod nest_script;
 pub mod neuroml;
 pub mod pynn_script;
 mod script;
+pub mod sonata;
 
 use std::path::Path;
 
@@ -52,16 +53,21 @@ fn pairs_coupling(
 }
 
 /// The file kinds `open` turns into a scene, by extension.
-pub const OPENABLE: &[&str] = &["ron", "nml", "xml", "csv"];
+pub const OPENABLE: &[&str] = &["ron", "nml", "xml", "csv", "json"];
 
-/// Opens a scene file, or imports a NeuroML2 network (`.nml`, `.xml`) or a connectome edge list
+/// Opens a scene file, or imports a NeuroML2 network (`.nml`, `.xml`), a connectome edge list
 /// (`.csv`, with the import's defaults: 1 mV per chemical contact, 0.1 nS per electrical one, no
-/// positions or classes) as one; errors name the file.
+/// positions or classes) or a SONATA circuit or simulation config (`.json`) as one; errors name
+/// the file.
 pub fn open(path: &Path) -> Result<Scene, String> {
     let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     let file = match ext.as_deref() {
         Some("nml" | "xml") => neuroml::import(path)?,
         Some("csv") => edge_list::import(&edge_list::EdgeListImport::defaults(path))?.scene,
+        Some("json") => {
+            let absolute = std::path::absolute(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            sonata::open(path, &absolute.display().to_string()).map_err(|e| e.to_string())?
+        }
         _ => return Scene::load(path).map_err(|e| e.to_string()),
     };
     Scene::parse(&Scene::to_ron(&file), &path.display().to_string()).map_err(|e| e.to_string())

@@ -52,7 +52,7 @@ fn nest_model(model: &NeuronModel) -> Result<(&'static str, Option<String>), Str
 pub fn pynest_script(sim: &Simulation, label: &str) -> Result<NestScript, String> {
     let net = &sim.network;
     let dt = net.dt_ms();
-    let left_out = not_expressed(sim, "NEST couples only its *_gap models");
+    let left_out = not_expressed(sim, Some("NEST couples only its *_gap models"));
     let mut s = String::new();
     header(
         &mut s,

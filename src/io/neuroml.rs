@@ -496,6 +496,7 @@ pub fn import(path: &Path) -> Result<SceneFile, String> {
         structural_plasticity: None,
         attention_edges: None,
         camera: None,
+        sonata: None,
     })
 }
 

@@ -76,7 +76,7 @@ fn array<T: std::fmt::Display>(values: impl IntoIterator<Item = T>) -> String {
 pub fn pynn_script(sim: &Simulation, label: &str) -> Result<PynnScript, String> {
     let net = &sim.network;
     let dt = net.dt_ms();
-    let left_out = not_expressed(sim, "no PyNN standard model");
+    let left_out = not_expressed(sim, Some("no PyNN standard model"));
     // Each neuron's population and index within it.
     let mut local = vec![(0usize, 0usize); net.num_neurons()];
     let mut members: Vec<Vec<u32>> = Vec::new();

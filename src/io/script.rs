@@ -7,8 +7,8 @@ use crate::engine::Simulation;
 use crate::sim::Input;
 
 /// What `sim` holds that a simulator script does not express (`gaps` says why couplings cannot
-/// go), each a line for the header and the command's output.
-pub(super) fn not_expressed(sim: &Simulation, gaps: &str) -> Vec<String> {
+/// go; `None` when they can), each a line for the header and the command's output.
+pub(super) fn not_expressed(sim: &Simulation, gaps: Option<&str>) -> Vec<String> {
     let net = &sim.network;
     let mut out: Vec<String> = sim
         .synaptic
@@ -22,7 +22,9 @@ pub(super) fn not_expressed(sim: &Simulation, gaps: &str) -> Vec<String> {
     if net.inputs.iter().any(|i| matches!(i, Input::Reward(_))) {
         out.push("reward pulses (no plasticity to modulate)".into());
     }
-    if !net.gap_junctions.partner.is_empty() {
+    if let Some(gaps) = gaps
+        && !net.gap_junctions.partner.is_empty()
+    {
         out.push(format!("{} gap junctions ({gaps})", net.gap_junctions.partner.len() / 2));
     }
     out

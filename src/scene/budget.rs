@@ -149,6 +149,25 @@ pub fn estimate(file: &SceneFile) -> Result<MemoryEstimate, Problem> {
     Ok(MemoryEstimate { parts, synapses })
 }
 
+/// Adds what a SONATA circuit needs: its neurons, its synapses (the table, and the build's row
+/// counters and windows) and its couplings; refuses sizes beyond the engine's ids at `sonata.config`.
+pub fn add_circuit(estimate: &mut MemoryEstimate, sizes: &crate::sonata::CircuitSizes) -> Result<(), Problem> {
+    let synapses = estimate.synapses + sizes.synapses as f64;
+    if synapses > MAX_SYNAPSES {
+        return Err(Problem::at(
+            "sonata.config",
+            format!("{synapses:.3e} synapses in all; at most {MAX_SYNAPSES:.0} fit the engine's 32-bit slots"),
+        ));
+    }
+    let bytes = sizes.nodes as f64 * NEURON_BYTES
+        + sizes.synapses as f64 * SYNAPSE_BYTES
+        + sizes.couplings as f64 * GAP_PAIR_BYTES;
+    estimate.synapses = synapses;
+    estimate.parts.push(("sonata.config".into(), bytes));
+    estimate.parts.sort_by(|a, b| b.1.total_cmp(&a.1));
+    Ok(())
+}
+
 /// Refuses an estimate above `limit` bytes, at the field that asks for the most.
 pub fn check(estimate: &MemoryEstimate, limit: f64) -> Result<(), Problem> {
     let total = estimate.total();

@@ -8,7 +8,7 @@ pub mod format;
 pub mod locate;
 pub mod snapshot;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub use error::{Located, SceneError};
 pub use format::{SCENE_VERSION, SceneFile};
@@ -27,6 +27,8 @@ pub struct Scene {
     index: PathIndex,
     /// The most memory building may ask for (bytes; `None`: what the system has available).
     memory_limit: Option<f64>,
+    /// The folder paths in the scene are taken from (the scene file's).
+    base: PathBuf,
 }
 
 fn ron_options() -> ron::Options {
@@ -40,7 +42,9 @@ impl Scene {
     pub fn parse(text: &str, origin: &str) -> Result<Self, SceneError> {
         let index = PathIndex::new(text);
         match ron_options().from_str::<SceneFile>(text) {
-            Ok(file) => Ok(Self { file, origin: origin.to_string(), index, memory_limit: None }),
+            Ok(file) => {
+                Ok(Self { file, origin: origin.to_string(), index, memory_limit: None, base: PathBuf::from(".") })
+            }
             Err(e) => {
                 let (line, column) = (e.span.start.line, e.span.start.col);
                 let field = index.path_at((line, column)).unwrap_or_default();
@@ -59,7 +63,14 @@ impl Scene {
     pub fn load(path: &Path) -> Result<Self, SceneError> {
         let origin = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| crate::files::FileError::io(path, "cannot read", &e))?;
-        Self::parse(&text, &origin)
+        let mut scene = Self::parse(&text, &origin)?;
+        scene.base = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
+        Ok(scene)
+    }
+
+    /// The SONATA circuit config the scene names, taken from the scene file's folder.
+    pub fn circuit_path(&self) -> Option<PathBuf> {
+        self.file.sonata.as_ref().map(|s| self.base.join(&s.config))
     }
 
     /// Sets the most memory building may ask for (`--max-memory`), instead of what is available.
@@ -70,7 +81,12 @@ impl Scene {
     /// Estimates the memory the scene needs and refuses it, at the field asking for the most, when
     /// it exceeds the limit: before anything is allocated.
     pub fn check_memory(&self) -> Result<budget::MemoryEstimate, SceneError> {
-        let estimate = budget::estimate(&self.file).map_err(|p| self.locate(p))?;
+        let mut estimate = budget::estimate(&self.file).map_err(|p| self.locate(p))?;
+        if let Some(path) = self.circuit_path() {
+            let sizes = crate::sonata::circuit_sizes(&path)
+                .map_err(|e| self.locate(Problem::at("sonata.config", e.to_string())))?;
+            budget::add_circuit(&mut estimate, &sizes).map_err(|p| self.locate(p))?;
+        }
         let limit = self.memory_limit.unwrap_or_else(budget::available_memory);
         budget::check(&estimate, limit).map_err(|p| self.locate(p))?;
         Ok(estimate)
@@ -79,7 +95,8 @@ impl Scene {
     /// Builds the simulation (network and rules); `seed` overrides the scene's seed.
     pub fn build(&self, seed: Option<u64>) -> Result<Simulation, SceneError> {
         self.check_memory()?;
-        build::build_simulation(&self.file, seed).map_err(|p| self.locate(p))
+        build::build_with_progress(&self.file, &self.base, seed, &build::BuildProgress::default())
+            .map_err(|p| self.locate(p))
     }
 
     /// [`Scene::build`], counting its progress in `progress` (for a caller on another thread).
@@ -89,7 +106,7 @@ impl Scene {
         progress: &build::BuildProgress,
     ) -> Result<Simulation, SceneError> {
         self.check_memory()?;
-        build::build_with_progress(&self.file, seed, progress).map_err(|p| self.locate(p))
+        build::build_with_progress(&self.file, &self.base, seed, progress).map_err(|p| self.locate(p))
     }
 
     /// Attaches a file position to a problem found after parsing.
@@ -110,6 +127,11 @@ impl Scene {
     pub fn scale(&mut self, factor: f64) -> Result<(), String> {
         if !(factor.is_finite() && factor > 0.0) {
             return Err(format!("--scale must be a positive number, not {factor}"));
+        }
+        if self.file.sonata.is_some() && factor != 1.0 {
+            return Err(
+                "--scale: a scene with a SONATA circuit cannot be scaled (the circuit is as its files are)".into()
+            );
         }
         for p in &mut self.file.populations {
             p.size = ((p.size as f64 * factor).round() as u32).max(1);

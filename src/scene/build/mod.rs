@@ -3,6 +3,7 @@
 //! structural ones), every draw from the counter-based generator so a scene and a seed always give
 //! the same network.
 
+mod circuit;
 mod connectivity;
 mod growth;
 mod inputs;
@@ -11,6 +12,7 @@ mod progress;
 mod values;
 
 use std::ops::Range;
+use std::path::Path;
 
 use connectivity::{Plan, RowRule, generate_synapses};
 use growth::{attention, neurogenesis, pruning, structural};
@@ -27,6 +29,7 @@ use crate::engine::{IntrinsicBinding, PlasticityRule, Simulation};
 use crate::sim::rng::{CounterRng, stream};
 use crate::sim::rule::Scope;
 use crate::sim::{Dim, Network, NeuronModel, PopulationId, SynapseKind};
+use crate::sonata::Circuit;
 
 type Result<T> = std::result::Result<T, Problem>;
 
@@ -66,20 +69,25 @@ impl Wiring<'_> {
 }
 
 /// Builds the simulation a scene describes (its network and rules); `seed` overrides the scene's
-/// seed.
+/// seed. A SONATA circuit's path is taken from the current folder.
 pub fn build_simulation(scene: &SceneFile, seed: Option<u64>) -> Result<Simulation> {
-    build_with_progress(scene, seed, &BuildProgress::default())
+    build_with_progress(scene, Path::new("."), seed, &BuildProgress::default())
 }
 
-/// [`build_simulation`], counting its progress in `progress` (read from another thread).
-pub fn build_with_progress(scene: &SceneFile, seed: Option<u64>, progress: &BuildProgress) -> Result<Simulation> {
-    let result = build_counted(scene, seed, progress);
+/// [`build_simulation`] with paths in the scene taken from `base` (the scene file's folder),
+/// counting its progress in `progress` (read from another thread).
+pub fn build_with_progress(
+    scene: &SceneFile,
+    base: &Path,
+    seed: Option<u64>,
+    progress: &BuildProgress,
+) -> Result<Simulation> {
+    let result = build_counted(scene, base, seed, progress);
     progress.enter(BuildStage::Done, 0);
     result
 }
 
-fn build_counted(scene: &SceneFile, seed: Option<u64>, progress: &BuildProgress) -> Result<Simulation> {
-    progress.enter(BuildStage::Populations, scene.populations.iter().map(|p| p.size as u64).sum());
+fn build_counted(scene: &SceneFile, base: &Path, seed: Option<u64>, progress: &BuildProgress) -> Result<Simulation> {
     if scene.version != SCENE_VERSION {
         return Err(Problem::at(
             "version",
@@ -93,6 +101,22 @@ fn build_counted(scene: &SceneFile, seed: Option<u64>, progress: &BuildProgress)
     }
     let seed = seed.unwrap_or(scene.seed);
     let mut net = Network::new(dt, seed).map_err(|e| Problem::at("dt", e.to_string()))?;
+    // A circuit's populations come first; the scene's own follow (`own` is where they start).
+    let mut circuit = match &scene.sonata {
+        Some(spec) => {
+            Some(Circuit::read(&base.join(&spec.config), dt).map_err(|e| Problem::at("sonata.config", e.to_string()))?)
+        }
+        None => None,
+    };
+    let with_circuit;
+    let (scene, own) = match &circuit {
+        Some(c) => {
+            with_circuit = circuit::scene_with(scene, c);
+            (&with_circuit, c.populations.len())
+        }
+        None => (scene, 0),
+    };
+    progress.enter(BuildStage::Populations, scene.populations.iter().map(|p| p.size as u64).sum());
     if scene.populations.is_empty() {
         return Err(Problem::at("populations", "a scene needs at least one population"));
     }
@@ -100,7 +124,7 @@ fn build_counted(scene: &SceneFile, seed: Option<u64>, progress: &BuildProgress)
     let mut ranges = Vec::new();
     let (mut intrinsics, mut divisions) = (Vec::new(), Vec::new());
     for (i, pop) in scene.populations.iter().enumerate() {
-        let path = format!("populations[{i}]");
+        let path = if i < own { format!("sonata.populations[{i}]") } else { format!("populations[{}]", i - own) };
         if scene.populations[..i].iter().any(|p| p.name == pop.name) {
             return Err(Problem::at(format!("{path}.name"), format!("population `{}` is defined twice", pop.name)));
         }
@@ -231,8 +255,11 @@ fn build_counted(scene: &SceneFile, seed: Option<u64>, progress: &BuildProgress)
     // index, so the column is kept whenever the network grows.
     let with_projection = !bindings.is_empty() || !prunings.is_empty() || scene.structural_plasticity.is_some();
     progress.enter(BuildStage::Synapses, 2 * net.num_neurons() as u64);
-    net.set_synapses(generate_synapses(&plans, net.num_neurons(), seed, dt, with_projection, progress))
-        .map_err(|e| Problem::at("projections", e.to_string()))?;
+    let mut synapses = generate_synapses(&plans, net.num_neurons(), seed, dt, with_projection, progress);
+    if let Some(c) = &mut circuit {
+        synapses = circuit::merge_rows(std::mem::take(&mut c.synapses), synapses, with_projection);
+    }
+    net.set_synapses(synapses).map_err(|e| Problem::at("projections", e.to_string()))?;
     let n = net.num_neurons();
     for p in &mut prunings {
         p.resize(n);
@@ -267,6 +294,9 @@ fn build_counted(scene: &SceneFile, seed: Option<u64>, progress: &BuildProgress)
                 }
             }
         }
+    }
+    if let Some(c) = &circuit {
+        pairs.extend_from_slice(&c.couplings);
     }
     net.set_gap_junctions(&pairs).map_err(|e| Problem::at("gap_junctions", e.to_string()))?;
 

@@ -55,6 +55,18 @@ pub struct SceneFile {
     /// camera).
     #[serde(default)]
     pub camera: Option<CameraPath>,
+    /// A SONATA circuit whose populations come before the scene's own (which may project onto
+    /// them, drive them and attach growth to them), with its synapses and couplings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sonata: Option<SonataSpec>,
+}
+
+/// A SONATA circuit in a scene.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SonataSpec {
+    /// Its circuit config or simulation config (JSON), relative to the scene file's folder.
+    pub config: String,
 }
 
 /// Camera keyframes on the biological-time axis; between two keys the view eases from one to the

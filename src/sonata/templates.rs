@@ -1,0 +1,208 @@
+//! A SONATA node type's `model_template` and `dynamics_params` and the neuron model they name.
+//!
+//! `nest:` templates are NEST's models with NEST's parameter names and units (pF, ms, mV, pA, nS),
+//! accepted where one of ours is the same model: `iaf_psc_exp`, `iaf_psc_alpha`, `iaf_cond_exp`.
+//! Our other models travel as `neuroplast:<Model>` with our own field names and units, so a circuit
+//! we write reads back as it was.
+
+use serde_json::{Map, Value};
+
+use crate::sim::models::{LifConductance, LifCurrent};
+use crate::sim::{NeuronModel, PscShape};
+
+/// The prefix of templates that name one of our models with our own parameters.
+pub const OWN_PREFIX: &str = "neuroplast:";
+
+/// The NEST templates read and written exactly.
+pub const NEST_TEMPLATES: &[&str] = &["iaf_psc_exp", "iaf_psc_alpha", "iaf_cond_exp"];
+
+/// NEST's parameter names for a current-based LIF, each with its field.
+fn lif_current_fields(p: &mut LifCurrent) -> [(&'static str, &mut f64); 9] {
+    [
+        ("C_m", &mut p.c_m),
+        ("tau_m", &mut p.tau_m),
+        ("E_L", &mut p.e_l),
+        ("V_th", &mut p.v_th),
+        ("V_reset", &mut p.v_reset),
+        ("t_ref", &mut p.t_ref),
+        ("tau_syn_ex", &mut p.tau_syn_ex),
+        ("tau_syn_in", &mut p.tau_syn_in),
+        ("I_e", &mut p.i_e),
+    ]
+}
+
+/// NEST's parameter names for a conductance-based LIF, each with its field.
+fn lif_conductance_fields(p: &mut LifConductance) -> [(&'static str, &mut f64); 11] {
+    [
+        ("C_m", &mut p.c_m),
+        ("g_L", &mut p.g_l),
+        ("E_L", &mut p.e_l),
+        ("V_th", &mut p.v_th),
+        ("V_reset", &mut p.v_reset),
+        ("t_ref", &mut p.t_ref),
+        ("E_ex", &mut p.e_ex),
+        ("E_in", &mut p.e_in),
+        ("tau_syn_ex", &mut p.tau_syn_ex),
+        ("tau_syn_in", &mut p.tau_syn_in),
+        ("I_e", &mut p.i_e),
+    ]
+}
+
+/// NEST's model name and parameters (NEST's names and units) for one of ours, when NEST has the
+/// same model; `None` otherwise.
+pub fn nest_model(model: &NeuronModel) -> Option<(&'static str, Vec<(&'static str, f64)>)> {
+    let read = |fields: &mut [(&'static str, &mut f64)]| fields.iter().map(|(k, v)| (*k, **v)).collect();
+    match model {
+        NeuronModel::LifCurrent(p) => {
+            let name = if p.psc == PscShape::Alpha { "iaf_psc_alpha" } else { "iaf_psc_exp" };
+            Some((name, read(&mut lif_current_fields(&mut p.clone()))))
+        }
+        NeuronModel::LifConductance(p) => Some(("iaf_cond_exp", read(&mut lif_conductance_fields(&mut p.clone())))),
+        _ => None,
+    }
+}
+
+/// What a node type becomes: its model and, when the parameters set one, the initial potential.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeModel {
+    /// The neuron model.
+    pub model: NeuronModel,
+    /// `V_m` from the parameters (mV), the neurons' starting potential.
+    pub v_init: Option<f64>,
+}
+
+/// The model a template names with `params` (the type's `dynamics_params` and per-node
+/// overrides); errors say which template or parameter is not understood.
+pub fn model_for(template: &str, params: &Map<String, Value>) -> Result<NodeModel, String> {
+    if let Some(own) = template.strip_prefix(OWN_PREFIX) {
+        let tagged = Value::Object(Map::from_iter([(own.to_string(), Value::Object(params.clone()))]));
+        let model: NeuronModel =
+            serde_json::from_value(tagged).map_err(|e| format!("model_template `{template}`: {e}"))?;
+        return Ok(NodeModel { model, v_init: None });
+    }
+    let Some(nest) = template.strip_prefix("nest:") else {
+        return Err(format!(
+            "model_template `{template}` is not understood: point neurons read are nest:{} and {OWN_PREFIX}<Model>",
+            NEST_TEMPLATES.join(", nest:")
+        ));
+    };
+    let (model, v_init) = match nest {
+        "iaf_psc_exp" | "iaf_psc_alpha" => {
+            let mut p = LifCurrent {
+                psc: if nest == "iaf_psc_alpha" { PscShape::Alpha } else { PscShape::Exponential },
+                ..LifCurrent::default()
+            };
+            let v = set_fields(template, &mut lif_current_fields(&mut p), params)?;
+            (NeuronModel::LifCurrent(p), v)
+        }
+        "iaf_cond_exp" => {
+            let mut p = LifConductance::default();
+            let v = set_fields(template, &mut lif_conductance_fields(&mut p), params)?;
+            (NeuronModel::LifConductance(p), v)
+        }
+        "izhikevich" => {
+            return Err(format!(
+                "model_template `{template}`: NEST's izhikevich has delta synapses (the membrane jumps by the \
+                 weight) where Neuroplast's Izhikevich filters them with tau_syn; it is not the same model, so it \
+                 is not read as one (nest:{} are)",
+                NEST_TEMPLATES.join(", nest:")
+            ));
+        }
+        other => {
+            return Err(format!(
+                "model_template `nest:{other}` has no exact counterpart here (nest:{} do; Neuroplast's own \
+                 models are {OWN_PREFIX}Izhikevich, {OWN_PREFIX}AdEx, ...)",
+                NEST_TEMPLATES.join(", nest:")
+            ));
+        }
+    };
+    Ok(NodeModel { model, v_init })
+}
+
+/// Sets each named parameter from `params`; `V_m` is the initial potential. A name the model does
+/// not have, or a value that is not a finite number, is an error naming it.
+fn set_fields(
+    template: &str,
+    fields: &mut [(&'static str, &mut f64)],
+    params: &Map<String, Value>,
+) -> Result<Option<f64>, String> {
+    let mut v_init = None;
+    for (key, value) in params {
+        let number = value
+            .as_f64()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| format!("dynamics_params `{key}`: {value} is not a finite number"))?;
+        if key == "V_m" {
+            v_init = Some(number);
+            continue;
+        }
+        match fields.iter_mut().find(|(k, _)| k == key) {
+            Some((_, field)) => **field = number,
+            None => {
+                let known: Vec<&str> = fields.iter().map(|(k, _)| *k).collect();
+                return Err(format!(
+                    "dynamics_params `{key}` is not a parameter of {template} here (known: {}, V_m)",
+                    known.join(", ")
+                ));
+            }
+        }
+    }
+    Ok(v_init)
+}
+
+/// The template and parameters a node type of `model` is written with.
+pub fn template_for(model: &NeuronModel) -> (String, Map<String, Value>) {
+    if let Some((name, params)) = nest_model(model) {
+        let map = params.into_iter().map(|(k, v)| (k.to_string(), Value::from(v))).collect();
+        return (format!("nest:{name}"), map);
+    }
+    let tagged = serde_json::to_value(model).expect("a model always serialises");
+    let inner = match tagged {
+        Value::Object(m) => m.into_iter().next().map(|(_, v)| v),
+        _ => None,
+    };
+    let params = match inner {
+        Some(Value::Object(p)) => p,
+        _ => Map::new(),
+    };
+    (format!("{OWN_PREFIX}{}", model.name()), params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::models::{AdEx, Izhikevich};
+
+    #[test]
+    fn every_model_reads_back_from_the_template_it_is_written_with() {
+        let models = [
+            NeuronModel::LifCurrent(LifCurrent { tau_m: 20.0, ..LifCurrent::default() }),
+            NeuronModel::LifCurrent(LifCurrent { psc: PscShape::Alpha, ..LifCurrent::default() }),
+            NeuronModel::LifConductance(LifConductance { g_l: 10.0, ..LifConductance::default() }),
+            NeuronModel::Izhikevich(Izhikevich { d: 2.0, ..Izhikevich::default() }),
+            NeuronModel::AdEx(AdEx { b: 0.0, ..AdEx::default() }),
+            NeuronModel::PoissonSource { rate: 12.5 },
+        ];
+        for m in models {
+            let (template, params) = template_for(&m);
+            assert_eq!(model_for(&template, &params).unwrap().model, m, "{template}");
+        }
+    }
+
+    #[test]
+    fn nest_names_set_fields_and_unknown_ones_are_refused() {
+        let params: Map<String, Value> =
+            serde_json::from_str(r#"{"C_m": 239.0, "tau_m": 44.9, "V_th": -43.0, "V_m": -60.0}"#).unwrap();
+        let m = model_for("nest:iaf_psc_alpha", &params).unwrap();
+        let NeuronModel::LifCurrent(p) = &m.model else { panic!("{m:?}") };
+        assert_eq!((p.c_m, p.tau_m, p.v_th, p.psc), (239.0, 44.9, -43.0, PscShape::Alpha));
+        assert_eq!(m.v_init, Some(-60.0));
+        let bad: Map<String, Value> = serde_json::from_str(r#"{"tau_minus": 20.0}"#).unwrap();
+        let e = model_for("nest:iaf_psc_exp", &bad).unwrap_err();
+        assert!(e.contains("tau_minus") && e.contains("C_m"), "{e}");
+        let e = model_for("nest:izhikevich", &Map::new()).unwrap_err();
+        assert!(e.contains("delta synapses"), "{e}");
+        let e = model_for("nrn:IntFire1", &Map::new()).unwrap_err();
+        assert!(e.contains("nrn:IntFire1"), "{e}");
+    }
+}
