@@ -280,6 +280,35 @@ mod neuroml {
     }
 
     #[test]
+    fn adex_cells_import_as_our_adex_and_adapt_under_a_step() {
+        let path = Path::new("tests/fixtures/adex_cells.net.nml");
+        let scene = neuroplast::io::neuroml::import(path).unwrap();
+        // The fixture writes Brette and Gerstner's (2005) regular-spiking cell, our AdEx default
+        // (no inhibitory synapse: the importer's 10 ms inhibitory time constant).
+        let want = neuroplast::sim::AdEx { tau_syn_in: 10.0, ..neuroplast::sim::AdEx::default() };
+        assert_eq!(scene.populations[0].model, NeuronModel::AdEx(want));
+        let mut sim = Scene::parse(&Scene::to_ron(&scene), "nml").unwrap().build(None).unwrap();
+        let mut report = StepReport::with_capacity(3);
+        let mut log = SpikeLog::default();
+        sim.run(5_000, &mut report, |r| log.record(r));
+        let times = log.times_of(0, 0.1);
+        assert!((5..60).contains(&times.len()), "{} spikes under the 0.8 nA step", times.len());
+        assert!(times[0] > 20.0 && *times.last().unwrap() < 425.0, "{times:?}");
+        let isi: Vec<f64> = times.windows(2).map(|w| w[1] - w[0]).collect();
+        assert!(isi.last().unwrap() > &(1.5 * isi[0]), "no adaptation: {isi:?}");
+        // Under conductance synapses our AdEx cannot take them: refused by population.
+        let text = std::fs::read_to_string(path).unwrap().replace(
+            "<expCurrentSynapse id=\"exc\" tau=\"5ms\" ibase=\"150pA\"/>",
+            "<expOneSynapse id=\"exc\" gbase=\"2nS\" erev=\"0mV\" tauDecay=\"5ms\"/>",
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("cond.nml");
+        std::fs::write(&bad, text).unwrap();
+        let e = neuroplast::io::neuroml::import(&bad).unwrap_err();
+        assert!(e.contains("cond.nml: population `A`: an adExIaFCell under conductance synapses"), "{e}");
+    }
+
+    #[test]
     fn what_the_importer_does_not_know_is_refused_at_its_line() {
         let good = std::fs::read_to_string(FIXTURE).unwrap();
         let dir = tempfile::tempdir().unwrap();
@@ -287,7 +316,7 @@ mod neuroml {
         let cases = [
             (
                 good.replace("<iafCell id=\"inh\"", "<izhikevich2007Cell id=\"inh\""),
-                "bad.nml:8: <izhikevich2007Cell>: `izhikevich2007Cell` is not imported",
+                "bad.nml:8: <izhikevich2007Cell>: Izhikevich's 2007 form",
             ),
             (good.replace("../E[2]", "../E[7]"), "`E` has 3 cells, not 8"),
             (good.replace("synapse=\"gaba\"", "synapse=\"nmda\""), "no synapse `nmda`"),

@@ -74,7 +74,9 @@ pub fn open_scene_file(path: &Path) -> anyhow::Result<OpenedScene> {
         let scene = ctm_view::CtmScene::parse(&text, &origin)?;
         return Ok(OpenedScene::Ctm(Box::new(ctm_view::CtmState::new(&scene, path)?)));
     }
-    Ok(OpenedScene::Network(Box::new(crate::scene::Scene::parse(&text, &origin).map_err(|e| anyhow::anyhow!("{e}"))?)))
+    Ok(OpenedScene::Network(Box::new(
+        crate::scene::Scene::parse_file(&text, path).map_err(|e| anyhow::anyhow!("{e}"))?,
+    )))
 }
 
 /// Opens the app window and runs until it is closed. A network scene is built in the background

@@ -3,6 +3,7 @@
 //! Cytoscape and networkx.
 
 use std::path::PathBuf;
+use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
@@ -57,6 +58,7 @@ pub fn export(a: ExportArgs) -> Result<()> {
     } else {
         plan.output("--out", Some(&a.out))?;
     }
+    let started = Instant::now();
     let head = std::fs::read(&a.input).with_context(|| format!("{}: cannot read", a.input.display()))?;
     let (sim, names) = if head.starts_with(b"NPSNAP") {
         anyhow::ensure!(a.at == 0.0, "--at: a snapshot is exported as it was saved");
@@ -81,7 +83,7 @@ pub fn export(a: ExportArgs) -> Result<()> {
             left_out = script.left_out;
             script.text
         }
-        GraphFormat::Sonata => return export_sonata(&sim, &a.out),
+        GraphFormat::Sonata => return export_sonata(&sim, &a.out, started),
         GraphFormat::Pynn => {
             let script = pynn_script(&sim, &a.input.display().to_string()).map_err(anyhow::Error::msg)?;
             left_out = script.left_out;
@@ -106,14 +108,16 @@ pub fn export(a: ExportArgs) -> Result<()> {
 }
 
 /// Writes the SONATA circuit folder and says what it leaves out.
-fn export_sonata(sim: &neuroplast::engine::Simulation, out: &std::path::Path) -> Result<()> {
+fn export_sonata(sim: &neuroplast::engine::Simulation, out: &std::path::Path, started: Instant) -> Result<()> {
+    let built = started.elapsed().as_secs_f64();
     let report = neuroplast::io::sonata::export(sim, out)?;
     say!(
-        "wrote {} (SONATA: {} nodes, {} chemical edges, {} electrical edges; open circuit_config.json)",
+        "wrote {} (SONATA: {} nodes, {} chemical edges, {} electrical edges; open circuit_config.json) — network ready in {built:.2} s, written in {:.2} s",
         out.display(),
         report.nodes,
         report.synapses,
-        report.couplings
+        report.couplings,
+        started.elapsed().as_secs_f64() - built
     );
     for l in report.left_out {
         say!("not in the circuit: {l}");

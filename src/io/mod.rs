@@ -55,6 +55,9 @@ fn pairs_coupling(
 /// The file kinds `open` turns into a scene, by extension.
 pub const OPENABLE: &[&str] = &["ron", "nml", "xml", "csv", "json"];
 
+/// The other tools' files among them (the app's Import…).
+pub const IMPORTABLE: &[&str] = &["json", "nml", "xml", "csv"];
+
 /// Opens a scene file, or imports a NeuroML2 network (`.nml`, `.xml`), a connectome edge list
 /// (`.csv`, with the import's defaults: 1 mV per chemical contact, 0.1 nS per electrical one, no
 /// positions or classes) or a SONATA circuit or simulation config (`.json`) as one; errors name

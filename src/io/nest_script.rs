@@ -11,7 +11,7 @@ use std::fmt::Write;
 
 use super::script::{header, list, not_expressed};
 use crate::engine::Simulation;
-use crate::sim::{Input, NeuronModel, PscShape};
+use crate::sim::{Input, NeuronModel};
 
 /// The script, and what it leaves out.
 pub struct NestScript {
@@ -23,29 +23,17 @@ pub struct NestScript {
 
 /// NEST's model and parameter dictionary for one of ours; `None` for a source (parrot neurons).
 fn nest_model(model: &NeuronModel) -> Result<(&'static str, Option<String>), String> {
-    Ok(match model {
-        NeuronModel::LifCurrent(p) => (
-            if p.psc == PscShape::Alpha { "iaf_psc_alpha" } else { "iaf_psc_exp" },
-            Some(format!(
-                "{{\"C_m\": {}, \"tau_m\": {}, \"E_L\": {}, \"V_th\": {}, \"V_reset\": {}, \"t_ref\": {}, \"tau_syn_ex\": {}, \"tau_syn_in\": {}, \"I_e\": {}}}",
-                p.c_m, p.tau_m, p.e_l, p.v_th, p.v_reset, p.t_ref, p.tau_syn_ex, p.tau_syn_in, p.i_e
-            )),
-        ),
-        NeuronModel::LifConductance(p) => (
-            "iaf_cond_exp",
-            Some(format!(
-                "{{\"C_m\": {}, \"g_L\": {}, \"E_L\": {}, \"V_th\": {}, \"V_reset\": {}, \"t_ref\": {}, \"E_ex\": {}, \"E_in\": {}, \"tau_syn_ex\": {}, \"tau_syn_in\": {}, \"I_e\": {}}}",
-                p.c_m, p.g_l, p.e_l, p.v_th, p.v_reset, p.t_ref, p.e_ex, p.e_in, p.tau_syn_ex, p.tau_syn_in, p.i_e
-            )),
-        ),
-        NeuronModel::PoissonSource { .. } => ("parrot_neuron", None),
-        other => {
-            return Err(format!(
-                "{} has no exact NEST counterpart here (LifCurrent, LifConductance and PoissonSource export)",
-                other.name()
-            ));
-        }
-    })
+    if let NeuronModel::PoissonSource { .. } = model {
+        return Ok(("parrot_neuron", None));
+    }
+    let Some((name, params)) = crate::sonata::templates::nest_model(model) else {
+        return Err(format!(
+            "{} has no exact NEST counterpart here (LifCurrent, LifConductance and PoissonSource export)",
+            model.name()
+        ));
+    };
+    let dict: Vec<String> = params.iter().map(|(k, v)| format!("\"{k}\": {v}")).collect();
+    Ok((name, Some(format!("{{{}}}", dict.join(", ")))))
 }
 
 /// Writes the script for `sim` (built, possibly run: its current state is what NEST starts from).

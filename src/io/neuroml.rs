@@ -1,4 +1,5 @@
-//! NeuroML2 networks as scenes: `iafCell` / `iafRefCell` cells (LIF, the leak a conductance) —
+//! NeuroML2 networks as scenes: `iafCell` / `iafRefCell` cells (LIF, the leak a conductance) and
+//! `adExIaFCell` (adaptive exponential, under current synapses) —
 //! conductance-based under `expOneSynapse` (a target's excitatory and inhibitory reversal
 //! potentials and time constants come from the synapses onto it), current-based under
 //! `expCurrentSynapse` / `alphaCurrentSynapse` (the sign from `ibase`) — `gapJunction` couplings,
@@ -14,7 +15,7 @@ use std::path::Path;
 use quick_xml::events::Event;
 
 use crate::scene::format::{Dist, InitSpec, InputSpec, Layout, PopulationSpec, SCENE_VERSION, SceneFile};
-use crate::sim::{Dim, LifConductance, LifCurrent, NeuronModel, PscShape, Quantity, Receptor};
+use crate::sim::{AdEx, Dim, LifConductance, LifCurrent, NeuronModel, PscShape, Quantity, Receptor};
 
 /// One element: its name, attributes, parent and line.
 struct Element {
@@ -102,7 +103,7 @@ fn attribute<'e>(file: &str, e: &'e Element, key: &str) -> Result<&'e str, Strin
     e.attrs.get(key).map(String::as_str).ok_or_else(|| located(file, e, format!("no `{key}`")))
 }
 
-/// A cell of the file.
+/// A cell of the file: a LIF, or an adaptive exponential one (`v_th` its spike cut-off).
 #[derive(Clone, Copy)]
 struct Cell {
     c_pf: f64,
@@ -111,6 +112,17 @@ struct Cell {
     v_th: f64,
     v_reset: f64,
     t_ref: f64,
+    adex: Option<AdExPart>,
+}
+
+/// What an `adExIaFCell` adds to a LIF: VT, delT, a, tauw, b.
+#[derive(Clone, Copy)]
+struct AdExPart {
+    v_t: f64,
+    delta_t: f64,
+    a: f64,
+    tau_w: f64,
+    b: f64,
 }
 
 /// A synapse of the file: a conductance with its reversal potential, or a current of a shape.
@@ -240,8 +252,43 @@ pub fn import(path: &Path) -> Result<SceneFile, String> {
                     v_th: q(e, "thresh", Dim::Voltage)?,
                     v_reset: q(e, "reset", Dim::Voltage)?,
                     t_ref,
+                    adex: None,
                 };
                 cells.insert(id()?, cell);
+            }
+            "adExIaFCell" => {
+                let cell = Cell {
+                    c_pf: q(e, "C", Dim::Capacitance)?,
+                    g_ns: q(e, "gL", Dim::Conductance)?,
+                    e_l: q(e, "EL", Dim::Voltage)?,
+                    v_th: q(e, "thresh", Dim::Voltage)?,
+                    v_reset: q(e, "reset", Dim::Voltage)?,
+                    t_ref: q(e, "refract", Dim::Time)?,
+                    adex: Some(AdExPart {
+                        v_t: q(e, "VT", Dim::Voltage)?,
+                        delta_t: q(e, "delT", Dim::Voltage)?,
+                        a: q(e, "a", Dim::Conductance)?,
+                        tau_w: q(e, "tauw", Dim::Time)?,
+                        b: q(e, "b", Dim::Current)?,
+                    }),
+                };
+                cells.insert(id()?, cell);
+            }
+            "izhikevich2007Cell" => {
+                return Err(at(
+                    e,
+                    "Izhikevich's 2007 form (C, k, vr, vt) is not Neuroplast's Izhikevich (the 2003 form, \
+                     0.04 v² + 5 v + 140): not imported as it"
+                        .into(),
+                ));
+            }
+            "expTwoSynapse" => {
+                return Err(at(
+                    e,
+                    "a rise and a decay time: Neuroplast's conductances decay with one (expOneSynapse), so it is not \
+                     imported as one"
+                        .into(),
+                ));
             }
             "expOneSynapse" => {
                 let s = Synapse {
@@ -278,7 +325,7 @@ pub fn import(path: &Path) -> Result<SceneFile, String> {
                 return Err(at(
                     e,
                     format!(
-                        "`{other}` is not imported (supported: iafCell, iafRefCell, expOneSynapse, expCurrentSynapse, alphaCurrentSynapse, gapJunction, pulseGenerator, poissonFiringSynapse, network)"
+                        "`{other}` is not imported (supported: iafCell, iafRefCell, adExIaFCell, expOneSynapse, expCurrentSynapse, alphaCurrentSynapse, gapJunction, pulseGenerator, poissonFiringSynapse, network)"
                     ),
                 ));
             }
@@ -393,8 +440,36 @@ pub fn import(path: &Path) -> Result<SceneFile, String> {
             let Receptors { mode, of: [ex, inh] } = receptor_of[p];
             let (e_ex, tau_ex) = ex.unwrap_or((0.0, 5.0));
             let (e_in, tau_in) = inh.unwrap_or((-80.0, 10.0));
-            let model = match mode {
-                Some(Mode::Current(psc)) => NeuronModel::LifCurrent(LifCurrent {
+            let model = match (mode, cell.adex) {
+                (Some(Mode::Conductance), Some(_)) => {
+                    return Err(format!(
+                        "{file}: population `{name}`: an adExIaFCell under conductance synapses; Neuroplast's AdEx \
+                         takes current synapses (expCurrentSynapse)"
+                    ));
+                }
+                (Some(Mode::Current(PscShape::Alpha)), Some(_)) => {
+                    return Err(format!(
+                        "{file}: population `{name}`: an adExIaFCell under alpha currents; Neuroplast's AdEx takes \
+                         exponential ones (expCurrentSynapse)"
+                    ));
+                }
+                (_, Some(x)) => NeuronModel::AdEx(AdEx {
+                    c_m: cell.c_pf,
+                    g_l: cell.g_ns,
+                    e_l: cell.e_l,
+                    v_t: x.v_t,
+                    delta_t: x.delta_t,
+                    a: x.a,
+                    tau_w: x.tau_w,
+                    b: x.b,
+                    v_reset: cell.v_reset,
+                    v_peak: cell.v_th,
+                    t_ref: cell.t_ref,
+                    tau_syn_ex: tau_ex,
+                    tau_syn_in: tau_in,
+                    i_e: 0.0,
+                }),
+                (Some(Mode::Current(psc)), None) => NeuronModel::LifCurrent(LifCurrent {
                     c_m: cell.c_pf,
                     tau_m: cell.c_pf / cell.g_ns,
                     e_l: cell.e_l,
@@ -406,7 +481,7 @@ pub fn import(path: &Path) -> Result<SceneFile, String> {
                     i_e: 0.0,
                     psc,
                 }),
-                _ => NeuronModel::LifConductance(LifConductance {
+                (_, None) => NeuronModel::LifConductance(LifConductance {
                     c_m: cell.c_pf,
                     g_l: cell.g_ns,
                     e_l: cell.e_l,
@@ -420,7 +495,7 @@ pub fn import(path: &Path) -> Result<SceneFile, String> {
                     i_e: 0.0,
                 }),
             };
-            PopulationSpec {
+            Ok(PopulationSpec {
                 name: name.clone(),
                 size: *size,
                 model,
@@ -432,9 +507,9 @@ pub fn import(path: &Path) -> Result<SceneFile, String> {
                 intrinsic: None,
                 neurogenesis: None,
                 neuron_names: Vec::new(),
-            }
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, String>>()?;
     let name = |p: usize| pops[p].0.clone();
     let projections = groups
         .into_iter()

@@ -61,9 +61,14 @@ impl Scene {
 
     /// Reads and parses a scene file.
     pub fn load(path: &Path) -> Result<Self, SceneError> {
-        let origin = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| crate::files::FileError::io(path, "cannot read", &e))?;
-        let mut scene = Self::parse(&text, &origin)?;
+        Self::parse_file(&text, path)
+    }
+
+    /// Parses the text of the scene file at `path` (named in errors; paths in it are taken from
+    /// its folder).
+    pub fn parse_file(text: &str, path: &Path) -> Result<Self, SceneError> {
+        let mut scene = Self::parse(text, &path.display().to_string())?;
         scene.base = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
         Ok(scene)
     }

@@ -114,6 +114,9 @@ impl Manifest {
                 s = s.replace(name.as_str(), v);
             }
             if s == before {
+                if self.vars.iter().any(|(n, _)| s.contains(n.as_str())) {
+                    break;
+                }
                 return Err(err(path, format!("{field}: `{value}` names a variable the manifest does not define")));
             }
         }

@@ -10,6 +10,9 @@ use std::collections::HashMap;
 
 use super::config::{CircuitConfig, EdgeKind};
 use super::h5::{Column, H5, WINDOW};
+
+/// Synapses gathered before they are placed (4 M: 64 MB, twice for the sort).
+const BATCH: usize = 1 << 22;
 use super::table::TypeTable;
 use super::{CircuitPopulation, NodePopulation};
 use crate::files::FileError;
@@ -77,10 +80,10 @@ pub fn read_edges(
     for p in pops.iter().filter(|p| p.kind == EdgeKind::Chemical) {
         let h5 = &files[p.h5];
         let src = h5.column(&format!("{}/source_node_id", p.at))?;
-        let ids = &node_pops[p.source].ids;
+        let ids = Ids::of(&node_pops[p.source]);
         for start in (0..p.len).step_by(WINDOW as usize) {
             for (k, s) in src.ids(start, WINDOW)?.into_iter().enumerate() {
-                let pre = node(ids, s, &src, start + k as u64, &node_pops[p.source].name)?;
+                let pre = node(&ids, s, &src, start + k as u64)?;
                 row_start[pre as usize + 1] += 1;
             }
         }
@@ -102,63 +105,86 @@ pub fn read_edges(
     };
     let mut couplings = Vec::new();
     let mut self_couplings = 0u64;
+    let mut batch = Batch::default();
     for p in &pops {
         let h5 = &files[p.h5];
         let mut typed = TypeValues::new(p.types.map(|t| &tables[t]), p.kind);
         let c = Columns::open(h5, p)?;
-        let (src_ids, dst_ids) = (&node_pops[p.source].ids, &node_pops[p.target].ids);
-        for start in (0..p.len).step_by(WINDOW as usize) {
-            let w = c.window(h5, p, start)?;
-            for k in 0..w.sources.len() {
-                let row = start + k as u64;
-                let pre = node(src_ids, w.sources[k], &c.source, row, &node_pops[p.source].name)?;
-                let post = node(dst_ids, w.targets[k], &c.target, row, &node_pops[p.target].name)?;
-                let (weight, delay) = w.values(k, &mut typed, h5, p, row)?;
-                if p.kind == EdgeKind::Electrical {
-                    if !(weight >= 0.0 && weight <= MAX_WEIGHT) {
-                        return Err(
-                            h5.err(&p.at, format!("edge {row}: conductance {weight} nS must be from 0 to 1e12"))
-                        );
+        let (src_ids, dst_ids) = (Ids::of(&node_pops[p.source]), Ids::of(&node_pops[p.target]));
+        // Each window is read while the one before it is placed (two cores: HDF5 decoding and
+        // placing take about as long).
+        let starts: Vec<u64> = (0..p.len).step_by(WINDOW as usize).collect();
+        let mut next = starts.first().map(|&s| c.window(h5, p, s));
+        for (i, &start) in starts.iter().enumerate() {
+            let Some(w) = next.take() else { break };
+            let w = w?;
+            let following = starts.get(i + 1).copied();
+            let mut process = || -> Result<(), FileError> {
+                for k in 0..w.sources.len() {
+                    let row = start + k as u64;
+                    let pre = node(&src_ids, w.sources[k], &c.source, row)?;
+                    let post = node(&dst_ids, w.targets[k], &c.target, row)?;
+                    let (weight, delay) = w.values(k, &mut typed, h5, p, row)?;
+                    if p.kind == EdgeKind::Electrical {
+                        if !(0.0..=MAX_WEIGHT).contains(&weight) {
+                            return Err(
+                                h5.err(&p.at, format!("edge {row}: conductance {weight} nS must be from 0 to 1e12"))
+                            );
+                        }
+                        if pre == post {
+                            self_couplings += 1;
+                        } else {
+                            couplings.push((pre, post, weight as f32));
+                        }
+                        continue;
                     }
-                    if pre == post {
-                        self_couplings += 1;
-                    } else {
-                        couplings.push((pre, post, weight as f32));
+                    let kind = kind_of[post as usize];
+                    if kind == SynapseKind::None {
+                        return Err(h5.err(
+                            &format!("{}/target_node_id", p.at),
+                            format!(
+                                "row {row}: node {} is a spike source (virtual); it cannot receive synapses",
+                                w.targets[k]
+                            ),
+                        ));
                     }
-                    continue;
+                    if weight.abs() > MAX_WEIGHT {
+                        return Err(h5.err(&p.at, format!("edge {row}: weight {weight} is beyond ±1e12")));
+                    }
+                    let delay = delay.ok_or_else(|| {
+                        h5.err(
+                            &p.at,
+                            format!("edge {row}: no delay (neither a `delay` column nor one in its edge type)"),
+                        )
+                    })?;
+                    let steps = (delay / dt_ms).round() - 1.0;
+                    if delay.is_nan() || delay < 0.0 || steps > u16::MAX as f64 {
+                        return Err(h5.err(
+                            &p.at,
+                            format!(
+                                "edge {row}: delay {delay} ms is not from 0 to {} ms",
+                                (u16::MAX as f64 + 1.0) * dt_ms
+                            ),
+                        ));
+                    }
+                    batch.items.push(Pending {
+                        pre,
+                        target: (post << 1) | (weight < 0.0) as u32,
+                        weight: if kind == SynapseKind::Conductance { weight.abs() } else { weight } as f32,
+                        delay: steps.max(0.0) as u16,
+                    });
                 }
-                let kind = kind_of[post as usize];
-                if kind == SynapseKind::None {
-                    return Err(h5.err(
-                        &format!("{}/target_node_id", p.at),
-                        format!(
-                            "row {row}: node {} is a spike source (virtual); it cannot receive synapses",
-                            w.targets[k]
-                        ),
-                    ));
+                if batch.items.len() >= BATCH {
+                    batch.place(&mut fill, &mut syn, &row_start);
                 }
-                if weight.abs() > MAX_WEIGHT {
-                    return Err(h5.err(&p.at, format!("edge {row}: weight {weight} is beyond ±1e12")));
-                }
-                let delay = delay.ok_or_else(|| {
-                    h5.err(&p.at, format!("edge {row}: no delay (neither a `delay` column nor one in its edge type)"))
-                })?;
-                let steps = (delay / dt_ms).round() - 1.0;
-                if !(delay >= 0.0) || steps > u16::MAX as f64 {
-                    return Err(h5.err(
-                        &p.at,
-                        format!("edge {row}: delay {delay} ms is not from 0 to {} ms", (u16::MAX as f64 + 1.0) * dt_ms),
-                    ));
-                }
-                let inhibitory = weight < 0.0;
-                let slot = fill[pre as usize] as usize;
-                fill[pre as usize] += 1;
-                syn.target[slot] = (post << 1) | inhibitory as u32;
-                syn.weight[slot] = if kind == SynapseKind::Conductance { weight.abs() } else { weight } as f32;
-                syn.delay[slot] = steps.max(0.0) as u16;
-            }
+                Ok(())
+            };
+            let (read, placed) = rayon::join(|| following.map(|s| c.window(h5, p, s)), &mut process);
+            placed?;
+            next = read;
         }
     }
+    batch.place(&mut fill, &mut syn, &row_start);
     if self_couplings > 0 {
         notes.push(format!("{self_couplings} electrical edges join a neuron to itself: left out"));
     }
@@ -169,10 +195,113 @@ pub fn read_edges(
     Ok(Wired { synapses: syn, couplings })
 }
 
-/// Our id of node `v` of a population whose ids are `ids`, or an error at `row` of `column`.
-fn node(ids: &[u32], v: u64, column: &Column, row: u64, population: &str) -> Result<u32, FileError> {
-    ids.get(v as usize).copied().ok_or_else(|| {
-        column.err(format!("row {row}: node {v} is not in population `{population}` ({} nodes)", ids.len()))
+/// A synapse read and checked, waiting for its row.
+#[derive(Clone, Copy, Default)]
+struct Pending {
+    pre: u32,
+    target: u32,
+    weight: f32,
+    delay: u16,
+}
+
+/// Synapses gathered from windows, then placed in their rows together.
+#[derive(Default)]
+struct Batch {
+    items: Vec<Pending>,
+    scratch: Vec<Pending>,
+}
+
+impl Batch {
+    /// Puts each synapse at its row's next free slot, visiting them by block of presynaptic
+    /// neurons (a stable counting pass, so a row keeps the file's order): the writes then stay in
+    /// a block's part of the table instead of jumping across it, which is what reading edges
+    /// sorted by target (as BMTK writes them) otherwise costs. The two halves of the neurons are
+    /// placed in parallel.
+    fn place(&mut self, fill: &mut [u64], syn: &mut Synapses, row_start: &[u64]) {
+        let n = fill.len();
+        let bits = usize::BITS - n.max(2).saturating_sub(1).leading_zeros();
+        radix_sort(&mut self.items, &mut self.scratch, bits);
+        // The halves meet at a block boundary, where the grouped items divide.
+        let mid = (512usize << bits.saturating_sub(10)).min(n);
+        let split = self.items.partition_point(|p| (p.pre as usize) < mid);
+        let at = row_start[mid] as usize;
+        let (fill_lo, fill_hi) = fill.split_at_mut(mid);
+        let (t_lo, t_hi) = syn.target.split_at_mut(at);
+        let (w_lo, w_hi) = syn.weight.split_at_mut(at);
+        let (d_lo, d_hi) = syn.delay.split_at_mut(at);
+        let (lo, hi) = self.items.split_at(split);
+        rayon::join(
+            || place_part(lo, (fill_lo, 0), (t_lo, w_lo, d_lo, 0)),
+            || place_part(hi, (fill_hi, mid), (t_hi, w_hi, d_hi, at)),
+        );
+        self.items.clear();
+    }
+}
+
+/// Places `items` of neurons from `first` on (their cursors `fill`) into table slices that start
+/// at slot `base`.
+fn place_part(
+    items: &[Pending],
+    (fill, first): (&mut [u64], usize),
+    (target, weight, delay, base): (&mut [u32], &mut [f32], &mut [u16], usize),
+) {
+    for p in items {
+        let pre = p.pre as usize - first;
+        let slot = fill[pre] as usize - base;
+        fill[pre] += 1;
+        target[slot] = p.target;
+        weight[slot] = p.weight;
+        delay[slot] = p.delay;
+    }
+}
+
+/// Groups `items` by blocks of neurons, keeping their order within a block: one stable counting
+/// pass on the top 10 of the `bits` a neuron id needs (1,024 blocks, each a few hundred kilobytes
+/// of the table, so its writes stay in cache). A row keeps the file's order.
+fn radix_sort(items: &mut Vec<Pending>, scratch: &mut Vec<Pending>, bits: u32) {
+    let shift = bits.saturating_sub(10);
+    scratch.resize(items.len(), Pending::default());
+    let mut counts = vec![0usize; 1 << 10];
+    for p in items.iter() {
+        counts[(p.pre >> shift) as usize & 1023] += 1;
+    }
+    let mut sum = 0;
+    for c in counts.iter_mut() {
+        (*c, sum) = (sum, sum + *c);
+    }
+    for p in items.iter() {
+        let d = (p.pre >> shift) as usize & 1023;
+        scratch[counts[d]] = *p;
+        counts[d] += 1;
+    }
+    std::mem::swap(items, scratch);
+}
+
+/// Node ids to ours: a lookup, or an offset when the population's ids follow each other (one
+/// node type, or types in runs), which saves a memory access per edge.
+struct Ids<'a> {
+    ids: &'a [u32],
+    offset: Option<u32>,
+    name: &'a str,
+}
+
+impl<'a> Ids<'a> {
+    fn of(p: &'a NodePopulation) -> Self {
+        let offset =
+            p.ids.first().copied().filter(|&first| p.ids.iter().enumerate().all(|(i, &id)| id == first + i as u32));
+        Self { ids: &p.ids, offset, name: &p.name }
+    }
+}
+
+/// Our id of node `v`, or an error at `row` of `column`.
+#[inline]
+fn node(ids: &Ids, v: u64, column: &Column, row: u64) -> Result<u32, FileError> {
+    let found = match ids.offset {
+        Some(first) => ((v as usize) < ids.ids.len()).then(|| first + v as u32),
+        None => ids.ids.get(v as usize).copied(),
+    };
+    found.ok_or_else(|| {
+        column.err(format!("row {row}: node {v} is not in population `{}` ({} nodes)", ids.name, ids.ids.len()))
     })
 }
 
@@ -259,8 +388,9 @@ struct Window {
     sources: Vec<u64>,
     targets: Vec<u64>,
     types: Vec<u64>,
-    /// Per edge: its group's values (weight, delay, nsyns) when the group has them.
-    values: Vec<[Option<f64>; 3]>,
+    /// Per column (weight, delay, nsyns), per edge: its group's value, NaN when the group has
+    /// none (values read are finite, so NaN is free to mean absent).
+    values: [Vec<f64>; 3],
 }
 
 impl<'a> Columns<'a> {
@@ -290,7 +420,7 @@ impl<'a> Columns<'a> {
             (Some(g), Some(i)) => (g.ids(start, WINDOW)?, i.ids(start, WINDOW)?),
             _ => (vec![0; len], (start..start + len as u64).collect()),
         };
-        let mut values = vec![[None; 3]; len];
+        let mut values = [vec![f64::NAN; len], vec![f64::NAN; len], vec![f64::NAN; len]];
         // Per group: the rows of its columns this window refers to, read as one range.
         let mut span: HashMap<u64, (u64, u64)> = HashMap::new();
         let range = |ix: &mut dyn Iterator<Item = u64>| ix.fold((u64::MAX, 0), |(lo, hi), i| (lo.min(i), hi.max(i)));
@@ -319,7 +449,7 @@ impl<'a> Columns<'a> {
                 let v = col.numbers(lo, hi - lo + 1)?;
                 for k in 0..len {
                     if gid[k] == g {
-                        values[k][c] = Some(v[(gix[k] - lo) as usize]);
+                        values[c][k] = v[(gix[k] - lo) as usize];
                     }
                 }
             }
@@ -334,12 +464,14 @@ struct TypeValues<'a> {
     weight_column: &'static str,
     last: Option<(u64, [Option<f64>; 3])>,
     seen: HashMap<u64, [Option<f64>; 3]>,
+    /// Types below 65,536 by index (the common case), filled as they are met.
+    small: Vec<Option<[Option<f64>; 3]>>,
 }
 
 impl<'a> TypeValues<'a> {
     fn new(table: Option<&'a TypeTable>, kind: EdgeKind) -> Self {
         let weight_column = if kind == EdgeKind::Electrical { "conductance" } else { "syn_weight" };
-        Self { table, weight_column, last: None, seen: HashMap::new() }
+        Self { table, weight_column, last: None, seen: HashMap::new(), small: vec![None; 1 << 16] }
     }
 
     fn of(&mut self, t: u64) -> Result<[Option<f64>; 3], FileError> {
@@ -347,6 +479,9 @@ impl<'a> TypeValues<'a> {
             && id == t
         {
             return Ok(v);
+        }
+        if let Some(Some(v)) = self.small.get(t as usize) {
+            return Ok(*v);
         }
         let v = match (self.seen.get(&t), self.table) {
             (Some(v), _) => *v,
@@ -365,6 +500,9 @@ impl<'a> TypeValues<'a> {
             }
         };
         self.last = Some((t, v));
+        if let Some(slot) = self.small.get_mut(t as usize) {
+            *slot = Some(v);
+        }
         Ok(v)
     }
 }
@@ -379,7 +517,8 @@ impl Window {
         p: &EdgePopulation,
         row: u64,
     ) -> Result<(f64, Option<f64>), FileError> {
-        let [w, d, n] = self.values[k];
+        let some = |x: f64| (!x.is_nan()).then_some(x);
+        let (w, d, n) = (some(self.values[0][k]), some(self.values[1][k]), some(self.values[2][k]));
         let needs_type = w.is_none() || d.is_none() || n.is_none();
         let [tw, td, tn] = if needs_type { typed.of(self.types[k])? } else { [None; 3] };
         let Some(weight) = w.or(tw) else {
@@ -392,5 +531,28 @@ impl Window {
             ));
         };
         Ok((weight * n.or(tn).unwrap_or(1.0), d.or(td)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Pending, radix_sort};
+
+    #[test]
+    fn the_blocks_follow_each_other_and_a_row_keeps_its_file_order() {
+        for n in [1u32, 7, 1000, 70_001, 3_000_000] {
+            let mut items: Vec<Pending> = (0..5000u32)
+                .map(|i| Pending { pre: (i.wrapping_mul(2_654_435_761) >> 7) % n, target: i, weight: 0.0, delay: 0 })
+                .collect();
+            let bits = u32::BITS - (n.max(2) - 1).leading_zeros();
+            radix_sort(&mut items, &mut Vec::new(), bits);
+            let block = |p: &Pending| p.pre >> bits.saturating_sub(10);
+            for w in items.windows(2) {
+                assert!(block(&w[0]) <= block(&w[1]), "n {n}: blocks out of order");
+            }
+            for (i, a) in items.iter().enumerate() {
+                assert!(items[i + 1..].iter().all(|b| b.pre != a.pre || b.target > a.target), "n {n}: a row reordered");
+            }
+        }
     }
 }

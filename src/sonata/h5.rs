@@ -12,8 +12,9 @@ use crate::files::FileError;
 pub const MAGIC: u64 = 0x0A7A;
 /// The SONATA versions this reader knows (major).
 pub const MAJOR_VERSIONS: std::ops::RangeInclusive<u64> = 0..=2;
-/// Rows read at once from a long column: 4 M (32 MB of 64-bit values).
-pub const WINDOW: u64 = 1 << 22;
+/// Rows read at once from a long column: 1 M (8 MB of 64-bit values; an edge window of every
+/// column is about 64 MB).
+pub const WINDOW: u64 = 1 << 20;
 
 /// An open SONATA HDF5 file.
 pub struct H5 {

@@ -40,7 +40,7 @@ impl TypeTable {
         for (i, record) in reader.records().enumerate() {
             let line = i + 2;
             let record = record.map_err(|e| {
-                let at = e.position().map_or(line as u64, |p| p.line());
+                let at = e.position().map_or(line as u64, csv::Position::line);
                 FileError::new(path, format!("line {at}: {}", csv_reason(&e)))
             })?;
             let cell = record.get(id_at).unwrap_or("");

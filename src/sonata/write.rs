@@ -18,8 +18,12 @@ use super::templates::template_for;
 use crate::files::FileError;
 use crate::sim::{Input, Network, NeuronId, NeuronModel, SynapseKind};
 
-/// Synapses appended at once.
-const WINDOW: usize = 1 << 22;
+/// Rows per chunk of the edge columns. hdf5-pure 0.47 encodes chunk sizes of 65,536 to 2^24 − 1
+/// rows in a way libhdf5 2.0 (h5py 3.16) refuses to open ("stored chunk dimension encoding
+/// length does not match"), checked here; 65,535 reads everywhere.
+const CHUNK: usize = 65_535;
+/// Synapses appended at once: whole chunks, so no partial chunk is rewritten.
+const WINDOW: usize = CHUNK * 64;
 /// The node population's name.
 pub const NODE_POPULATION: &str = "network";
 /// The chemical edge population's name.
@@ -68,9 +72,10 @@ pub fn write_circuit(net: &Network, dir: &Path) -> Result<WriteReport, FileError
     let has_chemical = !net.synapses.is_empty();
     let has_gap = !net.gap_junctions.partner.is_empty();
     if has_chemical || has_gap {
-        let (synapses, couplings) = write_edges(net, &network.join("edges.h5"), &mut edge_types)?;
+        let (synapses, couplings, flipped) = write_edges(net, &network.join("edges.h5"), &mut edge_types)?;
         report.synapses = synapses;
         report.couplings = couplings;
+        report.left_out = left_out(net, flipped);
         let rows: Vec<Vec<String>> = edge_types.iter().map(|r: &[String; 4]| r.to_vec()).collect();
         save(
             &network.join("edge_types.csv"),
@@ -109,16 +114,18 @@ pub fn write_circuit(net: &Network, dir: &Path) -> Result<WriteReport, FileError
     let simulation = json!({
         "manifest": {"$BASE_DIR": "."},
         "network": "$BASE_DIR/circuit_config.json",
-        "target_simulator": "NEST",
-        "run": {"tstop": 1000.0, "dt": net.dt_ms()},
+        "run": {"tstop": 1000.0, "dt": net.dt_ms(), "random_seed": net.seed()},
     });
     save(&dir.join("simulation_config.json"), &pretty(&simulation))?;
-    report.left_out = left_out(net);
+    if report.left_out.is_empty() {
+        report.left_out = left_out(net, 0);
+    }
     Ok(report)
 }
 
-/// What a network holds that its circuit does not.
-fn left_out(net: &Network) -> Vec<String> {
+/// What a network holds that its circuit does not (`flipped`: current synapses with a positive
+/// weight on the inhibitory receptor).
+fn left_out(net: &Network, flipped: usize) -> Vec<String> {
     let mut out = Vec::new();
     if !net.inputs.is_empty() {
         let kinds: Vec<&str> = net
@@ -138,16 +145,6 @@ fn left_out(net: &Network) -> Vec<String> {
         ));
     }
     out.push("the neurons' state (membrane potentials, synaptic currents): a circuit starts at rest".into());
-    let mut flipped = 0usize;
-    let syn = &net.synapses;
-    for k in 0..syn.len() {
-        let post = syn.post(k).index();
-        let current =
-            net.populations[net.neurons.population[post].index()].model.synapse_kind() == SynapseKind::Current;
-        if current && syn.target[k] & 1 == 1 && syn.weight[k] > 0.0 {
-            flipped += 1;
-        }
-    }
     if flipped > 0 {
         out.push(format!(
             "{flipped} current synapses have a positive weight on the inhibitory receptor: in SONATA (as in NEST) \
@@ -225,8 +222,9 @@ const EDGE_COLUMNS: [&str; 7] = [
     "0/delay",
 ];
 
-/// Declares an edge population's columns, empty and growable, with chunks of up to `chunk` rows.
-fn declare(edges: &mut hdf5_pure::GroupBuilder, name: &str, electrical: bool, chunk: u64) {
+/// Declares an edge population's columns, empty and growable, with chunks of up to `chunk` rows
+/// (`edge_group_id` one byte, `edge_type_id` two when `narrow_types`).
+fn declare(edges: &mut hdf5_pure::GroupBuilder, name: &str, electrical: bool, chunk: u64, narrow_types: bool) {
     let mut pop = edges.create_group(name);
     let grow = |d: &mut hdf5_pure::DatasetBuilder| {
         d.with_maxshape(&[MaxExtent::Unlimited]).with_chunks(&[chunk]);
@@ -239,11 +237,19 @@ fn declare(edges: &mut hdf5_pure::GroupBuilder, name: &str, electrical: bool, ch
             d.set_attr("node_population", AttrValue::AsciiString(NODE_POPULATION.into()));
         }
     }
-    for col in ["edge_type_id", "edge_group_id", "edge_group_index"] {
-        let d = pop.create_dataset(col);
+    let d = pop.create_dataset("edge_type_id");
+    if narrow_types {
+        d.with_u16_data(&[]);
+    } else {
         d.with_u32_data(&[]);
-        grow(d);
     }
+    grow(d);
+    let d = pop.create_dataset("edge_group_id");
+    d.with_u8_data(&[]);
+    grow(d);
+    let d = pop.create_dataset("edge_group_index");
+    d.with_u32_data(&[]);
+    grow(d);
     let mut g0 = pop.create_group("0");
     let weight = if electrical { "conductance" } else { "syn_weight" };
     for col in [weight, "delay"] {
@@ -255,20 +261,93 @@ fn declare(edges: &mut hdf5_pure::GroupBuilder, name: &str, electrical: bool, ch
     edges.add_group(pop.finish());
 }
 
-fn write_edges(net: &Network, path: &Path, types: &mut Vec<[String; 4]>) -> Result<(usize, usize), FileError> {
+/// Edge type ids by pair of populations: one per pair that has synapses, in pair order.
+struct EdgeTypes {
+    populations: usize,
+    id: Vec<u32>,
+    conductance: Vec<bool>,
+}
+
+impl EdgeTypes {
+    fn of(net: &Network, types: &mut Vec<[String; 4]>, query: &dyn Fn(usize) -> String) -> Self {
+        let p = net.populations.len();
+        let pop = &net.neurons.population;
+        let mut present = vec![false; p * p];
+        for pre in 0..net.num_neurons() {
+            let pp = pop[pre].index();
+            for k in net.synapses.row(NeuronId(pre as u32)) {
+                present[pp * p + pop[net.synapses.post(k).index()].index()] = true;
+            }
+        }
+        let mut id = vec![u32::MAX; p * p];
+        for (pair, _) in present.iter().enumerate().filter(|(_, on)| **on) {
+            let next = FIRST_TYPE_ID + types.len() as u32;
+            types.push([next.to_string(), "static_synapse".into(), query(pair / p), query(pair % p)]);
+            id[pair] = next;
+        }
+        let conductance = net.populations.iter().map(|q| q.model.synapse_kind() == SynapseKind::Conductance).collect();
+        Self { populations: p, id, conductance }
+    }
+}
+
+/// The columns of synapse slots `slots` (CSR order), and how many of them are current synapses
+/// with a positive weight on the inhibitory receptor (which SONATA reads back as excitatory).
+fn fill_window(net: &Network, types: &EdgeTypes, slots: std::ops::Range<usize>) -> (EdgeWindow, usize) {
+    let syn = &net.synapses;
+    let pop = &net.neurons.population;
+    let dt = net.dt_ms();
+    let len = slots.len();
+    let mut w = EdgeWindow {
+        source: vec![0; len],
+        target: vec![0; len],
+        edge_type: vec![0; len],
+        weight: syn.weight[slots.clone()].to_vec(),
+        delay: vec![dt as f32; len],
+        index: (slots.start as u32..slots.end as u32).collect(),
+    };
+    if !syn.delay.is_empty() {
+        for (d, &steps) in w.delay.iter_mut().zip(&syn.delay[slots.clone()]) {
+            *d = ((steps as f64 + 1.0) * dt) as f32;
+        }
+    }
+    let mut flipped = 0;
+    let mut pre = syn.row_start.partition_point(|&r| r <= slots.start as u64).saturating_sub(1);
+    for (i, k) in slots.enumerate() {
+        while syn.row_start[pre + 1] as usize <= k {
+            pre += 1;
+        }
+        let code = syn.target[k];
+        let post = (code >> 1) as usize;
+        let (pp, tp) = (pop[pre].index(), pop[post].index());
+        let inhibitory = code & 1 == 1;
+        let conductance = types.conductance[tp];
+        flipped += (!conductance && inhibitory && w.weight[i] > 0.0) as usize;
+        if conductance && inhibitory {
+            w.weight[i] = -w.weight[i].abs();
+        }
+        w.source[i] = pre as u32;
+        w.target[i] = post as u32;
+        w.edge_type[i] = types.id[pp * types.populations + tp];
+    }
+    (w, flipped)
+}
+
+fn write_edges(net: &Network, path: &Path, types: &mut Vec<[String; 4]>) -> Result<(usize, usize, usize), FileError> {
     let syn = &net.synapses;
     let n = net.num_neurons();
     let couplings = (0..n).map(|i| gap_row(net, i).filter(|&(j, _)| j > i).count()).sum::<usize>();
-    let chunk = |len: usize| (len.clamp(1, WINDOW) as u64).min(1 << 20);
+    let chunk = |len: usize| len.clamp(1, CHUNK) as u64;
+    // At most one edge type per pair of populations, and one for the couplings.
+    let narrow = (FIRST_TYPE_ID as usize + net.populations.len().pow(2) + 1) <= u16::MAX as usize;
     // One builder for both populations: the file is declared once, then grown in place.
     let mut b = FileBuilder::new();
     sonata_root(&mut b);
     let mut edges = b.create_group("edges");
     if !syn.is_empty() {
-        declare(&mut edges, EDGE_POPULATION, false, chunk(syn.len()));
+        declare(&mut edges, EDGE_POPULATION, false, chunk(syn.len()), narrow);
     }
     if couplings > 0 {
-        declare(&mut edges, GAP_POPULATION, true, chunk(couplings));
+        declare(&mut edges, GAP_POPULATION, true, chunk(couplings), narrow);
     }
     b.add_group(edges.finish());
     b.write(path).map_err(|e| h5_err(path, e))?;
@@ -276,35 +355,29 @@ fn write_edges(net: &Network, path: &Path, types: &mut Vec<[String; 4]>) -> Resu
     let dt = net.dt_ms();
     let pop_of = |i: usize| net.neurons.population[i].index();
     let query = |p: usize| format!("pop_name=='{}'", net.populations[p].name);
+    let mut flipped = 0;
     if !syn.is_empty() {
-        let mut type_of: std::collections::HashMap<(usize, usize), u32> = std::collections::HashMap::new();
-        let mut w = EdgeWindow::default();
-        let mut written = 0usize;
-        for pre in 0..n {
-            let pp = pop_of(pre);
-            for k in syn.row(NeuronId(pre as u32)) {
-                let post = syn.post(k).index();
-                let tp = pop_of(post);
-                let next = FIRST_TYPE_ID + type_of.len() as u32;
-                let t = *type_of.entry((pp, tp)).or_insert_with(|| {
-                    types.push([next.to_string(), "static_synapse".into(), query(pp), query(tp)]);
-                    next
-                });
-                let conductance = net.populations[tp].model.synapse_kind() == SynapseKind::Conductance;
-                let weight = syn.weight[k];
-                let inhibitory = syn.target[k] & 1 == 1;
-                w.source.push(pre as u32);
-                w.target.push(post as u32);
-                w.edge_type.push(t);
-                w.weight.push(if conductance && inhibitory { -weight.abs() } else { weight });
-                w.delay.push(((syn.delay_steps(k) as f64 + 1.0) * dt) as f32);
-                w.index.push((written + w.index.len()) as u32);
-                if w.source.len() == WINDOW {
-                    written += append(&file, path, EDGE_POPULATION, false, &mut w)?;
-                }
-            }
+        let ids = EdgeTypes::of(net, types, &query);
+        // Each window is filled while the one before it is appended (two cores).
+        let mut pending: Option<EdgeWindow> = None;
+        for lo in (0..syn.len()).step_by(WINDOW) {
+            let hi = (lo + WINDOW).min(syn.len());
+            let (appended, filled) = rayon::join(
+                || {
+                    pending
+                        .take()
+                        .map(|mut w| append(&file, path, (EDGE_POPULATION, false, narrow), &mut w))
+                        .transpose()
+                },
+                || fill_window(net, &ids, lo..hi),
+            );
+            appended?;
+            flipped += filled.1;
+            pending = Some(filled.0);
         }
-        append(&file, path, EDGE_POPULATION, false, &mut w)?;
+        if let Some(mut w) = pending {
+            append(&file, path, (EDGE_POPULATION, false, narrow), &mut w)?;
+        }
     }
     if couplings > 0 {
         let t = FIRST_TYPE_ID + types.len() as u32;
@@ -321,17 +394,17 @@ fn write_edges(net: &Network, path: &Path, types: &mut Vec<[String; 4]>) -> Resu
                 w.delay.push(dt as f32);
                 w.index.push((written + w.index.len()) as u32);
                 if w.source.len() == WINDOW {
-                    written += append(&file, path, GAP_POPULATION, true, &mut w)?;
+                    written += append(&file, path, (GAP_POPULATION, true, narrow), &mut w)?;
                 }
             }
         }
-        append(&file, path, GAP_POPULATION, true, &mut w)?;
+        append(&file, path, (GAP_POPULATION, true, narrow), &mut w)?;
         let names: Vec<String> =
             pairs.iter().map(|&(a, b)| format!("{}-{}", net.populations[a].name, net.populations[b].name)).collect();
         types.push([t.to_string(), "gap_junction".into(), "electrical".into(), names.join(",")]);
     }
     file.close().map_err(|e| h5_err(path, e))?;
-    Ok((syn.len(), couplings))
+    Ok((syn.len(), couplings, flipped))
 }
 
 /// Neuron `i`'s couplings `(partner, g_nS)`.
@@ -341,29 +414,37 @@ fn gap_row(net: &Network, i: usize) -> impl Iterator<Item = (usize, f32)> + '_ {
     range.map(move |s| (gap.partner[s] as usize, gap.g_ns[s]))
 }
 
-/// Appends the window to the population's columns and empties it; returns the rows appended.
-fn append(file: &File, path: &Path, pop: &str, electrical: bool, w: &mut EdgeWindow) -> Result<usize, FileError> {
+/// Appends the window to the columns of population `pop` (electrical, with two-byte type ids)
+/// and empties it; returns the rows appended.
+fn append(
+    file: &File,
+    path: &Path,
+    (pop, electrical, narrow): (&str, bool, bool),
+    w: &mut EdgeWindow,
+) -> Result<usize, FileError> {
     let rows = w.source.len();
     if rows == 0 {
         return Ok(0);
     }
-    let zeros = vec![0u32; rows];
-    let weight = if electrical { "0/conductance" } else { EDGE_COLUMNS[5] };
-    let u32_columns: [(&str, &[u32]); 5] = [
-        (EDGE_COLUMNS[0], &w.source),
-        (EDGE_COLUMNS[1], &w.target),
-        (EDGE_COLUMNS[2], &w.edge_type),
-        (EDGE_COLUMNS[3], &zeros),
-        (EDGE_COLUMNS[4], &w.index),
-    ];
-    for (col, data) in u32_columns {
-        let mut d = file.dataset(&format!("edges/{pop}/{col}")).map_err(|e| h5_err(path, e))?;
-        d.append(data).map_err(|e| h5_err(path, e))?;
+    let column = |col: &str| file.dataset(&format!("edges/{pop}/{col}")).map_err(|e| h5_err(path, e));
+    let put = |e: Result<(), hdf5_pure::Error>| e.map_err(|e| h5_err(path, e));
+    put(column(EDGE_COLUMNS[0])?.append(&w.source))?;
+    put(column(EDGE_COLUMNS[1])?.append(&w.target))?;
+    if narrow {
+        let t: Vec<u16> = w.edge_type.iter().map(|&t| t as u16).collect();
+        put(column(EDGE_COLUMNS[2])?.append(&t))?;
+    } else {
+        put(column(EDGE_COLUMNS[2])?.append(&w.edge_type))?;
     }
-    for (col, data) in [(weight, &w.weight), (EDGE_COLUMNS[6], &w.delay)] {
-        let mut d = file.dataset(&format!("edges/{pop}/{col}")).map_err(|e| h5_err(path, e))?;
-        d.append(data.as_slice()).map_err(|e| h5_err(path, e))?;
-    }
-    *w = EdgeWindow::default();
+    put(column(EDGE_COLUMNS[3])?.append(&vec![0u8; rows]))?;
+    put(column(EDGE_COLUMNS[4])?.append(&w.index))?;
+    put(column(if electrical { "0/conductance" } else { EDGE_COLUMNS[5] })?.append(&w.weight))?;
+    put(column(EDGE_COLUMNS[6])?.append(&w.delay))?;
+    w.source.clear();
+    w.target.clear();
+    w.edge_type.clear();
+    w.weight.clear();
+    w.delay.clear();
+    w.index.clear();
     Ok(rows)
 }

@@ -24,8 +24,18 @@ pub fn left_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, o
     ui.horizontal_wrapped(|ui| {
         if ui.button("Open scene…").clicked()
             && let Some(p) = rfd::FileDialog::new()
-                .add_filter("scene, NeuroML2 or edge list", crate::io::OPENABLE)
+                .add_filter("scene, SONATA, NeuroML2 or edge list", crate::io::OPENABLE)
                 .set_directory("scenes")
+                .pick_file()
+        {
+            out.push(SimRequest::OpenScene(p));
+        }
+        if ui
+            .button("Import…")
+            .on_hover_text("a SONATA circuit, a NeuroML2 network or a connectome edge list")
+            .clicked()
+            && let Some(p) = rfd::FileDialog::new()
+                .add_filter("SONATA config, NeuroML2 or edge list", crate::io::IMPORTABLE)
                 .pick_file()
         {
             out.push(SimRequest::OpenScene(p));
