@@ -230,6 +230,18 @@ pub fn import(path: &Path) -> Result<SceneFile, String> {
     let q = |e: &Element, key: &str, dim: Dim| {
         attribute(&file, e, key).and_then(|v| quantity(v, dim).map_err(|m| at(e, format!("{key}: {m}"))))
     };
+    // A cell's leak part, its leak conductance and reversal under the names `(g, el)`.
+    let leaky = |e: &Element, (g, el): (&str, &str), t_ref: f64, adex: Option<AdExPart>| -> Result<Cell, String> {
+        Ok(Cell {
+            c_pf: q(e, "C", Dim::Capacitance)?,
+            g_ns: q(e, g, Dim::Conductance)?,
+            e_l: q(e, el, Dim::Voltage)?,
+            v_th: q(e, "thresh", Dim::Voltage)?,
+            v_reset: q(e, "reset", Dim::Voltage)?,
+            t_ref,
+            adex,
+        })
+    };
     let mut poisson: HashMap<String, (f64, String, usize)> = HashMap::new();
     let (mut cells, mut synapses, mut gaps, mut pulses) =
         (HashMap::new(), HashMap::new(), HashMap::new(), HashMap::new());
@@ -245,34 +257,17 @@ pub fn import(path: &Path) -> Result<SceneFile, String> {
         match e.name.as_str() {
             "iafCell" | "iafRefCell" => {
                 let t_ref = if e.name == "iafRefCell" { q(e, "refract", Dim::Time)? } else { 0.0 };
-                let cell = Cell {
-                    c_pf: q(e, "C", Dim::Capacitance)?,
-                    g_ns: q(e, "leakConductance", Dim::Conductance)?,
-                    e_l: q(e, "leakReversal", Dim::Voltage)?,
-                    v_th: q(e, "thresh", Dim::Voltage)?,
-                    v_reset: q(e, "reset", Dim::Voltage)?,
-                    t_ref,
-                    adex: None,
-                };
-                cells.insert(id()?, cell);
+                cells.insert(id()?, leaky(e, ("leakConductance", "leakReversal"), t_ref, None)?);
             }
             "adExIaFCell" => {
-                let cell = Cell {
-                    c_pf: q(e, "C", Dim::Capacitance)?,
-                    g_ns: q(e, "gL", Dim::Conductance)?,
-                    e_l: q(e, "EL", Dim::Voltage)?,
-                    v_th: q(e, "thresh", Dim::Voltage)?,
-                    v_reset: q(e, "reset", Dim::Voltage)?,
-                    t_ref: q(e, "refract", Dim::Time)?,
-                    adex: Some(AdExPart {
-                        v_t: q(e, "VT", Dim::Voltage)?,
-                        delta_t: q(e, "delT", Dim::Voltage)?,
-                        a: q(e, "a", Dim::Conductance)?,
-                        tau_w: q(e, "tauw", Dim::Time)?,
-                        b: q(e, "b", Dim::Current)?,
-                    }),
+                let adex = AdExPart {
+                    v_t: q(e, "VT", Dim::Voltage)?,
+                    delta_t: q(e, "delT", Dim::Voltage)?,
+                    a: q(e, "a", Dim::Conductance)?,
+                    tau_w: q(e, "tauw", Dim::Time)?,
+                    b: q(e, "b", Dim::Current)?,
                 };
-                cells.insert(id()?, cell);
+                cells.insert(id()?, leaky(e, ("gL", "EL"), q(e, "refract", Dim::Time)?, Some(adex))?);
             }
             "izhikevich2007Cell" => {
                 return Err(at(

@@ -31,8 +31,9 @@ pub struct SonataImport {
 /// Reads the circuit `config` (a circuit or simulation config) and returns a scene naming it by
 /// `written_as` (the path the scene will hold: relative to the scene's folder, or absolute).
 pub fn import(config: &Path, written_as: &str) -> Result<SonataImport, FileError> {
-    let dt = CircuitConfig::read(config)?.dt_ms.unwrap_or(DEFAULT_DT_MS);
-    let circuit = Circuit::read(config, dt)?;
+    let read = CircuitConfig::read(config)?;
+    let dt = read.dt_ms.unwrap_or(DEFAULT_DT_MS);
+    let circuit = Circuit::read_config(read, dt)?;
     let mut report = vec![format!(
         "SONATA: {} populations ({}), {} neurons, {} synapses, {} electrical couplings; dt {dt} ms{}",
         circuit.populations.len(),

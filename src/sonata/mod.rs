@@ -73,7 +73,11 @@ pub struct Circuit {
 impl Circuit {
     /// Reads the circuit a circuit or simulation config describes, with delays in steps of `dt_ms`.
     pub fn read(path: &Path, dt_ms: f64) -> Result<Self, FileError> {
-        let config = CircuitConfig::read(path)?;
+        Self::read_config(CircuitConfig::read(path)?, dt_ms)
+    }
+
+    /// Reads the circuit of a config already read.
+    pub fn read_config(config: CircuitConfig, dt_ms: f64) -> Result<Self, FileError> {
         let mut notes = Vec::new();
         let (populations, node_populations) = nodes::read_nodes(&config, &mut notes)?;
         let wired = edges::read_edges(&config, &populations, &node_populations, dt_ms, &mut notes)?;
