@@ -453,3 +453,62 @@ fn export_refuses_a_folder_that_holds_files_and_keeps_them() {
     assert!(e.contains("already holds files"), "{e}");
     assert_eq!(std::fs::read_to_string(target.join("mine.txt")).unwrap(), "keep me");
 }
+
+/// A column of a fixture file, read directly.
+fn column(file: &str, at: &str) -> Vec<i64> {
+    hdf5_pure::File::open(Path::new(file)).unwrap().dataset(at).unwrap().read_i64().unwrap()
+}
+
+#[test]
+fn pynn_s_own_sonata_export_imports_with_its_cells_connections_weights_and_delays() {
+    // tests/fixtures/pynn_sonata is what PyNN 0.13's export_to_sonata wrote
+    // (tools/make_pynn_sonata_fixture.py): global ids in node_id and in the edges, parameters in
+    // the node types table in PyNN's units, weights in nA, no magic attribute on the edge files.
+    let dir = "tests/fixtures/pynn_sonata";
+    let circuit = Circuit::read(&Path::new(dir).join("circuit_config.json"), 0.1).unwrap();
+    let mut names: Vec<(&str, u32)> = circuit.populations.iter().map(|p| (p.name.as_str(), p.size)).collect();
+    names.sort_unstable();
+    assert_eq!(names, [("exc", 64), ("inh", 16)]);
+    let index = |name: &str| circuit.populations.iter().position(|p| p.name == name).unwrap();
+    let (exc, inh) = (index("exc"), index("inh"));
+    let first = |k: usize| circuit.populations[..k].iter().map(|p| p.size).sum::<u32>();
+    let NeuronModel::LifCurrent(e) = &circuit.populations[exc].model else { panic!() };
+    assert_eq!((e.c_m, e.tau_m, e.v_th, e.v_reset, e.t_ref, e.e_l), (250.0, 20.0, -50.0, -60.0, 2.0, -65.0));
+    let NeuronModel::LifCurrent(i) = &circuit.populations[inh].model else { panic!() };
+    assert_eq!((i.c_m, i.tau_m, i.t_ref, i.v_reset, i.tau_syn_ex), (200.0, 10.0, 0.1, -65.0, 5.0));
+    // Every connection as PyNN wrote it (global ids: exc 42..105, inh 106..121), with its weight
+    // in pA and its delay in steps.
+    let net = "tests/fixtures/pynn_sonata/networks";
+    let ours = |gid: i64| if gid >= 106 { first(inh) + (gid - 106) as u32 } else { first(exc) + (gid - 42) as u32 };
+    let mut expected = Vec::new();
+    for (name, w, d) in [("e2i", 50.0f32, 14u16), ("i2e", -200.0, 7)] {
+        let file = format!("{net}/edges_b'{name}'.h5");
+        let (src, dst) = (
+            column(&file, &format!("edges/{name}/source_node_id")),
+            column(&file, &format!("edges/{name}/target_node_id")),
+        );
+        for (s, t) in src.iter().zip(&dst) {
+            expected.push((ours(*s), (ours(*t) << 1) | (w < 0.0) as u32, w.to_bits(), d));
+        }
+    }
+    expected.sort_unstable();
+    let syn = &circuit.synapses;
+    let mut got = Vec::new();
+    for pre in 0..80u32 {
+        for k in syn.row(NeuronId(pre)) {
+            got.push((pre, syn.target[k], syn.weight[k].to_bits(), syn.delay_steps(k)));
+        }
+    }
+    got.sort_unstable();
+    assert_eq!((got.len(), got), (209 + 315, expected));
+    // Positions: the excitatory cells on PyNN's 4x4x4 grid, 10 um apart.
+    let xs = hdf5_pure::File::open(Path::new(&format!("{net}/nodes_exc.h5")))
+        .unwrap()
+        .dataset("nodes/exc/0/x")
+        .unwrap()
+        .read_f64()
+        .unwrap();
+    let got_x: Vec<f32> = circuit.populations[exc].positions.as_ref().unwrap().iter().map(|p| p[0]).collect();
+    assert_eq!(got_x, xs.iter().map(|&x| x as f32).collect::<Vec<_>>());
+    assert!(circuit.notes.iter().any(|n| n.contains("node_id runs from 42")), "{:?}", circuit.notes);
+}

@@ -43,7 +43,7 @@ pub fn import(config: &Path, written_as: &str) -> Result<SonataImport, FileError
         circuit.couplings.len(),
         if circuit.config.dt_ms.is_some() { " (run.dt)" } else { " (the default: no run.dt)" },
     )];
-    report.extend(circuit.notes.iter().map(|n| format!("not used: {n}")));
+    report.extend(circuit.notes.iter().map(|n| format!("note: {n}")));
     let sizes = CircuitSizes {
         nodes: circuit.num_neurons() as u64,
         synapses: circuit.synapses.len() as u64,

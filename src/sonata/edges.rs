@@ -14,7 +14,7 @@ use super::h5::{Column, H5, WINDOW};
 /// Synapses gathered before they are placed (4 M: 64 MB, twice for the sort).
 const BATCH: usize = 1 << 22;
 use super::table::TypeTable;
-use super::{CircuitPopulation, NodePopulation};
+use super::{CircuitPopulation, NodeIds, NodePopulation};
 use crate::files::FileError;
 use crate::sim::{SynapseKind, Synapses};
 
@@ -58,7 +58,7 @@ pub fn read_edges(
     let mut tables = Vec::new();
     let mut pops = Vec::new();
     for ef in &config.edges {
-        let h5 = H5::open(&ef.h5)?;
+        let h5 = H5::open(&ef.h5, notes)?;
         let types = ef.types.as_ref().map(|t| TypeTable::read(t, "edge_type_id")).transpose()?;
         let ti = types.map(|t| {
             tables.push(t);
@@ -124,7 +124,7 @@ pub fn read_edges(
                     let row = start + k as u64;
                     let pre = node(&src_ids, w.sources[k], &c.source, row)?;
                     let post = node(&dst_ids, w.targets[k], &c.target, row)?;
-                    let (weight, delay) = w.values(k, &mut typed, h5, p, row)?;
+                    let EdgeValues { weight, delay, inhibitory } = w.values(k, &mut typed, h5, p, row)?;
                     if p.kind == EdgeKind::Electrical {
                         if !(0.0..=MAX_WEIGHT).contains(&weight) {
                             return Err(
@@ -169,7 +169,7 @@ pub fn read_edges(
                     }
                     batch.items.push(Pending {
                         pre,
-                        target: (post << 1) | (weight < 0.0) as u32,
+                        target: (post << 1) | inhibitory as u32,
                         weight: if kind == SynapseKind::Conductance { weight.abs() } else { weight } as f32,
                         delay: steps.max(0.0) as u16,
                     });
@@ -282,6 +282,7 @@ fn radix_sort(items: &mut Vec<Pending>, scratch: &mut Vec<Pending>, bits: u32) {
 struct Ids<'a> {
     ids: &'a [u32],
     offset: Option<u32>,
+    node_ids: &'a NodeIds,
     name: &'a str,
 }
 
@@ -289,16 +290,18 @@ impl<'a> Ids<'a> {
     fn of(p: &'a NodePopulation) -> Self {
         let offset =
             p.ids.first().copied().filter(|&first| p.ids.iter().enumerate().all(|(i, &id)| id == first + i as u32));
-        Self { ids: &p.ids, offset, name: &p.name }
+        Self { ids: &p.ids, offset, node_ids: &p.node_ids, name: &p.name }
     }
 }
 
 /// Our id of node `v`, or an error at `row` of `column`.
 #[inline]
 fn node(ids: &Ids, v: u64, column: &Column, row: u64) -> Result<u32, FileError> {
-    let found = match ids.offset {
-        Some(first) => ((v as usize) < ids.ids.len()).then(|| first + v as u32),
-        None => ids.ids.get(v as usize).copied(),
+    let at = ids.node_ids.row(v);
+    let found = match (at, ids.offset) {
+        (None, _) => None,
+        (Some(r), Some(first)) => ((r as usize) < ids.ids.len()).then(|| first + r as u32),
+        (Some(r), None) => ids.ids.get(r as usize).copied(),
     };
     found.ok_or_else(|| {
         column.err(format!("row {row}: node {v} is not in population `{}` ({} nodes)", ids.name, ids.ids.len()))
@@ -342,12 +345,20 @@ fn find_population(
     for g in &members.groups {
         let Ok(id) = g.parse::<u64>() else { continue };
         let gm = h5.members(&format!("{at}/{g}"))?;
-        let col = |names: &[&str]| {
-            names.iter().find(|d| gm.datasets.iter().any(|m| m == *d)).map(|d| format!("{at}/{g}/{d}"))
+        let mut present = gm.datasets.clone();
+        if gm.groups.iter().any(|d| d == "dynamics_params") {
+            let dp = h5.members(&format!("{at}/{g}/dynamics_params"))?;
+            present.extend(dp.datasets.iter().map(|d| format!("dynamics_params/{d}")));
+        }
+        let col =
+            |names: &[&str]| names.iter().find(|d| present.iter().any(|m| m == *d)).map(|d| format!("{at}/{g}/{d}"));
+        // PyNN's export writes `dynamics_params/weight` and `dynamics_params/delay`.
+        let weight = if kind == EdgeKind::Electrical {
+            col(&["conductance", "syn_weight", "dynamics_params/weight"])
+        } else {
+            col(&["syn_weight", "dynamics_params/weight"])
         };
-        let weight =
-            if kind == EdgeKind::Electrical { col(&["conductance", "syn_weight"]) } else { col(&["syn_weight"]) };
-        groups.insert(id, [weight, col(&["delay"]), col(&["nsyns"])]);
+        groups.insert(id, [weight, col(&["delay", "dynamics_params/delay"]), col(&["nsyns"])]);
     }
     Ok(EdgePopulation { h5: file, at, kind, source, target, len: src.len, types, groups, grouped })
 }
@@ -362,7 +373,7 @@ fn note_templates(types: &TypeTable, p: &EdgePopulation, h5: &H5, notes: &mut Ve
     seen.dedup();
     for t in seen {
         if let Some(m) = types.get(t, "model_template")
-            && !["static_synapse", "gap_junction", "exp2syn", "Exp2Syn"].contains(&m)
+            && !["static_synapse", "gap_junction", "pynn:StaticSynapse"].contains(&m)
         {
             notes.push(format!(
                 "{} line {}: edge type {t} uses `{m}`; its weights are read as static synapses",
@@ -458,14 +469,29 @@ impl<'a> Columns<'a> {
     }
 }
 
-/// Each edge type's weight, delay and nsyns from the types table, parsed once.
+/// What an edge type gives its edges, from the types table, parsed once.
+#[derive(Clone, Copy, Debug)]
+struct TypeInfo {
+    /// Weight, delay and nsyns when the edges have none of their own.
+    values: [Option<f64>; 3],
+    /// What a weight is multiplied by to be in pA or nS: 1000 for `pynn:` synapses (nA, µS).
+    factor: f64,
+    /// The receptor its `receptor_type` names (PyNN writes one), else the weight's sign decides.
+    inhibitory: Option<bool>,
+}
+
+impl TypeInfo {
+    const NONE: Self = Self { values: [None; 3], factor: 1.0, inhibitory: None };
+}
+
+/// Each edge type's [`TypeInfo`], read once.
 struct TypeValues<'a> {
     table: Option<&'a TypeTable>,
     weight_column: &'static str,
-    last: Option<(u64, [Option<f64>; 3])>,
-    seen: HashMap<u64, [Option<f64>; 3]>,
+    last: Option<(u64, TypeInfo)>,
+    seen: HashMap<u64, TypeInfo>,
     /// Types below 65,536 by index (the common case), filled as they are met.
-    small: Vec<Option<[Option<f64>; 3]>>,
+    small: Vec<Option<TypeInfo>>,
 }
 
 impl<'a> TypeValues<'a> {
@@ -474,7 +500,7 @@ impl<'a> TypeValues<'a> {
         Self { table, weight_column, last: None, seen: HashMap::new(), small: vec![None; 1 << 16] }
     }
 
-    fn of(&mut self, t: u64) -> Result<[Option<f64>; 3], FileError> {
+    fn of(&mut self, t: u64) -> Result<TypeInfo, FileError> {
         if let Some((id, v)) = self.last
             && id == t
         {
@@ -485,7 +511,7 @@ impl<'a> TypeValues<'a> {
         }
         let v = match (self.seen.get(&t), self.table) {
             (Some(v), _) => *v,
-            (None, None) => [None; 3],
+            (None, None) => TypeInfo::NONE,
             (None, Some(tt)) if !tt.has(t) => {
                 return Err(FileError::new(
                     &tt.path,
@@ -493,8 +519,27 @@ impl<'a> TypeValues<'a> {
                 ));
             }
             (None, Some(tt)) => {
-                let w = tt.number(t, self.weight_column)?.or(tt.number(t, "syn_weight")?);
-                let v = [w, tt.number(t, "delay")?, tt.number(t, "nsyns")?];
+                let w = tt.number(t, self.weight_column)?.or(tt.number(t, "syn_weight")?).or(tt.number(t, "weight")?);
+                let pynn = tt.get(t, "model_template").is_some_and(|m| m.starts_with("pynn:"));
+                let inhibitory = match tt.get(t, "receptor_type") {
+                    None => None,
+                    Some("excitatory") => Some(false),
+                    Some("inhibitory") => Some(true),
+                    Some(other) => {
+                        return Err(FileError::new(
+                            &tt.path,
+                            format!(
+                                "line {}, column `receptor_type`: `{other}` is neither excitatory nor inhibitory",
+                                tt.line(t)
+                            ),
+                        ));
+                    }
+                };
+                let v = TypeInfo {
+                    values: [w, tt.number(t, "delay")?, tt.number(t, "nsyns")?],
+                    factor: if pynn { 1000.0 } else { 1.0 },
+                    inhibitory,
+                };
                 self.seen.insert(t, v);
                 v
             }
@@ -507,8 +552,19 @@ impl<'a> TypeValues<'a> {
     }
 }
 
+/// One edge's values, resolved.
+struct EdgeValues {
+    /// pA or nS, times nsyns, signed as written.
+    weight: f64,
+    /// ms, when given.
+    delay: Option<f64>,
+    /// Whether it acts on the inhibitory receptor.
+    inhibitory: bool,
+}
+
 impl Window {
-    /// Edge `k`'s weight (times nsyns) and delay (ms), per edge or from its type.
+    /// Edge `k`'s weight (times nsyns, in pA or nS), delay (ms) and receptor, per edge or from its
+    /// type.
     fn values(
         &self,
         k: usize,
@@ -516,11 +572,11 @@ impl Window {
         h5: &H5,
         p: &EdgePopulation,
         row: u64,
-    ) -> Result<(f64, Option<f64>), FileError> {
+    ) -> Result<EdgeValues, FileError> {
         let some = |x: f64| (!x.is_nan()).then_some(x);
         let (w, d, n) = (some(self.values[0][k]), some(self.values[1][k]), some(self.values[2][k]));
-        let needs_type = w.is_none() || d.is_none() || n.is_none();
-        let [tw, td, tn] = if needs_type { typed.of(self.types[k])? } else { [None; 3] };
+        let info = typed.of(self.types[k])?;
+        let [tw, td, tn] = info.values;
         let Some(weight) = w.or(tw) else {
             return Err(h5.err(
                 &p.at,
@@ -530,7 +586,8 @@ impl Window {
                 ),
             ));
         };
-        Ok((weight * n.or(tn).unwrap_or(1.0), d.or(td)))
+        let weight = weight * n.or(tn).unwrap_or(1.0) * info.factor;
+        Ok(EdgeValues { weight, delay: d.or(td), inhibitory: info.inhibitory.unwrap_or(weight < 0.0) })
     }
 }
 

@@ -55,7 +55,10 @@ fn attr_integers(v: &AttrValue) -> Option<Vec<u64>> {
 /// A string attribute's text, whichever string type it was written with.
 pub fn attr_text(v: &AttrValue) -> Option<String> {
     match v {
-        AttrValue::String(s) | AttrValue::AsciiString(s) | AttrValue::VarLenString(s) => Some(s.clone()),
+        AttrValue::String(s)
+        | AttrValue::AsciiString(s)
+        | AttrValue::VarLenString(s)
+        | AttrValue::VarLenAsciiString(s) => Some(s.clone()),
         AttrValue::StringSized { value, .. } | AttrValue::AsciiStringSized { value, .. } => Some(value.clone()),
         AttrValue::StringArray(a) | AttrValue::AsciiStringArray(a) | AttrValue::VarLenStringArray(a)
             if a.len() == 1 =>
@@ -67,8 +70,9 @@ pub fn attr_text(v: &AttrValue) -> Option<String> {
 }
 
 impl H5 {
-    /// Opens `path` (streaming: only what is read is held) and checks its `magic` and `version`.
-    pub fn open(path: &Path) -> Result<Self, FileError> {
+    /// Opens `path` (streaming: only what is read is held) and checks its `magic` and `version`:
+    /// wrong ones are refused; missing ones (PyNN's export writes none) are noted in `notes`.
+    pub fn open(path: &Path, notes: &mut Vec<String>) -> Result<Self, FileError> {
         if !path.is_file() {
             return Err(FileError::new(path, "no such file"));
         }
@@ -76,19 +80,27 @@ impl H5 {
             File::open_streaming(path).map_err(|e| FileError::new(path, format!("not a readable HDF5 file: {e}")))?;
         let h5 = Self { path: path.to_path_buf(), file };
         let attrs = h5.file.root().attrs().map_err(|e| h5.err("/", format!("cannot read its attributes: {e}")))?;
+        let mut missing = Vec::new();
         match attrs.get("magic").map(attr_integers) {
-            None => return Err(h5.err("/", "no `magic` attribute: not a SONATA file (SONATA writes magic = 0x0A7A)")),
+            None => missing.push("magic"),
             Some(Some(m)) if m == [MAGIC] => {}
             Some(v) => {
                 return Err(h5.err("/", format!("attribute `magic` is {v:?}, not 0x0A7A (2682): not a SONATA file")));
             }
         }
         match attrs.get("version").map(attr_integers) {
-            None => return Err(h5.err("/", "no `version` attribute (SONATA writes version = [major, minor])")),
+            None => missing.push("version"),
             Some(Some(v)) if !v.is_empty() && MAJOR_VERSIONS.contains(&v[0]) => {}
             Some(v) => {
                 return Err(h5.err("/", format!("attribute `version` is {v:?}; this build reads SONATA 0.x to 2.x")));
             }
+        }
+        if !missing.is_empty() {
+            notes.push(format!(
+                "{}: no `{}` attribute at its root (SONATA writes magic = 0x0A7A and version; PyNN's export does not): read as SONATA",
+                path.display(),
+                missing.join("` or `")
+            ));
         }
         Ok(h5)
     }

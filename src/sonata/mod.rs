@@ -47,10 +47,37 @@ pub struct CircuitPopulation {
 pub struct NodePopulation {
     /// Its name.
     pub name: String,
-    /// Node id (its row) → Neuroplast neuron id.
+    /// Row → Neuroplast neuron id.
     pub ids: Vec<u32>,
+    /// How the edges name its nodes.
+    pub node_ids: NodeIds,
     /// The indices of its populations in [`Circuit::populations`].
     pub populations: Range<usize>,
+}
+
+/// How edges name a population's nodes: by row (SONATA 1 and later, libsonata), or by the values
+/// of its `node_id` column where they are not the rows (PyNN's export and older BMTK files write
+/// global ids there and in the edges).
+#[derive(Clone, Debug, PartialEq)]
+pub enum NodeIds {
+    /// The row.
+    Rows,
+    /// `node_id` is the row plus this.
+    Offset(u64),
+    /// `node_id` → row.
+    Listed(std::collections::HashMap<u64, u32>),
+}
+
+impl NodeIds {
+    /// The row of the node the edges call `v`.
+    #[inline]
+    pub fn row(&self, v: u64) -> Option<u64> {
+        match self {
+            NodeIds::Rows => Some(v),
+            NodeIds::Offset(first) => v.checked_sub(*first),
+            NodeIds::Listed(m) => m.get(&v).map(|&r| r as u64),
+        }
+    }
 }
 
 /// A circuit read: its populations in Neuroplast id order, their synapses and couplings.
@@ -105,14 +132,15 @@ pub struct CircuitSizes {
 pub fn circuit_sizes(path: &Path) -> Result<CircuitSizes, FileError> {
     let config = CircuitConfig::read(path)?;
     let mut sizes = CircuitSizes::default();
+    let mut notes = Vec::new();
     for nf in &config.nodes {
-        let h5 = h5::H5::open(&nf.h5)?;
+        let h5 = h5::H5::open(&nf.h5, &mut notes)?;
         for pop in h5.members("/nodes")?.groups {
             sizes.nodes += h5.column(&format!("/nodes/{pop}/node_type_id"))?.len;
         }
     }
     for ef in &config.edges {
-        let h5 = h5::H5::open(&ef.h5)?;
+        let h5 = h5::H5::open(&ef.h5, &mut notes)?;
         for pop in h5.members("/edges")?.groups {
             let n = h5.column(&format!("/edges/{pop}/source_node_id"))?.len;
             match ef.kinds.iter().find(|(k, _)| *k == pop).map_or(EdgeKind::Chemical, |k| k.1) {

@@ -12,7 +12,7 @@ use super::config::{CircuitConfig, NodeFiles};
 use super::h5::H5;
 use super::table::TypeTable;
 use super::templates::{OWN_PREFIX, model_for};
-use super::{CircuitPopulation, NodePopulation};
+use super::{CircuitPopulation, NodeIds, NodePopulation};
 use crate::files::FileError;
 use crate::sim::NeuronModel;
 
@@ -38,24 +38,57 @@ pub fn read_nodes(
     let mut node_pops = Vec::new();
     let mut next_id: u64 = 0;
     for files in &config.nodes {
-        let h5 = H5::open(&files.h5)?;
+        let h5 = H5::open(&files.h5, notes)?;
         let types = files.types.as_ref().map(|t| TypeTable::read(t, "node_type_id")).transpose()?;
         for name in h5.members("/nodes")?.groups {
             if node_pops.iter().any(|p: &NodePopulation| p.name == name) {
                 return Err(h5.err(&format!("/nodes/{name}"), "a node population of this name was read already"));
             }
             let (pops, ids) = read_population(&h5, &name, files, types.as_ref(), config, next_id, notes)?;
+            let node_ids = node_ids(&h5, &name, ids.len(), notes)?;
             next_id += ids.len() as u64;
             if next_id > 1 << 31 {
                 return Err(h5.err(&format!("/nodes/{name}"), "more nodes than a network holds (2^31)"));
             }
             let first = populations.len();
             populations.extend(pops);
-            node_pops.push(NodePopulation { name, ids, populations: first..populations.len() });
+            node_pops.push(NodePopulation { name, ids, node_ids, populations: first..populations.len() });
         }
     }
     name_populations(&mut populations);
     Ok((populations, node_pops))
+}
+
+/// How the edges name the nodes of population `name`: by row, unless its `node_id` column holds
+/// other values (then by them, which must be unique).
+fn node_ids(h5: &H5, name: &str, n: usize, notes: &mut Vec<String>) -> Result<NodeIds, FileError> {
+    let at = format!("/nodes/{name}");
+    if !h5.members(&at)?.datasets.iter().any(|d| d == "node_id") {
+        return Ok(NodeIds::Rows);
+    }
+    let col = h5.column(&format!("{at}/node_id"))?;
+    col.expect_len(n as u64, "node_type_id")?;
+    let ids = col.all_ids()?;
+    let first = ids.first().copied().unwrap_or(0);
+    if ids.iter().enumerate().all(|(row, &id)| id == first + row as u64) {
+        if first == 0 {
+            return Ok(NodeIds::Rows);
+        }
+        notes.push(format!(
+            "{}: {at}/node_id runs from {first}, not 0: edges are read as naming these ids (as PyNN and older \
+             BMTK files do; libsonata would read rows)",
+            h5.path.display()
+        ));
+        return Ok(NodeIds::Offset(first));
+    }
+    let mut map = HashMap::with_capacity(ids.len());
+    for (row, &id) in ids.iter().enumerate() {
+        if let Some(before) = map.insert(id, row as u32) {
+            return Err(col.err(format!("row {row}: node_id {id} is also row {before}'s")));
+        }
+    }
+    notes.push(format!("{}: {at}/node_id is not the row: edges are read as naming these ids", h5.path.display()));
+    Ok(NodeIds::Listed(map))
 }
 
 fn read_population(
@@ -266,11 +299,25 @@ fn node_type(
     let cell_err =
         |col: &str, what: String| FileError::new(&types.path, format!("line {line}, column `{col}`: {what}"));
     let model_type = types.get(t, "model_type").unwrap_or("point_neuron");
-    let params = match types.get(t, "dynamics_params") {
+    let mut params = match types.get(t, "dynamics_params") {
         None => Map::new(),
         Some(file) => read_params(config, file).map_err(|e| cell_err("dynamics_params", e))?,
     };
     let template = types.get(t, "model_template");
+    // PyNN's export writes a type's parameters as columns of the table.
+    if template.is_some_and(|m| m.starts_with("pynn:")) {
+        for (column, cell) in types.cells(t) {
+            if ["node_type_id", "model_type", "model_template", "dynamics_params", "pop_name"].contains(&column) {
+                continue;
+            }
+            let v = cell
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| cell_err(column, format!("`{cell}` is not a finite number")))?;
+            params.insert(column.to_string(), Value::from(v));
+        }
+    }
     let (model, v_init) = match model_type {
         "point_neuron" | "point_process" => {
             let template = template.ok_or_else(|| cell_err("model_template", "missing for a point neuron".into()))?;
@@ -278,7 +325,7 @@ fn node_type(
             (m.model, m.v_init)
         }
         "virtual" => match template {
-            Some(tp) if tp.starts_with(OWN_PREFIX) => {
+            Some(tp) if tp.starts_with(OWN_PREFIX) || tp.starts_with("pynn:") => {
                 let m = model_for(tp, &params).map_err(|e| cell_err("model_template", e))?;
                 (m.model, None)
             }

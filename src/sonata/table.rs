@@ -69,6 +69,11 @@ impl TypeTable {
         (!cell.is_empty() && !cell.eq_ignore_ascii_case("null") && !cell.eq_ignore_ascii_case("none")).then_some(cell)
     }
 
+    /// The columns and cells of type `id` that are not empty or `NULL`.
+    pub fn cells(&self, id: u64) -> Vec<(&str, &str)> {
+        self.columns.iter().filter_map(|c| Some((c.as_str(), self.get(id, c)?))).collect()
+    }
+
     /// The line type `id` is on (for errors).
     pub fn line(&self, id: u64) -> usize {
         self.rows.get(&id).map_or(0, |r| r.0)

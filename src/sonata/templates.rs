@@ -80,10 +80,15 @@ pub fn model_for(template: &str, params: &Map<String, Value>) -> Result<NodeMode
             serde_json::from_value(tagged).map_err(|e| format!("model_template `{template}`: {e}"))?;
         return Ok(NodeModel { model, v_init: None });
     }
+    if let Some(pynn) = template.strip_prefix("pynn:") {
+        return pynn_model(template, pynn, params);
+    }
     let Some(nest) = template.strip_prefix("nest:") else {
         return Err(format!(
-            "model_template `{template}` is not understood: point neurons read are nest:{} and {OWN_PREFIX}<Model>",
-            NEST_TEMPLATES.join(", nest:")
+            "model_template `{template}` is not understood: point neurons read are nest:{}, pynn:{} and \
+             {OWN_PREFIX}<Model>",
+            NEST_TEMPLATES.join(", nest:"),
+            PYNN_TEMPLATES.join(", pynn:")
         ));
     };
     let (model, v_init) = match nest {
@@ -114,6 +119,88 @@ pub fn model_for(template: &str, params: &Map<String, Value>) -> Result<NodeMode
                  models are {OWN_PREFIX}Izhikevich, {OWN_PREFIX}AdEx, ...)",
                 NEST_TEMPLATES.join(", nest:")
             ));
+        }
+    };
+    Ok(NodeModel { model, v_init })
+}
+
+/// The PyNN standard models read, as PyNN's SONATA export writes them (`pynn:IF_curr_exp`, its
+/// parameters in the node types table, in PyNN's units: nF, nA, mV, ms).
+pub const PYNN_TEMPLATES: &[&str] = &["IF_curr_exp", "IF_curr_alpha", "IF_cond_exp", "SpikeSourcePoisson"];
+
+/// A PyNN standard cell with its parameters (PyNN's defaults for those not given).
+fn pynn_model(template: &str, name: &str, params: &Map<String, Value>) -> Result<NodeModel, String> {
+    // PyNN 0.13's defaults.
+    let mut p: Vec<(&str, f64)> = match name {
+        "IF_curr_exp" | "IF_curr_alpha" => vec![
+            ("cm", 1.0),
+            ("tau_m", 20.0),
+            ("tau_refrac", 0.1),
+            ("tau_syn_E", 5.0),
+            ("tau_syn_I", 5.0),
+            ("v_rest", -65.0),
+            ("v_reset", -65.0),
+            ("v_thresh", -50.0),
+            ("i_offset", 0.0),
+        ],
+        "IF_cond_exp" => vec![
+            ("cm", 1.0),
+            ("tau_m", 20.0),
+            ("tau_refrac", 0.1),
+            ("tau_syn_E", 5.0),
+            ("tau_syn_I", 5.0),
+            ("e_rev_E", 0.0),
+            ("e_rev_I", -70.0),
+            ("v_rest", -65.0),
+            ("v_reset", -65.0),
+            ("v_thresh", -50.0),
+            ("i_offset", 0.0),
+        ],
+        "SpikeSourcePoisson" => vec![("rate", 1.0), ("start", 0.0), ("duration", 1e10)],
+        other => {
+            return Err(format!(
+                "model_template `pynn:{other}` is not read (pynn:{} are)",
+                PYNN_TEMPLATES.join(", pynn:")
+            ));
+        }
+    };
+    let mut fields: Vec<(&'static str, &mut f64)> = p.iter_mut().map(|(k, v)| (*k, v)).collect();
+    let v_init = set_fields(template, &mut fields, params)?;
+    drop(fields);
+    let get = |k: &str| p.iter().find(|(n, _)| *n == k).map_or(0.0, |(_, v)| *v);
+    let model = match name {
+        "IF_curr_exp" | "IF_curr_alpha" => NeuronModel::LifCurrent(LifCurrent {
+            c_m: get("cm") * 1e3,
+            tau_m: get("tau_m"),
+            e_l: get("v_rest"),
+            v_th: get("v_thresh"),
+            v_reset: get("v_reset"),
+            t_ref: get("tau_refrac"),
+            tau_syn_ex: get("tau_syn_E"),
+            tau_syn_in: get("tau_syn_I"),
+            i_e: get("i_offset") * 1e3,
+            psc: if name == "IF_curr_alpha" { PscShape::Alpha } else { PscShape::Exponential },
+        }),
+        "IF_cond_exp" => NeuronModel::LifConductance(LifConductance {
+            c_m: get("cm") * 1e3,
+            g_l: get("cm") * 1e3 / get("tau_m"),
+            e_l: get("v_rest"),
+            v_th: get("v_thresh"),
+            v_reset: get("v_reset"),
+            t_ref: get("tau_refrac"),
+            e_ex: get("e_rev_E"),
+            e_in: get("e_rev_I"),
+            tau_syn_ex: get("tau_syn_E"),
+            tau_syn_in: get("tau_syn_I"),
+            i_e: get("i_offset") * 1e3,
+        }),
+        _ => {
+            if get("start") != 0.0 || get("duration") < 1e9 {
+                return Err(format!(
+                    "{template}: a Poisson source with a start or duration is not read (always on is)"
+                ));
+            }
+            NeuronModel::PoissonSource { rate: get("rate") }
         }
     };
     Ok(NodeModel { model, v_init })
