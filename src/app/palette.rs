@@ -76,6 +76,7 @@ pub fn voltage_range(model: &NeuronModel) -> (f64, f64) {
         NeuronModel::LifCurrent(m) => (m.v_reset, m.v_th),
         NeuronModel::LifConductance(m) => (m.v_reset, m.v_th),
         NeuronModel::Izhikevich(m) => (m.c, m.v_peak),
+        NeuronModel::Izhikevich2007(m) => (m.v_r, m.v_peak),
         NeuronModel::AdEx(m) => (m.v_reset, m.v_t + 5.0 * m.delta_t),
         NeuronModel::PoissonSource { .. } => (0.0, 1.0),
     }

@@ -22,7 +22,8 @@ pub use edit::{Applied, Birth, Edits, NO_PROJECTION, NewSynapse};
 pub use ids::{NeuronId, PopulationId, SynapseId};
 pub use inputs::{CurrentInput, Input, PoissonInput, Receptor, RewardInput, SpikeListInput};
 pub use models::{
-    AdEx, Izhikevich, Kernel, LifConductance, LifCurrent, NeuronModel, ParamError, PscShape, SynapseKind,
+    AdEx, Izhikevich, Izhikevich2007, Kernel, LifConductance, LifCurrent, NeuronModel, ParamError, PscShape,
+    SynapseKind,
 };
 pub use network::{GapJunctions, Network, NetworkError, Population, Segment, SynapseView, Synapses};
 pub use params::{Curve, ParamSpec, Tunable};

@@ -258,7 +258,7 @@ pub fn template_for(model: &NeuronModel) -> (String, Map<String, Value>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::models::{AdEx, Izhikevich};
+    use crate::sim::models::{AdEx, Izhikevich, Izhikevich2007};
 
     #[test]
     fn every_model_reads_back_from_the_template_it_is_written_with() {
@@ -268,6 +268,7 @@ mod tests {
             NeuronModel::LifConductance(LifConductance { g_l: 10.0, ..LifConductance::default() }),
             NeuronModel::Izhikevich(Izhikevich { d: 2.0, ..Izhikevich::default() }),
             NeuronModel::AdEx(AdEx { b: 0.0, ..AdEx::default() }),
+            NeuronModel::Izhikevich2007(Izhikevich2007 { k: 1.2, ..Izhikevich2007::default() }),
             NeuronModel::PoissonSource { rate: 12.5 },
         ];
         for m in models {

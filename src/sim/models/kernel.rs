@@ -58,6 +58,33 @@ pub enum Kernel {
     },
     /// See [`super::Izhikevich`].
     Izhikevich { a: f64, b: f64, c: f64, d: f64, v_peak: f64, dt: f64, i_e: f64, p11_ex: f64, p11_in: f64 },
+    /// See [`super::Izhikevich2007`].
+    Izhikevich2007 {
+        /// dt / C.
+        dt_over_c: f64,
+        /// Quadratic gain (nS/mV).
+        k: f64,
+        /// Resting potential.
+        v_r: f64,
+        /// Threshold potential.
+        v_t: f64,
+        /// Cut-off.
+        v_peak: f64,
+        /// a · dt.
+        a_dt: f64,
+        /// Recovery sensitivity (nS).
+        b: f64,
+        /// Reset potential.
+        c: f64,
+        /// Reset increment of u (pA).
+        d: f64,
+        /// Bias current (pA).
+        i_e: f64,
+        /// Excitatory current decay per step.
+        p11_ex: f64,
+        /// Inhibitory current decay per step.
+        p11_in: f64,
+    },
     /// See [`super::AdEx`].
     AdEx {
         dt_over_c: f64,
@@ -287,6 +314,28 @@ impl Kernel {
                     vi += half * (0.04 * vi * vi + 5.0 * vi + 140.0 - u + current);
                     vi += half * (0.04 * vi * vi + 5.0 * vi + 140.0 - u + current);
                     let mut u = u + dt * a * (b * vi - u);
+                    syn_ex[i] = ex * p11_ex;
+                    syn_in[i] = inh * p11_in;
+                    if vi >= v_peak + theta.map_or(0.0, |t| t[i]) {
+                        vi = c;
+                        u += d;
+                        spikes.push(first + i as u32);
+                    }
+                    v[i] = vi;
+                    adapt[i] = u;
+                }
+            }
+            Kernel::Izhikevich2007 { dt_over_c, k, v_r, v_t, v_peak, a_dt, b, c, d, i_e, p11_ex, p11_in } => {
+                // The 2003 kernel's scheme: two half steps of v with u held, then u with the new v.
+                let half = 0.5 * dt_over_c;
+                for i in 0..n {
+                    let (de, dh) = inbox.take(i);
+                    let (ex, inh) = (syn_ex[i] + de, syn_in[i] + dh);
+                    let current = i_e + ext.at(i) + ex + inh;
+                    let (mut vi, u) = (v[i], adapt[i]);
+                    vi += half * (k * (vi - v_r) * (vi - v_t) - u + current);
+                    vi += half * (k * (vi - v_r) * (vi - v_t) - u + current);
+                    let mut u = u + a_dt * (b * (vi - v_r) - u);
                     syn_ex[i] = ex * p11_ex;
                     syn_in[i] = inh * p11_in;
                     if vi >= v_peak + theta.map_or(0.0, |t| t[i]) {

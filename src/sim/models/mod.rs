@@ -14,7 +14,7 @@ mod params;
 use serde::{Deserialize, Serialize};
 
 pub use kernel::{Kernel, NeuronSlices};
-pub use params::{AdEx, Izhikevich, LifConductance, LifCurrent, PscShape};
+pub use params::{AdEx, Izhikevich, Izhikevich2007, LifConductance, LifCurrent, PscShape};
 
 /// The `adapt` value of a Poisson source whose next spike has not been drawn yet.
 pub const POISSON_UNDRAWN: f64 = -1.0;
@@ -76,6 +76,8 @@ pub enum NeuronModel {
     LifConductance(LifConductance),
     /// Izhikevich 2003.
     Izhikevich(Izhikevich),
+    /// Izhikevich 2007, in physical units.
+    Izhikevich2007(Izhikevich2007),
     /// Adaptive exponential IF.
     AdEx(AdEx),
     /// A source that fires as a Poisson process (a Brian2 `PoissonGroup`, a NEST `poisson_generator`
@@ -107,6 +109,7 @@ impl NeuronModel {
             NeuronModel::LifCurrent(_) => "LifCurrent",
             NeuronModel::LifConductance(_) => "LifConductance",
             NeuronModel::Izhikevich(_) => "Izhikevich",
+            NeuronModel::Izhikevich2007(_) => "Izhikevich2007",
             NeuronModel::AdEx(_) => "AdEx",
             NeuronModel::PoissonSource { .. } => "PoissonSource",
         }
@@ -127,15 +130,18 @@ impl NeuronModel {
             NeuronModel::LifCurrent(p) => p.e_l,
             NeuronModel::LifConductance(p) => p.e_l,
             NeuronModel::Izhikevich(p) => p.c,
+            NeuronModel::Izhikevich2007(p) => p.v_r,
             NeuronModel::AdEx(p) => p.e_l,
             NeuronModel::PoissonSource { .. } => 0.0,
         }
     }
 
-    /// The initial adaptation variable for a neuron starting at `v` (Izhikevich: u = b v).
+    /// The initial adaptation variable for a neuron starting at `v` (Izhikevich: u = b v; 2007:
+    /// u = b (v − v_r)).
     pub fn initial_adaptation(&self, v: f64) -> f64 {
         match self {
             NeuronModel::Izhikevich(p) => p.b * v,
+            NeuronModel::Izhikevich2007(p) => p.b * (v - p.v_r),
             NeuronModel::PoissonSource { .. } => POISSON_UNDRAWN,
             _ => 0.0,
         }
@@ -187,6 +193,21 @@ impl NeuronModel {
                 check(m, "c", p.c, p.c < p.v_peak, "below v_peak")?;
                 finite(m, "d", p.d)?;
                 finite(m, "v_peak", p.v_peak)?;
+                positive(m, "tau_syn_ex", p.tau_syn_ex)?;
+                positive(m, "tau_syn_in", p.tau_syn_in)?;
+                finite(m, "i_e", p.i_e)
+            }
+            NeuronModel::Izhikevich2007(p) => {
+                let m = "Izhikevich2007";
+                positive(m, "c_m", p.c_m)?;
+                positive(m, "k", p.k)?;
+                finite(m, "v_r", p.v_r)?;
+                check(m, "v_t", p.v_t, p.v_t > p.v_r, "above v_r")?;
+                check(m, "v_peak", p.v_peak, p.v_peak > p.v_t, "above v_t")?;
+                positive(m, "a", p.a)?;
+                finite(m, "b", p.b)?;
+                check(m, "c", p.c, p.c < p.v_peak, "below v_peak")?;
+                finite(m, "d", p.d)?;
                 positive(m, "tau_syn_ex", p.tau_syn_ex)?;
                 positive(m, "tau_syn_in", p.tau_syn_in)?;
                 finite(m, "i_e", p.i_e)
@@ -275,6 +296,20 @@ impl NeuronModel {
                 d: p.d,
                 v_peak: p.v_peak,
                 dt,
+                i_e: p.i_e,
+                p11_ex: (-dt / p.tau_syn_ex).exp(),
+                p11_in: (-dt / p.tau_syn_in).exp(),
+            },
+            NeuronModel::Izhikevich2007(p) => Kernel::Izhikevich2007 {
+                dt_over_c: dt / p.c_m,
+                k: p.k,
+                v_r: p.v_r,
+                v_t: p.v_t,
+                v_peak: p.v_peak,
+                a_dt: p.a * dt,
+                b: p.b,
+                c: p.c,
+                d: p.d,
                 i_e: p.i_e,
                 p11_ex: (-dt / p.tau_syn_ex).exp(),
                 p11_in: (-dt / p.tau_syn_in).exp(),

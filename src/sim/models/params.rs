@@ -155,6 +155,68 @@ impl Default for Izhikevich {
     }
 }
 
+/// Izhikevich's (2007) quadratic model in physical units (NeuroML's `izhikevich2007Cell`):
+/// C dv/dt = k (v − v_r)(v − v_t) − u + I, du/dt = a (b (v − v_r) − u); at v ≥ v_peak, v ← c and
+/// u ← u + d. Synaptic currents are exponential.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Izhikevich2007 {
+    /// Membrane capacitance (pF).
+    #[serde(with = "crate::sim::units::capacitance")]
+    pub c_m: f64,
+    /// Gain of the quadratic term (nS/mV).
+    pub k: f64,
+    /// Resting potential (mV).
+    #[serde(with = "crate::sim::units::voltage")]
+    pub v_r: f64,
+    /// Instantaneous threshold potential (mV).
+    #[serde(with = "crate::sim::units::voltage")]
+    pub v_t: f64,
+    /// Spike cut-off (mV).
+    #[serde(with = "crate::sim::units::voltage")]
+    pub v_peak: f64,
+    /// Recovery rate (1/ms).
+    pub a: f64,
+    /// Recovery sensitivity to v (nS).
+    #[serde(with = "crate::sim::units::conductance")]
+    pub b: f64,
+    /// Reset potential (mV).
+    #[serde(with = "crate::sim::units::voltage")]
+    pub c: f64,
+    /// Reset increment of u (pA).
+    #[serde(with = "crate::sim::units::current")]
+    pub d: f64,
+    /// Excitatory synaptic current time constant (ms).
+    #[serde(with = "crate::sim::units::time")]
+    pub tau_syn_ex: f64,
+    /// Inhibitory synaptic current time constant (ms).
+    #[serde(with = "crate::sim::units::time")]
+    pub tau_syn_in: f64,
+    /// Constant bias current (pA).
+    #[serde(with = "crate::sim::units::current")]
+    pub i_e: f64,
+}
+
+impl Default for Izhikevich2007 {
+    /// The regular-spiking cortical cell of Izhikevich (2007), §8.2.
+    fn default() -> Self {
+        Self {
+            c_m: 100.0,
+            k: 0.7,
+            v_r: -60.0,
+            v_t: -40.0,
+            v_peak: 35.0,
+            a: 0.03,
+            b: -2.0,
+            c: -50.0,
+            d: 100.0,
+            tau_syn_ex: 5.0,
+            tau_syn_in: 5.0,
+            i_e: 0.0,
+        }
+    }
+}
+
 /// Adaptive exponential integrate-and-fire (Brette & Gerstner 2005) with exponential currents.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

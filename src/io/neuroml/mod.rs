@@ -1,5 +1,5 @@
-//! NeuroML2 networks as scenes: `iafCell` / `iafRefCell` cells (LIF, the leak a conductance) and
-//! `adExIaFCell` (adaptive exponential, under current synapses) —
+//! NeuroML2 networks as scenes: `iafCell` / `iafRefCell` cells (LIF, the leak a conductance),
+//! `adExIaFCell` (adaptive exponential) and `izhikevich2007Cell` (both under current synapses) —
 //! conductance-based under `expOneSynapse` (a target's excitatory and inhibitory reversal
 //! potentials and time constants come from the synapses onto it), current-based under
 //! `expCurrentSynapse` / `alphaCurrentSynapse` (the sign from `ibase`) — `gapJunction` couplings,
@@ -15,7 +15,11 @@ use std::path::Path;
 use quick_xml::events::Event;
 
 use crate::scene::format::{Dist, InitSpec, InputSpec, Layout, PopulationSpec, SCENE_VERSION, SceneFile};
-use crate::sim::{AdEx, Dim, LifConductance, LifCurrent, NeuronModel, PscShape, Quantity, Receptor};
+mod cells;
+
+use cells::{AdExPart, Cell, CellKind, IzhPart};
+
+use crate::sim::{Dim, PscShape, Quantity, Receptor};
 
 /// One element: its name, attributes, parent and line.
 struct Element {
@@ -101,28 +105,6 @@ fn located(file: &str, e: &Element, m: String) -> String {
 /// An attribute that must be there.
 fn attribute<'e>(file: &str, e: &'e Element, key: &str) -> Result<&'e str, String> {
     e.attrs.get(key).map(String::as_str).ok_or_else(|| located(file, e, format!("no `{key}`")))
-}
-
-/// A cell of the file: a LIF, or an adaptive exponential one (`v_th` its spike cut-off).
-#[derive(Clone, Copy)]
-struct Cell {
-    c_pf: f64,
-    g_ns: f64,
-    e_l: f64,
-    v_th: f64,
-    v_reset: f64,
-    t_ref: f64,
-    adex: Option<AdExPart>,
-}
-
-/// What an `adExIaFCell` adds to a LIF: VT, delT, a, tauw, b.
-#[derive(Clone, Copy)]
-struct AdExPart {
-    v_t: f64,
-    delta_t: f64,
-    a: f64,
-    tau_w: f64,
-    b: f64,
 }
 
 /// A synapse of the file: a conductance with its reversal potential, or a current of a shape.
@@ -231,7 +213,7 @@ pub fn import(path: &Path) -> Result<SceneFile, String> {
         attribute(&file, e, key).and_then(|v| quantity(v, dim).map_err(|m| at(e, format!("{key}: {m}"))))
     };
     // A cell's leak part, its leak conductance and reversal under the names `(g, el)`.
-    let leaky = |e: &Element, (g, el): (&str, &str), t_ref: f64, adex: Option<AdExPart>| -> Result<Cell, String> {
+    let leaky = |e: &Element, (g, el): (&str, &str), t_ref: f64, kind: CellKind| -> Result<Cell, String> {
         Ok(Cell {
             c_pf: q(e, "C", Dim::Capacitance)?,
             g_ns: q(e, g, Dim::Conductance)?,
@@ -239,7 +221,7 @@ pub fn import(path: &Path) -> Result<SceneFile, String> {
             v_th: q(e, "thresh", Dim::Voltage)?,
             v_reset: q(e, "reset", Dim::Voltage)?,
             t_ref,
-            adex,
+            kind,
         })
     };
     let mut poisson: HashMap<String, (f64, String, usize)> = HashMap::new();
@@ -257,7 +239,7 @@ pub fn import(path: &Path) -> Result<SceneFile, String> {
         match e.name.as_str() {
             "iafCell" | "iafRefCell" => {
                 let t_ref = if e.name == "iafRefCell" { q(e, "refract", Dim::Time)? } else { 0.0 };
-                cells.insert(id()?, leaky(e, ("leakConductance", "leakReversal"), t_ref, None)?);
+                cells.insert(id()?, leaky(e, ("leakConductance", "leakReversal"), t_ref, CellKind::Lif)?);
             }
             "adExIaFCell" => {
                 let adex = AdExPart {
@@ -267,15 +249,32 @@ pub fn import(path: &Path) -> Result<SceneFile, String> {
                     tau_w: q(e, "tauw", Dim::Time)?,
                     b: q(e, "b", Dim::Current)?,
                 };
-                cells.insert(id()?, leaky(e, ("gL", "EL"), q(e, "refract", Dim::Time)?, Some(adex))?);
+                cells.insert(id()?, leaky(e, ("gL", "EL"), q(e, "refract", Dim::Time)?, CellKind::AdEx(adex))?);
             }
             "izhikevich2007Cell" => {
-                return Err(at(
-                    e,
-                    "Izhikevich's 2007 form (C, k, vr, vt) is not Neuroplast's Izhikevich (the 2003 form, \
-                     0.04 v² + 5 v + 140): not imported as it"
-                        .into(),
-                ));
+                let number = |key: &str, units: &[(&str, f64)]| -> Result<f64, String> {
+                    let text = attribute(&file, e, key)?;
+                    cells::with_unit(text, units).map_err(|m| at(e, format!("{key}: {m}")))
+                };
+                let izh = IzhPart {
+                    k: number("k", &[("nS_per_mV", 1.0), ("pS_per_mV", 1e-3), ("uS_per_mV", 1e3)])?,
+                    v_r: q(e, "vr", Dim::Voltage)?,
+                    v_t: q(e, "vt", Dim::Voltage)?,
+                    a: number("a", &[("per_ms", 1.0), ("per_s", 1e-3)])?,
+                    b: q(e, "b", Dim::Conductance)?,
+                    d: q(e, "d", Dim::Current)?,
+                    v0: q(e, "v0", Dim::Voltage)?,
+                };
+                let cell = Cell {
+                    c_pf: q(e, "C", Dim::Capacitance)?,
+                    g_ns: 0.0,
+                    e_l: izh.v_r,
+                    v_th: q(e, "vpeak", Dim::Voltage)?,
+                    v_reset: q(e, "c", Dim::Voltage)?,
+                    t_ref: 0.0,
+                    kind: CellKind::Izhikevich2007(izh),
+                };
+                cells.insert(id()?, cell);
             }
             "expTwoSynapse" => {
                 return Err(at(
@@ -320,7 +319,7 @@ pub fn import(path: &Path) -> Result<SceneFile, String> {
                 return Err(at(
                     e,
                     format!(
-                        "`{other}` is not imported (supported: iafCell, iafRefCell, adExIaFCell, expOneSynapse, expCurrentSynapse, alphaCurrentSynapse, gapJunction, pulseGenerator, poissonFiringSynapse, network)"
+                        "`{other}` is not imported (supported: iafCell, iafRefCell, adExIaFCell, izhikevich2007Cell, expOneSynapse, expCurrentSynapse, alphaCurrentSynapse, gapJunction, pulseGenerator, poissonFiringSynapse, network)"
                     ),
                 ));
             }
@@ -433,70 +432,14 @@ pub fn import(path: &Path) -> Result<SceneFile, String> {
         .enumerate()
         .map(|(p, (name, cell, positions, size))| {
             let Receptors { mode, of: [ex, inh] } = receptor_of[p];
-            let (e_ex, tau_ex) = ex.unwrap_or((0.0, 5.0));
-            let (e_in, tau_in) = inh.unwrap_or((-80.0, 10.0));
-            let model = match (mode, cell.adex) {
-                (Some(Mode::Conductance), Some(_)) => {
-                    return Err(format!(
-                        "{file}: population `{name}`: an adExIaFCell under conductance synapses; Neuroplast's AdEx \
-                         takes current synapses (expCurrentSynapse)"
-                    ));
-                }
-                (Some(Mode::Current(PscShape::Alpha)), Some(_)) => {
-                    return Err(format!(
-                        "{file}: population `{name}`: an adExIaFCell under alpha currents; Neuroplast's AdEx takes \
-                         exponential ones (expCurrentSynapse)"
-                    ));
-                }
-                (_, Some(x)) => NeuronModel::AdEx(AdEx {
-                    c_m: cell.c_pf,
-                    g_l: cell.g_ns,
-                    e_l: cell.e_l,
-                    v_t: x.v_t,
-                    delta_t: x.delta_t,
-                    a: x.a,
-                    tau_w: x.tau_w,
-                    b: x.b,
-                    v_reset: cell.v_reset,
-                    v_peak: cell.v_th,
-                    t_ref: cell.t_ref,
-                    tau_syn_ex: tau_ex,
-                    tau_syn_in: tau_in,
-                    i_e: 0.0,
-                }),
-                (Some(Mode::Current(psc)), None) => NeuronModel::LifCurrent(LifCurrent {
-                    c_m: cell.c_pf,
-                    tau_m: cell.c_pf / cell.g_ns,
-                    e_l: cell.e_l,
-                    v_th: cell.v_th,
-                    v_reset: cell.v_reset,
-                    t_ref: cell.t_ref,
-                    tau_syn_ex: tau_ex,
-                    tau_syn_in: tau_in,
-                    i_e: 0.0,
-                    psc,
-                }),
-                (_, None) => NeuronModel::LifConductance(LifConductance {
-                    c_m: cell.c_pf,
-                    g_l: cell.g_ns,
-                    e_l: cell.e_l,
-                    v_th: cell.v_th,
-                    v_reset: cell.v_reset,
-                    t_ref: cell.t_ref,
-                    e_ex,
-                    e_in,
-                    tau_syn_ex: tau_ex,
-                    tau_syn_in: tau_in,
-                    i_e: 0.0,
-                }),
-            };
+            let model = cells::model(cell, mode, (ex, inh)).map_err(|m| format!("{file}: population `{name}`: {m}"))?;
             Ok(PopulationSpec {
                 name: name.clone(),
                 size: *size,
                 model,
                 layout: if positions.is_empty() { Layout::default() } else { Layout::Positions(positions.clone()) },
                 init: InitSpec {
-                    v: Some(Dist::Constant(Quantity::new(cell.e_l, Dim::Voltage))),
+                    v: Some(Dist::Constant(Quantity::new(cell.v_init(), Dim::Voltage))),
                     ..InitSpec::default()
                 },
                 intrinsic: None,
