@@ -305,47 +305,26 @@ impl Kernel {
                 threshold(v, refractory, theta, v_th, v_reset, ref_steps, first, spikes);
             }
             Kernel::Izhikevich { a, b, c, d, v_peak, dt, i_e, p11_ex, p11_in } => {
-                let half = 0.5 * dt;
-                for i in 0..n {
-                    let (de, dh) = inbox.take(i);
-                    let (ex, inh) = (syn_ex[i] + de, syn_in[i] + dh);
-                    let current = i_e + ext.at(i) + ex + inh;
-                    let (mut vi, u) = (v[i], adapt[i]);
-                    vi += half * (0.04 * vi * vi + 5.0 * vi + 140.0 - u + current);
-                    vi += half * (0.04 * vi * vi + 5.0 * vi + 140.0 - u + current);
-                    let mut u = u + dt * a * (b * vi - u);
-                    syn_ex[i] = ex * p11_ex;
-                    syn_in[i] = inh * p11_in;
-                    if vi >= v_peak + theta.map_or(0.0, |t| t[i]) {
-                        vi = c;
-                        u += d;
-                        spikes.push(first + i as u32);
-                    }
-                    v[i] = vi;
-                    adapt[i] = u;
-                }
+                let q = Quadratic { half: 0.5 * dt, i_e, v_peak, c, d, p11_ex, p11_in };
+                let cols = (v, adapt, syn_ex, syn_in);
+                q.run(
+                    cols,
+                    (ext, &mut inbox, theta),
+                    (first, spikes),
+                    |vi| 0.04 * vi * vi + 5.0 * vi + 140.0,
+                    |vi, u| u + dt * a * (b * vi - u),
+                );
             }
             Kernel::Izhikevich2007 { dt_over_c, k, v_r, v_t, v_peak, a_dt, b, c, d, i_e, p11_ex, p11_in } => {
-                // The 2003 kernel's scheme: two half steps of v with u held, then u with the new v.
-                let half = 0.5 * dt_over_c;
-                for i in 0..n {
-                    let (de, dh) = inbox.take(i);
-                    let (ex, inh) = (syn_ex[i] + de, syn_in[i] + dh);
-                    let current = i_e + ext.at(i) + ex + inh;
-                    let (mut vi, u) = (v[i], adapt[i]);
-                    vi += half * (k * (vi - v_r) * (vi - v_t) - u + current);
-                    vi += half * (k * (vi - v_r) * (vi - v_t) - u + current);
-                    let mut u = u + a_dt * (b * (vi - v_r) - u);
-                    syn_ex[i] = ex * p11_ex;
-                    syn_in[i] = inh * p11_in;
-                    if vi >= v_peak + theta.map_or(0.0, |t| t[i]) {
-                        vi = c;
-                        u += d;
-                        spikes.push(first + i as u32);
-                    }
-                    v[i] = vi;
-                    adapt[i] = u;
-                }
+                let q = Quadratic { half: 0.5 * dt_over_c, i_e, v_peak, c, d, p11_ex, p11_in };
+                let cols = (v, adapt, syn_ex, syn_in);
+                q.run(
+                    cols,
+                    (ext, &mut inbox, theta),
+                    (first, spikes),
+                    |vi| k * (vi - v_r) * (vi - v_t),
+                    |vi, u| u + a_dt * (b * (vi - v_r) - u),
+                );
             }
             Kernel::AdEx {
                 dt_over_c,
@@ -419,6 +398,51 @@ impl Kernel {
 }
 
 /// The threshold pass of the LIF models: reset, start the refractory period, record the spike.
+/// The Izhikevich schemes' constants (2003 and 2007 forms): half a step (over C for the 2007
+/// form), the bias, the cut-off, the reset of v and the increment of u, the currents' decay.
+struct Quadratic {
+    half: f64,
+    i_e: f64,
+    v_peak: f64,
+    c: f64,
+    d: f64,
+    p11_ex: f64,
+    p11_in: f64,
+}
+
+impl Quadratic {
+    /// Two half steps of v with u held (`dv(v) − u + I`), then u with the new v (`du(v, u)`); at
+    /// the cut-off v ← c, u ← u + d. One loop for both forms, each monomorphic through its closures.
+    #[inline(always)]
+    fn run<E: External, D: Delayed>(
+        &self,
+        (v, adapt, syn_ex, syn_in): (&mut [f64], &mut [f64], &mut [f64], &mut [f64]),
+        (ext, inbox, theta): (E, &mut D, Option<&[f64]>),
+        (first, spikes): (u32, &mut Vec<u32>),
+        dv: impl Fn(f64) -> f64,
+        du: impl Fn(f64, f64) -> f64,
+    ) {
+        for i in 0..v.len() {
+            let (de, dh) = inbox.take(i);
+            let (ex, inh) = (syn_ex[i] + de, syn_in[i] + dh);
+            let current = self.i_e + ext.at(i) + ex + inh;
+            let (mut vi, u) = (v[i], adapt[i]);
+            vi += self.half * (dv(vi) - u + current);
+            vi += self.half * (dv(vi) - u + current);
+            let mut u = du(vi, u);
+            syn_ex[i] = ex * self.p11_ex;
+            syn_in[i] = inh * self.p11_in;
+            if vi >= self.v_peak + theta.map_or(0.0, |t| t[i]) {
+                vi = self.c;
+                u += self.d;
+                spikes.push(first + i as u32);
+            }
+            v[i] = vi;
+            adapt[i] = u;
+        }
+    }
+}
+
 /// Blocks of 8 are tested with a branch-free reduction first (spikes are rare).
 #[inline(always)]
 fn threshold(
