@@ -94,3 +94,15 @@ fn truncated_foreign_and_corrupted_files_are_refused_clearly() {
     let e = snapshot::load(std::path::Path::new("/nonexistent/dir/s.npsnap")).unwrap_err().to_string();
     assert!(e.starts_with("/nonexistent/dir/s.npsnap: "), "{e}");
 }
+
+#[test]
+fn a_snapshot_written_by_an_earlier_build_of_this_format_resumes_as_it_did_there() {
+    // tests/fixtures/growth_v5.npsnap: `neuroplast run scenes/growth.ron --duration 200ms
+    // --save-snapshot` by the build of commit 367756d (format 5). Its Poisson-source populations
+    // are enum variants the engine numbers in the file: a model added later must not renumber
+    // them. That build resumed it to 51 spikes in the next 100 ms.
+    let bytes = std::fs::read("tests/fixtures/growth_v5.npsnap").unwrap();
+    let mut sim = snapshot::decode(&bytes, "growth_v5.npsnap").unwrap();
+    assert_eq!(sim.network.time_ms(), 200.0);
+    assert_eq!(run(&mut sim, 1000).len(), 51);
+}

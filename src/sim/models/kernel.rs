@@ -58,7 +58,27 @@ pub enum Kernel {
     },
     /// See [`super::Izhikevich`].
     Izhikevich { a: f64, b: f64, c: f64, d: f64, v_peak: f64, dt: f64, i_e: f64, p11_ex: f64, p11_in: f64 },
-    /// See [`super::Izhikevich2007`].
+    /// See [`super::AdEx`].
+    AdEx {
+        dt_over_c: f64,
+        g_l: f64,
+        e_l: f64,
+        v_t: f64,
+        delta_t: f64,
+        a: f64,
+        dt_over_tau_w: f64,
+        b: f64,
+        v_reset: f64,
+        v_peak: f64,
+        i_e: f64,
+        ref_steps: u32,
+        p11_ex: f64,
+        p11_in: f64,
+    },
+    /// See [`super::NeuronModel::PoissonSource`].
+    PoissonSource { p_spike: f64, ln_q: f64 },
+    /// See [`super::Izhikevich2007`] (last, so snapshots written before it keep their variant
+    /// numbers).
     Izhikevich2007 {
         /// dt / C.
         dt_over_c: f64,
@@ -85,25 +105,6 @@ pub enum Kernel {
         /// Inhibitory current decay per step.
         p11_in: f64,
     },
-    /// See [`super::AdEx`].
-    AdEx {
-        dt_over_c: f64,
-        g_l: f64,
-        e_l: f64,
-        v_t: f64,
-        delta_t: f64,
-        a: f64,
-        dt_over_tau_w: f64,
-        b: f64,
-        v_reset: f64,
-        v_peak: f64,
-        i_e: f64,
-        ref_steps: u32,
-        p11_ex: f64,
-        p11_in: f64,
-    },
-    /// See [`super::NeuronModel::PoissonSource`].
-    PoissonSource { p_spike: f64, ln_q: f64 },
 }
 
 /// Mutable views of one contiguous run of neurons, all of one population, and their inputs.

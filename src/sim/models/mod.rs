@@ -76,8 +76,6 @@ pub enum NeuronModel {
     LifConductance(LifConductance),
     /// Izhikevich 2003.
     Izhikevich(Izhikevich),
-    /// Izhikevich 2007, in physical units.
-    Izhikevich2007(Izhikevich2007),
     /// Adaptive exponential IF.
     AdEx(AdEx),
     /// A source that fires as a Poisson process (a Brian2 `PoissonGroup`, a NEST `poisson_generator`
@@ -89,6 +87,9 @@ pub enum NeuronModel {
         #[serde(with = "crate::sim::units::rate")]
         rate: f64,
     },
+    /// Izhikevich 2007, in physical units (last, so snapshots written before it keep their
+    /// variant numbers).
+    Izhikevich2007(Izhikevich2007),
 }
 
 /// How a synaptic weight acts on its target, fixed by the target's model.
