@@ -51,7 +51,7 @@ fn fingerprint(net: &Network) -> Fingerprint {
 /// Exports `sim` into `dir/circuit`, imports it as `dir/back.ron` and builds that.
 fn round_trip(sim: &Simulation, dir: &Path) -> (Simulation, Vec<String>) {
     let folder = dir.join("circuit");
-    let report = export(sim, &folder).unwrap();
+    let report = export(sim, &folder, false).unwrap();
     let imported = import(&folder.join("circuit_config.json"), "circuit/circuit_config.json").unwrap();
     std::fs::write(dir.join("back.ron"), Scene::to_ron(&imported.scene)).unwrap();
     let back = Scene::load(&dir.join("back.ron")).unwrap().build(None).unwrap();
@@ -86,7 +86,7 @@ fn a_second_export_of_an_imported_circuit_writes_the_same_files() {
     let dir = tempfile::tempdir().unwrap();
     let (back, _) = round_trip(&sim, dir.path());
     let again = dir.path().join("again");
-    export(&back, &again).unwrap();
+    export(&back, &again, false).unwrap();
     for f in ["network/nodes.h5", "network/edges.h5", "network/node_types.csv", "network/edge_types.csv"] {
         let (a, b) =
             (std::fs::read(dir.path().join("circuit").join(f)).unwrap(), std::fs::read(again.join(f)).unwrap());
@@ -448,7 +448,7 @@ fn export_refuses_a_folder_that_holds_files_and_keeps_them() {
     let target = dir.path().join("out");
     std::fs::create_dir(&target).unwrap();
     std::fs::write(target.join("mine.txt"), "keep me").unwrap();
-    let e = export(&sim, &target).unwrap_err().to_string();
+    let e = export(&sim, &target, false).unwrap_err().to_string();
     assert!(e.contains("already holds files"), "{e}");
     assert_eq!(std::fs::read_to_string(target.join("mine.txt")).unwrap(), "keep me");
 }
@@ -510,4 +510,19 @@ fn pynn_s_own_sonata_export_imports_with_its_cells_connections_weights_and_delay
     let got_x: Vec<f32> = circuit.populations[exc].positions.as_ref().unwrap().iter().map(|p| p[0]).collect();
     assert_eq!(got_x, xs.iter().map(|&x| x as f32).collect::<Vec<_>>());
     assert!(circuit.notes.iter().any(|n| n.contains("node_id runs from 42")), "{:?}", circuit.notes);
+}
+
+#[test]
+fn a_compressed_export_reads_back_as_the_same_network_and_is_smaller() {
+    let sim = Scene::load(Path::new("scenes/cuba.ron")).unwrap().build(None).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (plain, packed) = (dir.path().join("plain"), dir.path().join("packed"));
+    export(&sim, &plain, false).unwrap();
+    export(&sim, &packed, true).unwrap();
+    let size = |d: &Path| std::fs::metadata(d.join("network/edges.h5")).unwrap().len();
+    assert!(size(&packed) * 10 < size(&plain) * 6, "{} vs {} bytes", size(&packed), size(&plain));
+    let imported = import(&packed.join("circuit_config.json"), "packed/circuit_config.json").unwrap();
+    std::fs::write(dir.path().join("back.ron"), Scene::to_ron(&imported.scene)).unwrap();
+    let back = Scene::load(&dir.path().join("back.ron")).unwrap().build(None).unwrap();
+    assert_eq!(fingerprint(&back.network), fingerprint(&sim.network));
 }

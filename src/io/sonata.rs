@@ -102,11 +102,12 @@ pub fn path_from(path: &Path, from: &Path) -> String {
     rel.display().to_string()
 }
 
-/// Writes `sim`'s network as a SONATA circuit folder `dir` (which must not exist, or be empty);
-/// the report lists what the circuit leaves out (inputs, state, the rules).
-pub fn export(sim: &Simulation, dir: &Path) -> Result<WriteReport, FileError> {
+/// Writes `sim`'s network as a SONATA circuit folder `dir` (which must not exist, or be empty;
+/// `compress`: see [`write_circuit`]); the report lists what the circuit leaves out (inputs,
+/// state, the rules).
+pub fn export(sim: &Simulation, dir: &Path, compress: bool) -> Result<WriteReport, FileError> {
     let tmp = temporary_folder_beside(dir)?;
-    let mut report = write_circuit(&sim.network, tmp.path())?;
+    let mut report = write_circuit(&sim.network, tmp.path(), compress)?;
     commit_folder(tmp, dir)?;
     report.left_out.extend(not_expressed(sim, None));
     Ok(report)
