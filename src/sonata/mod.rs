@@ -7,6 +7,7 @@ pub mod config;
 mod edges;
 pub mod h5;
 mod nodes;
+mod placement;
 pub mod table;
 pub mod templates;
 mod write;
