@@ -9,7 +9,7 @@ use std::process::Command;
 use neuroplast::engine::Simulation;
 use neuroplast::io::sonata::{export, import};
 use neuroplast::scene::Scene;
-use neuroplast::sim::{Network, NeuronId, NeuronModel, PscShape};
+use neuroplast::sim::{Network, NeuronId, NeuronModel, PscShape, Synapses};
 use neuroplast::sonata::Circuit;
 
 const FIXTURE: &str = "tests/fixtures/sonata";
@@ -23,15 +23,20 @@ struct Fingerprint {
     couplings: Vec<(u32, u32, u32)>,
 }
 
-fn fingerprint(net: &Network) -> Fingerprint {
-    let syn = &net.synapses;
-    let mut synapses = Vec::new();
-    for pre in 0..net.num_neurons() as u32 {
+/// Every synapse of a table as (pre, target code, weight bits, delay steps), sorted.
+fn synapse_list(syn: &Synapses) -> Vec<(u32, u32, u32, u16)> {
+    let mut out = Vec::new();
+    for pre in 0..syn.row_start.len().saturating_sub(1) as u32 {
         for k in syn.row(NeuronId(pre)) {
-            synapses.push((pre, syn.target[k], syn.weight[k].to_bits(), syn.delay_steps(k)));
+            out.push((pre, syn.target[k], syn.weight[k].to_bits(), syn.delay_steps(k)));
         }
     }
-    synapses.sort_unstable();
+    out.sort_unstable();
+    out
+}
+
+fn fingerprint(net: &Network) -> Fingerprint {
+    let synapses = synapse_list(&net.synapses);
     let gap = &net.gap_junctions;
     let mut couplings = Vec::new();
     for i in 0..gap.row_start.len().saturating_sub(1) {
@@ -155,15 +160,7 @@ fn the_h5py_fixture_reads_with_every_value_its_formulas_give() {
         expected.push((12 + j % 4, ids[(2 * j % 12) as usize] << 1, 2.0f32.to_bits(), 29));
     }
     expected.sort_unstable();
-    let syn = &circuit.synapses;
-    let mut got = Vec::new();
-    for pre in 0..16u32 {
-        for k in syn.row(NeuronId(pre)) {
-            got.push((pre, syn.target[k], syn.weight[k].to_bits(), syn.delay_steps(k)));
-        }
-    }
-    got.sort_unstable();
-    assert_eq!(got, expected);
+    assert_eq!(synapse_list(&circuit.synapses), expected);
     let mut couplings = circuit.couplings.clone();
     couplings.sort_by_key(|c| (c.0, c.1));
     let mut want: Vec<(u32, u32, f32)> = (0..12).step_by(2).map(|i| (ids[i], ids[i + 1], 0.5)).collect();
@@ -491,14 +488,7 @@ fn pynn_s_own_sonata_export_imports_with_its_cells_connections_weights_and_delay
         }
     }
     expected.sort_unstable();
-    let syn = &circuit.synapses;
-    let mut got = Vec::new();
-    for pre in 0..80u32 {
-        for k in syn.row(NeuronId(pre)) {
-            got.push((pre, syn.target[k], syn.weight[k].to_bits(), syn.delay_steps(k)));
-        }
-    }
-    got.sort_unstable();
+    let got = synapse_list(&circuit.synapses);
     assert_eq!((got.len(), got), (209 + 315, expected));
     // Positions: the excitatory cells on PyNN's 4x4x4 grid, 10 um apart.
     let xs = hdf5_pure::File::open(Path::new(&format!("{net}/nodes_exc.h5")))
