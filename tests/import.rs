@@ -332,6 +332,48 @@ mod neuroml {
         assert!(log.times_of(1, 0.1).iter().all(|&t| t > times[0]), "cell 1 fired before cell 0");
     }
 
+    /// tests/fixtures/beta_synapses.net.nml (valid against the NeuroML 2.3 schema, checked with
+    /// tools/check_neuroml_fixture.py): A[0] fires once under a 1 nA, 5 ms pulse; 2 ms later its
+    /// spike reaches B[0] through an expTwoSynapse (0.5 ms rise, 3 ms decay, 2 nS × weight 1.5)
+    /// and B[1] through another (1 ms, 8 ms, 1 nS). A beta conductance peaks at its weight after
+    /// τd τr ln(τd/τr) / (τd − τr): 1.075 ms and 2.377 ms.
+    #[test]
+    fn exp_two_synapses_import_as_rising_conductances_that_peak_at_their_weight_on_time() {
+        let scene = neuroplast::io::neuroml::import(Path::new("tests/fixtures/beta_synapses.net.nml")).unwrap();
+        let NeuronModel::LifConductance(b) = &scene.populations[1].model else { panic!() };
+        assert_eq!(
+            (b.tau_rise_ex, b.tau_syn_ex, b.e_ex, b.tau_rise_in, b.tau_syn_in, b.e_in),
+            (0.5, 3.0, 0.0, 1.0, 8.0, -80.0)
+        );
+        let mut sim = Scene::parse(&Scene::to_ron(&scene), "nml").unwrap().build(None).unwrap();
+        let mut report = StepReport::with_capacity(3);
+        let mut log = SpikeLog::default();
+        let (mut peak_ex, mut peak_in) = ((0.0, 0.0), (0.0, 0.0));
+        for _ in 0..400 {
+            sim.run(1, &mut report, |r| log.record(r));
+            let (t, n) = (sim.network.time_ms(), &sim.network.neurons);
+            if n.psc_ex[1] > peak_ex.0 {
+                peak_ex = (n.psc_ex[1], t);
+            }
+            if n.psc_in[2] > peak_in.0 {
+                peak_in = (n.psc_in[2], t);
+            }
+        }
+        let spikes = log.times_of(0, 0.1);
+        assert_eq!(spikes.len(), 1, "{spikes:?}");
+        assert!(log.times_of(1, 0.1).is_empty() && log.times_of(2, 0.1).is_empty());
+        let arrival = spikes[0] + 2.0;
+        assert!((peak_ex.0 - 3.0f64).abs() < 2e-3 && peak_ex.0 <= 3.0, "excitatory peak {} nS", peak_ex.0);
+        assert!(
+            (peak_ex.1 - arrival - 1.075).abs() <= 0.1,
+            "excitatory peak at {} ms, spike at {}",
+            peak_ex.1,
+            spikes[0]
+        );
+        assert!((peak_in.0 - 1.0f64).abs() < 1e-3 && peak_in.0 <= 1.0, "inhibitory peak {} nS", peak_in.0);
+        assert!((peak_in.1 - arrival - 2.377).abs() <= 0.1, "inhibitory peak at {} ms", peak_in.1);
+    }
+
     #[test]
     fn what_the_importer_does_not_know_is_refused_at_its_line() {
         let good = std::fs::read_to_string(FIXTURE).unwrap();
@@ -340,7 +382,7 @@ mod neuroml {
         let cases = [
             (
                 good.replace("<expOneSynapse id=\"gaba\"", "<expTwoSynapse id=\"gaba\""),
-                "bad.nml:10: <expTwoSynapse>: a rise and a decay time",
+                "bad.nml:10: <expTwoSynapse>: no `tauRise`",
             ),
             (
                 good.replace("<iafCell id=\"inh\"", "<izhikevich2007Cell id=\"inh\""),

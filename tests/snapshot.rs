@@ -97,12 +97,21 @@ fn truncated_foreign_and_corrupted_files_are_refused_clearly() {
 
 #[test]
 fn a_snapshot_written_by_an_earlier_build_of_this_format_resumes_as_it_did_there() {
-    // tests/fixtures/growth_v5.npsnap: `neuroplast run scenes/growth.ron --duration 200ms
-    // --save-snapshot` by the build of commit 367756d (format 5). Its Poisson-source populations
-    // are enum variants the engine numbers in the file: a model added later must not renumber
-    // them. That build resumed it to 51 spikes in the next 100 ms.
-    let bytes = std::fs::read("tests/fixtures/growth_v5.npsnap").unwrap();
-    let mut sim = snapshot::decode(&bytes, "growth_v5.npsnap").unwrap();
+    // tests/fixtures/growth_v6.npsnap: `neuroplast run scenes/growth.ron --duration 200ms
+    // --save-snapshot growth_v6.npsnap` by the build of commit 9aa7e15 plus the conductance rise
+    // times (format 6). Its Poisson-source populations are enum variants the engine numbers in
+    // the file: a model added later must not renumber them. That build resumed it to 51 spikes in
+    // the next 100 ms, as the format-5 file of commit 367756d had.
+    let bytes = std::fs::read("tests/fixtures/growth_v6.npsnap").unwrap();
+    let mut sim = snapshot::decode(&bytes, "growth_v6.npsnap").unwrap();
     assert_eq!(sim.network.time_ms(), 200.0);
     assert_eq!(run(&mut sim, 1000).len(), 51);
+}
+
+#[test]
+fn a_snapshot_of_the_previous_format_is_refused_with_both_versions() {
+    // growth_v5.npsnap was written by commit 367756d (format 5, before the rise times).
+    let bytes = std::fs::read("tests/fixtures/growth_v5.npsnap").unwrap();
+    let e = snapshot::decode(&bytes, "growth_v5.npsnap").map(|_| ()).unwrap_err().to_string();
+    assert!(e.contains("growth_v5.npsnap") && e.contains("version 5") && e.contains("reads 6"), "{e}");
 }

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::script::{header, list, not_expressed};
+use super::script::{conductance_state, header, list, not_expressed};
 use crate::engine::Simulation;
 use crate::sim::{Input, NeuronModel};
 
@@ -74,6 +74,10 @@ pub fn pynest_script(sim: &Simulation, label: &str) -> Result<NestScript, String
                 let _ = writeln!(s, "seg = nest.Create(\"{model}\", {n}, params={p})");
                 let v = (seg.start..seg.end).map(|i| net.neurons.v[i as usize]);
                 let _ = writeln!(s, "seg.V_m = {}", list(v));
+                let ids: Vec<usize> = (seg.start as usize..seg.end as usize).collect();
+                for (name, values) in conductance_state(&pop.model, &net.neurons, &ids) {
+                    let _ = writeln!(s, "seg.{name} = {}", list(values));
+                }
             }
             None => {
                 let _ = writeln!(s, "nest.Create(\"{model}\", {n})");

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::script::{header, list, not_expressed};
+use super::script::{conductance_state, header, list, not_expressed};
 use crate::engine::Simulation;
 use crate::sim::{Input, NeuronModel, PopulationId, PscShape};
 
@@ -40,6 +40,11 @@ fn cell_type(model: &NeuronModel) -> Result<(String, bool), String> {
             ),
             false,
         ),
+        NeuronModel::LifConductance(p) if p.has_rise() => {
+            return Err("LifConductance with rise times has no PyNN standard cell type (IF_cond_exp jumps; NEST's \
+                 iaf_cond_beta takes it: export --to nest)"
+                .into());
+        }
         NeuronModel::LifConductance(p) => (
             format!(
                 "sim.IF_cond_exp(cm={}, tau_m={}, v_rest={}, v_thresh={}, v_reset={}, tau_refrac={}, e_rev_E={}, e_rev_I={}, tau_syn_E={}, tau_syn_I={}, i_offset={})",
@@ -100,6 +105,12 @@ pub fn pynn_script(sim: &Simulation, label: &str) -> Result<PynnScript, String> 
     let _ = writeln!(s, "sim = importlib.import_module(\"pyNN.\" + a.simulator)");
     let _ = writeln!(s, "extra = {{\"rng_seed\": a.seed}} if a.simulator == \"nest\" else {{}}");
     let _ = writeln!(s, "sim.setup(timestep={dt}, min_delay={dt}, **extra)\n");
+    let _ = writeln!(s, "def gsyn(us):");
+    let _ = writeln!(
+        s,
+        "    \"\"\"Initial conductances in uS. PyNN 0.13's NEST backend sets initial values without its uS -> nS\n    scale (pyNN/nest/populations.py, _set_initial_value_array), so it is given nS.\"\"\""
+    );
+    let _ = writeln!(s, "    return us * 1e3 if a.simulator == \"nest\" else us\n");
     let _ = writeln!(s, "# Populations; ids[p][k] is the Neuroplast id of neuron k of population p.");
     let _ = writeln!(s, "pops, ids = [], []");
     let mut conductance = Vec::new();
@@ -111,11 +122,17 @@ pub fn pynn_script(sim: &Simulation, label: &str) -> Result<PynnScript, String> 
             let _ = writeln!(s, "pops.append(sim.Population({}, {cell}, label={:?}))", ids.len(), pop.name);
         } else {
             let v = ids.iter().map(|&i| net.neurons.v[i as usize]);
+            // PyNN names the conductances gsyn_exc, gsyn_inh, in µS.
+            let mut initial = format!("\"v\": {}", array(v));
+            let members: Vec<usize> = ids.iter().map(|&i| i as usize).collect();
+            for (name, values) in conductance_state(&pop.model, &net.neurons, &members) {
+                let pynn = if name == "g_ex" { "gsyn_exc" } else { "gsyn_inh" };
+                let _ = write!(initial, ", \"{pynn}\": gsyn({})", array(values.iter().map(|g| g * 1e-3)));
+            }
             let _ = writeln!(
                 s,
-                "pops.append(sim.Population({}, {cell}, initial_values={{\"v\": {}}}, label={:?}))",
+                "pops.append(sim.Population({}, {cell}, initial_values={{{initial}}}, label={:?}))",
                 ids.len(),
-                array(v),
                 pop.name
             );
         }

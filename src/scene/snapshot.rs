@@ -14,7 +14,7 @@ use crate::engine::Simulation;
 
 const MAGIC: &[u8; 8] = b"NPSNAP\0\n";
 /// The snapshot format version this build reads and writes.
-pub const SNAPSHOT_VERSION: u32 = 5;
+pub const SNAPSHOT_VERSION: u32 = 6;
 const HEADER: usize = 8 + 4 + 8 + 4;
 
 /// A snapshot that could not be written or read.

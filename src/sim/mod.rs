@@ -23,7 +23,7 @@ pub use ids::{NeuronId, PopulationId, SynapseId};
 pub use inputs::{CurrentInput, Input, PoissonInput, Receptor, RewardInput, SpikeListInput};
 pub use models::{
     AdEx, Izhikevich, Izhikevich2007, Kernel, LifConductance, LifCurrent, NeuronModel, ParamError, PscShape,
-    SynapseKind,
+    SynapseKind, beta_drive,
 };
 pub use network::{GapJunctions, Network, NetworkError, Population, Segment, SynapseView, Synapses};
 pub use params::{Curve, ParamSpec, Tunable};

@@ -1,7 +1,8 @@
 //! A SONATA node type's `model_template` and `dynamics_params` and the neuron model they name.
 //!
 //! `nest:` templates are NEST's models with NEST's parameter names and units (pF, ms, mV, pA, nS),
-//! accepted where one of ours is the same model: `iaf_psc_exp`, `iaf_psc_alpha`, `iaf_cond_exp`.
+//! accepted where one of ours is the same model: `iaf_psc_exp`, `iaf_psc_alpha`, `iaf_cond_exp`,
+//! `iaf_cond_beta`.
 //! Our other models travel as `neuroplast:<Model>` with our own field names and units, so a circuit
 //! we write reads back as it was.
 
@@ -14,7 +15,7 @@ use crate::sim::{NeuronModel, PscShape};
 pub const OWN_PREFIX: &str = "neuroplast:";
 
 /// The NEST templates read and written exactly.
-pub const NEST_TEMPLATES: &[&str] = &["iaf_psc_exp", "iaf_psc_alpha", "iaf_cond_exp"];
+pub const NEST_TEMPLATES: &[&str] = &["iaf_psc_exp", "iaf_psc_alpha", "iaf_cond_exp", "iaf_cond_beta"];
 
 /// NEST's parameter names for a current-based LIF, each with its field.
 fn lif_current_fields(p: &mut LifCurrent) -> [(&'static str, &mut f64); 9] {
@@ -27,6 +28,25 @@ fn lif_current_fields(p: &mut LifCurrent) -> [(&'static str, &mut f64); 9] {
         ("t_ref", &mut p.t_ref),
         ("tau_syn_ex", &mut p.tau_syn_ex),
         ("tau_syn_in", &mut p.tau_syn_in),
+        ("I_e", &mut p.i_e),
+    ]
+}
+
+/// NEST `iaf_cond_beta`'s parameter names for a conductance-based LIF with rise times.
+fn lif_beta_fields(p: &mut LifConductance) -> [(&'static str, &mut f64); 13] {
+    [
+        ("C_m", &mut p.c_m),
+        ("g_L", &mut p.g_l),
+        ("E_L", &mut p.e_l),
+        ("V_th", &mut p.v_th),
+        ("V_reset", &mut p.v_reset),
+        ("t_ref", &mut p.t_ref),
+        ("E_ex", &mut p.e_ex),
+        ("E_in", &mut p.e_in),
+        ("tau_decay_ex", &mut p.tau_syn_ex),
+        ("tau_decay_in", &mut p.tau_syn_in),
+        ("tau_rise_ex", &mut p.tau_rise_ex),
+        ("tau_rise_in", &mut p.tau_rise_in),
         ("I_e", &mut p.i_e),
     ]
 }
@@ -57,6 +77,11 @@ pub fn nest_model(model: &NeuronModel) -> Option<(&'static str, Vec<(&'static st
             let name = if p.psc == PscShape::Alpha { "iaf_psc_alpha" } else { "iaf_psc_exp" };
             Some((name, read(&mut lif_current_fields(&mut p.clone()))))
         }
+        // NEST's beta synapses all rise: one rising and one jumping conductance has no counterpart.
+        NeuronModel::LifConductance(p) if p.tau_rise_ex > 0.0 && p.tau_rise_in > 0.0 => {
+            Some(("iaf_cond_beta", read(&mut lif_beta_fields(&mut p.clone()))))
+        }
+        NeuronModel::LifConductance(p) if p.has_rise() => None,
         NeuronModel::LifConductance(p) => Some(("iaf_cond_exp", read(&mut lif_conductance_fields(&mut p.clone())))),
         _ => None,
     }
@@ -103,6 +128,16 @@ pub fn model_for(template: &str, params: &Map<String, Value>) -> Result<NodeMode
         "iaf_cond_exp" => {
             let mut p = LifConductance::default();
             let v = set_fields(template, &mut lif_conductance_fields(&mut p), params)?;
+            (NeuronModel::LifConductance(p), v)
+        }
+        "iaf_cond_beta" => {
+            // NEST 3.10's iaf_cond_beta defaults: iaf_cond_exp's membrane, rise = decay (alpha
+            // functions) of 0.2 ms excitatory and 2 ms inhibitory.
+            let mut p = LifConductance { tau_rise_ex: 0.2, tau_rise_in: 2.0, ..LifConductance::default() };
+            let v = set_fields(template, &mut lif_beta_fields(&mut p), params)?;
+            if p.tau_rise_ex <= 0.0 || p.tau_rise_in <= 0.0 {
+                return Err(format!("{template}: tau_rise_ex and tau_rise_in must be above 0"));
+            }
             (NeuronModel::LifConductance(p), v)
         }
         "izhikevich" => {
@@ -193,6 +228,7 @@ fn pynn_model(template: &str, name: &str, params: &Map<String, Value>) -> Result
             tau_syn_ex: get("tau_syn_E"),
             tau_syn_in: get("tau_syn_I"),
             i_e: get("i_offset") * 1e3,
+            ..LifConductance::default()
         }),
         _ => {
             if get("start") != 0.0 || get("duration") < 1e9 {
@@ -266,6 +302,12 @@ mod tests {
             NeuronModel::LifCurrent(LifCurrent { tau_m: 20.0, ..LifCurrent::default() }),
             NeuronModel::LifCurrent(LifCurrent { psc: PscShape::Alpha, ..LifCurrent::default() }),
             NeuronModel::LifConductance(LifConductance { g_l: 10.0, ..LifConductance::default() }),
+            NeuronModel::LifConductance(LifConductance {
+                tau_rise_ex: 0.5,
+                tau_rise_in: 1.0,
+                ..LifConductance::default()
+            }),
+            NeuronModel::LifConductance(LifConductance { tau_rise_in: 1.0, ..LifConductance::default() }),
             NeuronModel::Izhikevich(Izhikevich { d: 2.0, ..Izhikevich::default() }),
             NeuronModel::AdEx(AdEx { b: 0.0, ..AdEx::default() }),
             NeuronModel::Izhikevich2007(Izhikevich2007 { k: 1.2, ..Izhikevich2007::default() }),

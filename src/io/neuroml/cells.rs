@@ -1,6 +1,6 @@
 //! NeuroML2 cells and the neuron model each becomes under the synapses onto it.
 
-use super::Mode;
+use super::{Mode, ReceptorKind};
 use crate::sim::{AdEx, Izhikevich2007, LifConductance, LifCurrent, NeuronModel, PscShape};
 
 /// A cell of the file: its leak part (for an `izhikevich2007Cell`: C, v_r, and the cut-off as
@@ -76,14 +76,15 @@ pub(super) fn with_unit(text: &str, units: &[(&str, f64)]) -> Result<f64, String
 }
 
 /// The model a cell becomes under synapses of `mode` with excitatory and inhibitory receptors
-/// `(reversal, tau)` (defaults where none arrives).
+/// (defaults where none arrives).
 pub(super) fn model(
     cell: &Cell,
     mode: Option<Mode>,
-    (ex, inh): (Option<(f64, f64)>, Option<(f64, f64)>),
+    (ex, inh): (Option<ReceptorKind>, Option<ReceptorKind>),
 ) -> Result<NeuronModel, String> {
-    let (e_ex, tau_ex) = ex.unwrap_or((0.0, 5.0));
-    let (e_in, tau_in) = inh.unwrap_or((-80.0, 10.0));
+    let ex = ex.unwrap_or(ReceptorKind { e_rev: 0.0, tau: 5.0, rise: 0.0 });
+    let inh = inh.unwrap_or(ReceptorKind { e_rev: -80.0, tau: 10.0, rise: 0.0 });
+    let (tau_ex, tau_in) = (ex.tau, inh.tau);
     let current_only = |what: &str| -> Result<(), String> {
         match mode {
             Some(Mode::Conductance) => Err(format!(
@@ -152,11 +153,13 @@ pub(super) fn model(
                 v_th: cell.v_th,
                 v_reset: cell.v_reset,
                 t_ref: cell.t_ref,
-                e_ex,
-                e_in,
+                e_ex: ex.e_rev,
+                e_in: inh.e_rev,
                 tau_syn_ex: tau_ex,
                 tau_syn_in: tau_in,
                 i_e: 0.0,
+                tau_rise_ex: ex.rise,
+                tau_rise_in: inh.rise,
             }),
         },
     })

@@ -113,7 +113,10 @@ struct Synapse {
     /// gbase (nS) or ibase (pA).
     base: f64,
     kind: SynapseKind,
+    /// Decay time constant (ms).
     tau: f64,
+    /// Rise time (ms; 0 but for an `expTwoSynapse`).
+    rise: f64,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -145,12 +148,13 @@ impl Synapse {
         }
     }
 
-    /// The reversal potential (0 for a current) and time constant its receptor takes.
-    fn receptor(&self) -> (f64, f64) {
-        match self.kind {
-            SynapseKind::Conductance { e_rev } => (e_rev, self.tau),
-            SynapseKind::Current(_) => (0.0, self.tau),
-        }
+    /// The receptor it asks of its target.
+    fn receptor(&self) -> ReceptorKind {
+        let e_rev = match self.kind {
+            SynapseKind::Conductance { e_rev } => e_rev,
+            SynapseKind::Current(_) => 0.0,
+        };
+        ReceptorKind { e_rev, tau: self.tau, rise: self.rise }
     }
 
     fn dim(&self) -> Dim {
@@ -159,11 +163,20 @@ impl Synapse {
 }
 
 /// What one population's synapses ask of its model: one mode, and per receptor (excitatory,
-/// inhibitory) one reversal potential and time constant.
+/// inhibitory) one reversal potential and time course.
 #[derive(Clone, Copy, Default)]
 struct Receptors {
     mode: Option<Mode>,
-    of: [Option<(f64, f64)>; 2],
+    of: [Option<ReceptorKind>; 2],
+}
+
+/// The receptor a synapse asks of its target: reversal potential (mV; 0 for a current), decay and
+/// rise time (ms).
+#[derive(Clone, Copy, PartialEq)]
+pub(super) struct ReceptorKind {
+    pub e_rev: f64,
+    pub tau: f64,
+    pub rise: f64,
 }
 
 /// Records that a population `pop` takes synapse `s` on its inhibitory or excitatory receptor;
@@ -182,10 +195,10 @@ fn takes(r: &mut Receptors, s: &Synapse, inhibits: bool, pop: &str) -> Result<()
         None => r.of[k] = Some(s.receptor()),
         Some(prev) if prev != s.receptor() => {
             let which = if inhibits { "inhibitory" } else { "excitatory" };
-            let (e, t) = s.receptor();
+            let r = s.receptor();
             return Err(format!(
-                "a second {which} synapse kind onto `{pop}` (erev {e} mV, tau {t} ms after {} mV, {} ms): a population has one of each",
-                prev.0, prev.1
+                "a second {which} synapse kind onto `{pop}` (erev {} mV, decay {} ms, rise {} ms after {} mV, {} ms, {} ms): a population has one of each",
+                r.e_rev, r.tau, r.rise, prev.e_rev, prev.tau, prev.rise
             ));
         }
         Some(_) => {}
@@ -276,19 +289,16 @@ pub fn import(path: &Path) -> Result<SceneFile, String> {
                 };
                 cells.insert(id()?, cell);
             }
-            "expTwoSynapse" => {
-                return Err(at(
-                    e,
-                    "a rise and a decay time: Neuroplast's conductances decay with one (expOneSynapse), so it is not \
-                     imported as one"
-                        .into(),
-                ));
-            }
-            "expOneSynapse" => {
+            "expOneSynapse" | "expTwoSynapse" => {
+                let rise = if e.name == "expTwoSynapse" { q(e, "tauRise", Dim::Time)? } else { 0.0 };
+                if e.name == "expTwoSynapse" && rise <= 0.0 {
+                    return Err(at(e, format!("tauRise: {rise} ms must be above 0 (an expOneSynapse has none)")));
+                }
                 let s = Synapse {
                     base: q(e, "gbase", Dim::Conductance)?,
                     kind: SynapseKind::Conductance { e_rev: q(e, "erev", Dim::Voltage)? },
                     tau: q(e, "tauDecay", Dim::Time)?,
+                    rise,
                 };
                 synapses.insert(id()?, s);
             }
@@ -298,6 +308,7 @@ pub fn import(path: &Path) -> Result<SceneFile, String> {
                     base: q(e, "ibase", Dim::Current)?,
                     kind: SynapseKind::Current(shape),
                     tau: q(e, "tau", Dim::Time)?,
+                    rise: 0.0,
                 };
                 synapses.insert(id()?, s);
             }
@@ -319,7 +330,7 @@ pub fn import(path: &Path) -> Result<SceneFile, String> {
                 return Err(at(
                     e,
                     format!(
-                        "`{other}` is not imported (supported: iafCell, iafRefCell, adExIaFCell, izhikevich2007Cell, expOneSynapse, expCurrentSynapse, alphaCurrentSynapse, gapJunction, pulseGenerator, poissonFiringSynapse, network)"
+                        "`{other}` is not imported (supported: iafCell, iafRefCell, adExIaFCell, izhikevich2007Cell, expOneSynapse, expTwoSynapse, expCurrentSynapse, alphaCurrentSynapse, gapJunction, pulseGenerator, poissonFiringSynapse, network)"
                     ),
                 ));
             }

@@ -221,10 +221,11 @@ pub struct InitSpec {
     /// Membrane potential.
     #[serde(default)]
     pub v: Option<Dist>,
-    /// Excitatory synaptic current (pA) or conductance (nS).
+    /// Excitatory synaptic current (pA) or conductance (nS); with a rise time, the rise variable
+    /// (nS) that spikes increment.
     #[serde(default)]
     pub syn_ex: Option<Dist>,
-    /// Inhibitory synaptic current (pA) or conductance (nS).
+    /// Inhibitory synaptic current (pA) or conductance (nS); as `syn_ex`.
     #[serde(default)]
     pub syn_in: Option<Dist>,
 }

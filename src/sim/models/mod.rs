@@ -13,7 +13,7 @@ mod params;
 
 use serde::{Deserialize, Serialize};
 
-pub use kernel::{Kernel, NeuronSlices};
+pub use kernel::{BetaChannel, Kernel, NeuronSlices, beta_drive};
 pub use params::{AdEx, Izhikevich, Izhikevich2007, LifConductance, LifCurrent, PscShape};
 
 /// The `adapt` value of a Poisson source whose next spike has not been drawn yet.
@@ -61,6 +61,11 @@ fn positive(model: &'static str, param: &'static str, v: f64) -> Result<(), Para
 
 fn non_negative(model: &'static str, param: &'static str, v: f64) -> Result<(), ParamError> {
     check(model, param, v, v >= 0.0, ">= 0")
+}
+
+/// 0 (the quantity is off) or a positive value of at least [`PARAM_MIN_POSITIVE`].
+fn zero_or_positive(model: &'static str, param: &'static str, v: f64) -> Result<(), ParamError> {
+    check(model, param, v, v == 0.0 || v >= PARAM_MIN_POSITIVE, "0 (none) or > 0 (at least 1e-6)")
 }
 
 fn finite(model: &'static str, param: &'static str, v: f64) -> Result<(), ParamError> {
@@ -185,6 +190,8 @@ impl NeuronModel {
                 finite(m, "e_in", p.e_in)?;
                 positive(m, "tau_syn_ex", p.tau_syn_ex)?;
                 positive(m, "tau_syn_in", p.tau_syn_in)?;
+                zero_or_positive(m, "tau_rise_ex", p.tau_rise_ex)?;
+                zero_or_positive(m, "tau_rise_in", p.tau_rise_in)?;
                 finite(m, "i_e", p.i_e)
             }
             NeuronModel::Izhikevich(p) => {
@@ -277,6 +284,19 @@ impl NeuronModel {
                     ref_steps: steps(p.t_ref),
                 }
             }
+            NeuronModel::LifConductance(p) if p.has_rise() => Kernel::LifConductanceBeta {
+                dt_over_c: dt / p.c_m,
+                g_l: p.g_l,
+                e_l: p.e_l,
+                e_ex: p.e_ex,
+                e_in: p.e_in,
+                v_th: p.v_th,
+                v_reset: p.v_reset,
+                i_e: p.i_e,
+                ref_steps: steps(p.t_ref),
+                ex: BetaChannel::new(dt, p.tau_rise_ex, p.tau_syn_ex),
+                inh: BetaChannel::new(dt, p.tau_rise_in, p.tau_syn_in),
+            },
             NeuronModel::LifConductance(p) => Kernel::LifConductance {
                 dt_over_c: dt / p.c_m,
                 g_l: p.g_l,

@@ -66,7 +66,8 @@ impl Default for LifCurrent {
     }
 }
 
-/// Leaky integrate-and-fire with exponentially decaying conductances (NEST `iaf_cond_exp`, COBA).
+/// Leaky integrate-and-fire with conductance synapses: exponentially decaying (NEST `iaf_cond_exp`,
+/// COBA) or, with rise times, beta-shaped (NEST `iaf_cond_beta`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LifConductance {
@@ -103,6 +104,21 @@ pub struct LifConductance {
     /// Constant bias current (pA).
     #[serde(with = "crate::sim::units::current")]
     pub i_e: f64,
+    /// Excitatory conductance rise time (ms); 0 jumps at once and decays with `tau_syn_ex`, above
+    /// 0 the conductance is a beta function peaking at the weight (NEST `iaf_cond_beta`, NeuroML
+    /// `expTwoSynapse`).
+    #[serde(with = "crate::sim::units::time")]
+    pub tau_rise_ex: f64,
+    /// Inhibitory conductance rise time (ms); as `tau_rise_ex`.
+    #[serde(with = "crate::sim::units::time")]
+    pub tau_rise_in: f64,
+}
+
+impl LifConductance {
+    /// Whether either conductance has a rise time (a beta function rather than a jump).
+    pub fn has_rise(&self) -> bool {
+        self.tau_rise_ex > 0.0 || self.tau_rise_in > 0.0
+    }
 }
 
 impl Default for LifConductance {
@@ -120,6 +136,8 @@ impl Default for LifConductance {
             tau_syn_ex: 0.2,
             tau_syn_in: 2.0,
             i_e: 0.0,
+            tau_rise_ex: 0.0,
+            tau_rise_in: 0.0,
         }
     }
 }
