@@ -28,6 +28,9 @@ enum Command {
     Import(cli::import::ImportArgs),
     /// Export a scene's (or a snapshot's) network as a graph: GraphML or GEXF.
     Export(cli::export::ExportArgs),
+    /// The network's graph measures (degrees, reciprocity, components, clustering, triads, paths,
+    /// communities, cores, betweenness), once or as a time series.
+    Graph(cli::graph::GraphArgs),
     /// Run the benchmark suite and print a table.
     Bench(cli::bench::BenchArgs),
     /// Continual-learning experiments on the shipped data.
@@ -52,6 +55,7 @@ fn main() -> std::process::ExitCode {
         Some(Command::Bench(args)) => cli::bench::bench(args),
         Some(Command::Import(args)) => cli::import::import_edges(args),
         Some(Command::Export(args)) => cli::export::export(args),
+        Some(Command::Graph(args)) => cli::graph::graph(args),
         Some(Command::Record(args)) => cli::record::record(args),
         Some(Command::Learn(LearnTask::SplitDigits(args))) => cli::learn::learn(args),
         Some(Command::Ctm(cmd)) => cli::ctm::ctm(cmd),

@@ -1,7 +1,8 @@
 //! Measures computed from spike logs and weights: rates, ISI statistics, synchrony, weight
-//! distributions — the numbers the app plots.
+//! distributions, the graph's structure (`graph`, over petgraph) — the numbers the app plots.
 
 pub mod criticality;
+pub mod graph;
 pub mod spikes;
 pub mod synchrony;
 pub mod weights;

@@ -64,20 +64,7 @@ pub fn export(a: ExportArgs) -> Result<()> {
         plan.output("--out", Some(&a.out))?;
     }
     let started = Instant::now();
-    let head = std::fs::read(&a.input).with_context(|| format!("{}: cannot read", a.input.display()))?;
-    let (sim, names) = if head.starts_with(b"NPSNAP") {
-        anyhow::ensure!(a.at == 0.0, "--at: a snapshot is exported as it was saved");
-        (snapshot::decode(&head, &a.input.display().to_string())?, Vec::new())
-    } else {
-        let scene = Scene::load(&a.input)?;
-        let mut sim = scene.build(a.seed)?;
-        let steps = (a.at / sim.network.dt_ms()).round() as u64;
-        anyhow::ensure!(steps <= super::run::MAX_STEPS, "--at {} ms is more steps than one run takes", a.at);
-        let mut report = StepReport::with_capacity(sim.network.num_neurons());
-        sim.run(steps, &mut report, |_| {});
-        let names = scene.file.populations.iter().map(|p| p.neuron_names.clone()).collect();
-        (sim, names)
-    };
+    let (sim, names) = network_at(&a.input, a.at, a.seed)?;
     let net = &sim.network;
     let mut left_out = Vec::new();
     let text = match a.format {
@@ -110,6 +97,28 @@ pub fn export(a: ExportArgs) -> Result<()> {
         say!("not expressed in {}: {l}", if matches!(a.format, GraphFormat::Pynn) { "PyNN" } else { "NEST" });
     }
     Ok(())
+}
+
+/// The network of a scene built (with `seed`) and simulated for `at_ms`, with its populations'
+/// neuron names; or of a snapshot as it was saved (`at_ms` must be 0 then).
+pub fn network_at(
+    input: &std::path::Path,
+    at_ms: f64,
+    seed: Option<u64>,
+) -> Result<(neuroplast::engine::Simulation, Vec<Vec<String>>)> {
+    let head = std::fs::read(input).with_context(|| format!("{}: cannot read", input.display()))?;
+    if head.starts_with(b"NPSNAP") {
+        anyhow::ensure!(at_ms == 0.0, "--at: a snapshot is taken as it was saved (at its own time)");
+        return Ok((snapshot::decode(&head, &input.display().to_string())?, Vec::new()));
+    }
+    let scene = Scene::load(input)?;
+    let mut sim = scene.build(seed)?;
+    let steps = (at_ms / sim.network.dt_ms()).round() as u64;
+    anyhow::ensure!(steps <= super::run::MAX_STEPS, "--at {at_ms} ms is more steps than one run takes");
+    let mut report = StepReport::with_capacity(sim.network.num_neurons());
+    sim.run(steps, &mut report, |_| {});
+    let names = scene.file.populations.iter().map(|p| p.neuron_names.clone()).collect();
+    Ok((sim, names))
 }
 
 /// Writes the SONATA circuit folder and says what it leaves out.

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod ctm;
 pub mod export;
+pub mod graph;
 pub mod import;
 pub mod interrupt;
 pub mod learn;
