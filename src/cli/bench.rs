@@ -12,8 +12,9 @@ use clap::Args;
 #[derive(Args)]
 pub struct BenchArgs {
     /// `growth`: the structural-change benchmark; `frame`: the app's per-frame CPU work and its
-    /// time to first frame; neither: the engine suite.
-    #[arg(value_parser = ["growth", "frame"])]
+    /// time to first frame; `graph`: the graph measures on the growth network; neither: the engine
+    /// suite.
+    #[arg(value_parser = ["growth", "frame", "graph"])]
     pub which: Option<String>,
     /// Also run CUBA at 400,000 neurons / 32 M synapses (needs ~2 GB and minutes).
     #[arg(long)]
@@ -21,7 +22,7 @@ pub struct BenchArgs {
     /// Biological time per case (cases with a protocol of their own keep it).
     #[arg(long, default_value = "1s")]
     pub duration: String,
-    /// Growth benchmark: number of neurons (synapses: 100 per neuron).
+    /// Growth and graph benchmarks: number of neurons (synapses: 100 per neuron).
     #[arg(long, default_value_t = 100_000)]
     pub growth_neurons: u32,
     /// Growth benchmark: worker threads (default: all cores).
@@ -79,6 +80,10 @@ pub fn bench(args: BenchArgs) -> Result<()> {
     }
     if args.which.as_deref() == Some("frame") {
         return bench_frame();
+    }
+    if args.which.as_deref() == Some("graph") {
+        anyhow::ensure!(args.growth_neurons >= 200, "--growth-neurons: at least 200 neurons for 100 synapses each");
+        return super::bench_graph::bench_graph(args.growth_neurons, GROWTH_SYNAPSES_PER_NEURON);
     }
     let mut cases = vec![
         Case { name: "CUBA 4k, 1 thread", scene: "cuba.ron", scale: 1.0, threads: Some(1), duration: None },

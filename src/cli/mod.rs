@@ -1,6 +1,7 @@
 //! Subcommands of the `neuroplast` binary.
 
 pub mod bench;
+pub mod bench_graph;
 pub mod ctm;
 pub mod export;
 pub mod graph;

@@ -28,7 +28,7 @@ fn nest_model(model: &NeuronModel) -> Result<(&'static str, Option<String>), Str
     }
     let Some((name, params)) = crate::sonata::templates::nest_model(model) else {
         return Err(format!(
-            "{} has no exact NEST counterpart here (LifCurrent, LifConductance and PoissonSource export)",
+            "{} has no exact NEST counterpart here (LifCurrent, LifConductance, AdEx and PoissonSource export)",
             model.name()
         ));
     };

@@ -2,20 +2,20 @@
 //!
 //! `nest:` templates are NEST's models with NEST's parameter names and units (pF, ms, mV, pA, nS),
 //! accepted where one of ours is the same model: `iaf_psc_exp`, `iaf_psc_alpha`, `iaf_cond_exp`,
-//! `iaf_cond_beta`.
+//! `iaf_cond_beta`, `aeif_psc_exp` (our AdEx; NEST integrates it with RK45, we with Euler).
 //! Our other models travel as `neuroplast:<Model>` with our own field names and units, so a circuit
 //! we write reads back as it was.
 
 use serde_json::{Map, Value};
 
-use crate::sim::models::{LifConductance, LifCurrent};
+use crate::sim::models::{AdEx, LifConductance, LifCurrent};
 use crate::sim::{NeuronModel, PscShape};
 
 /// The prefix of templates that name one of our models with our own parameters.
 pub const OWN_PREFIX: &str = "neuroplast:";
 
 /// The NEST templates read and written exactly.
-pub const NEST_TEMPLATES: &[&str] = &["iaf_psc_exp", "iaf_psc_alpha", "iaf_cond_exp", "iaf_cond_beta"];
+pub const NEST_TEMPLATES: &[&str] = &["iaf_psc_exp", "iaf_psc_alpha", "iaf_cond_exp", "iaf_cond_beta", "aeif_psc_exp"];
 
 /// NEST's parameter names for a current-based LIF, each with its field.
 fn lif_current_fields(p: &mut LifCurrent) -> [(&'static str, &mut f64); 9] {
@@ -47,6 +47,27 @@ fn lif_beta_fields(p: &mut LifConductance) -> [(&'static str, &mut f64); 13] {
         ("tau_decay_in", &mut p.tau_syn_in),
         ("tau_rise_ex", &mut p.tau_rise_ex),
         ("tau_rise_in", &mut p.tau_rise_in),
+        ("I_e", &mut p.i_e),
+    ]
+}
+
+/// NEST `aeif_psc_exp`'s parameter names for our AdEx (the same equations under exponential
+/// current synapses), each with its field.
+fn adex_fields(p: &mut AdEx) -> [(&'static str, &mut f64); 14] {
+    [
+        ("C_m", &mut p.c_m),
+        ("g_L", &mut p.g_l),
+        ("E_L", &mut p.e_l),
+        ("V_th", &mut p.v_t),
+        ("Delta_T", &mut p.delta_t),
+        ("a", &mut p.a),
+        ("tau_w", &mut p.tau_w),
+        ("b", &mut p.b),
+        ("V_reset", &mut p.v_reset),
+        ("V_peak", &mut p.v_peak),
+        ("t_ref", &mut p.t_ref),
+        ("tau_syn_ex", &mut p.tau_syn_ex),
+        ("tau_syn_in", &mut p.tau_syn_in),
         ("I_e", &mut p.i_e),
     ]
 }
@@ -83,6 +104,7 @@ pub fn nest_model(model: &NeuronModel) -> Option<(&'static str, Vec<(&'static st
         }
         NeuronModel::LifConductance(p) if p.has_rise() => None,
         NeuronModel::LifConductance(p) => Some(("iaf_cond_exp", read(&mut lif_conductance_fields(&mut p.clone())))),
+        NeuronModel::AdEx(p) => Some(("aeif_psc_exp", read(&mut adex_fields(&mut p.clone())))),
         _ => None,
     }
 }
@@ -139,6 +161,19 @@ pub fn model_for(template: &str, params: &Map<String, Value>) -> Result<NodeMode
                 return Err(format!("{template}: tau_rise_ex and tau_rise_in must be above 0"));
             }
             (NeuronModel::LifConductance(p), v)
+        }
+        "aeif_psc_exp" => {
+            // NEST 3.10's aeif_psc_exp defaults: Brette and Gerstner's cell with NEST's reset,
+            // cut-off and synaptic time constants.
+            let mut p = AdEx { v_reset: -60.0, v_peak: 0.0, tau_syn_ex: 0.2, tau_syn_in: 2.0, ..AdEx::default() };
+            let v = set_fields(template, &mut adex_fields(&mut p), params)?;
+            (NeuronModel::AdEx(p), v)
+        }
+        "aeif_cond_exp" | "aeif_cond_alpha" | "aeif_psc_alpha" | "aeif_psc_delta" => {
+            return Err(format!(
+                "model_template `{template}`: Neuroplast's AdEx takes exponential current synapses (nest:aeif_psc_exp); \
+                 under other synapses it is not the same model, so it is not read as one"
+            ));
         }
         "izhikevich" => {
             return Err(format!(
@@ -294,7 +329,7 @@ pub fn template_for(model: &NeuronModel) -> (String, Map<String, Value>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::models::{AdEx, Izhikevich, Izhikevich2007};
+    use crate::sim::models::{Izhikevich, Izhikevich2007};
 
     #[test]
     fn every_model_reads_back_from_the_template_it_is_written_with() {
@@ -330,6 +365,11 @@ mod tests {
         let bad: Map<String, Value> = serde_json::from_str(r#"{"tau_minus": 20.0}"#).unwrap();
         let e = model_for("nest:iaf_psc_exp", &bad).unwrap_err();
         assert!(e.contains("tau_minus") && e.contains("C_m"), "{e}");
+        let e = model_for("nest:aeif_cond_exp", &Map::new()).unwrap_err();
+        assert!(e.contains("nest:aeif_psc_exp"), "{e}");
+        let adex: Map<String, Value> = serde_json::from_str(r#"{"b": 0.0, "V_th": -52.0}"#).unwrap();
+        let NeuronModel::AdEx(p) = model_for("nest:aeif_psc_exp", &adex).unwrap().model else { panic!() };
+        assert_eq!((p.b, p.v_t, p.v_peak, p.tau_syn_ex), (0.0, -52.0, 0.0, 0.2), "NEST's names and defaults");
         let e = model_for("nest:izhikevich", &Map::new()).unwrap_err();
         assert!(e.contains("delta synapses"), "{e}");
         let e = model_for("nrn:IntFire1", &Map::new()).unwrap_err();

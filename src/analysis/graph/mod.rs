@@ -10,6 +10,7 @@ mod cores;
 mod local;
 mod measures;
 mod paths;
+mod view;
 
 use petgraph::Directed;
 use petgraph::csr::Csr;
@@ -33,13 +34,17 @@ pub struct PairEdge {
     pub synapses: u32,
 }
 
+/// The out-edges' CSR: petgraph's, node index = neuron id.
+pub type OutEdges = Csr<(), PairEdge, Directed, u32>;
+
 /// The network's chemical synapses as a directed graph: out-edges in petgraph's CSR, in-edges in a
 /// CSR of our own beside it (petgraph's has none), both sorted by neighbour.
 pub struct SynapseGraph {
     /// Out-edges (node index = neuron id).
-    pub out: Csr<(), PairEdge, Directed, u32>,
+    pub out: OutEdges,
     in_start: Vec<usize>,
     in_from: Vec<u32>,
+    in_weight: Vec<f64>,
 }
 
 impl SynapseGraph {
@@ -68,8 +73,7 @@ impl SynapseGraph {
 
     /// A graph of `n` nodes from edges sorted by (source, target), each pair once.
     pub fn from_edges(n: usize, edges: &[(u32, u32, PairEdge)]) -> Self {
-        let mut out: Csr<(), PairEdge, Directed, u32> =
-            Csr::from_sorted_edges(edges).expect("edges are sorted by source and target");
+        let mut out: OutEdges = Csr::from_sorted_edges(edges).expect("edges are sorted by source and target");
         while out.node_count() < n {
             out.add_node(());
         }
@@ -81,12 +85,13 @@ impl SynapseGraph {
             in_start[i + 1] += in_start[i];
         }
         let mut fill = in_start.clone();
-        let mut in_from = vec![0u32; edges.len()];
+        let (mut in_from, mut in_weight) = (vec![0u32; edges.len()], vec![0.0f64; edges.len()]);
         for e in edges {
-            in_from[fill[e.1 as usize]] = e.0;
+            let at = fill[e.1 as usize];
+            (in_from[at], in_weight[at]) = (e.0, e.2.weight);
             fill[e.1 as usize] += 1;
         }
-        Self { out, in_start, in_from }
+        Self { out, in_start, in_from, in_weight }
     }
 
     /// Number of nodes.
@@ -114,6 +119,11 @@ impl SynapseGraph {
         &self.in_from[self.in_start[i]..self.in_start[i + 1]]
     }
 
+    /// The weights of the edges arriving at `i`, in the order of [`SynapseGraph::predecessors`].
+    pub fn in_weights(&self, i: usize) -> &[f64] {
+        &self.in_weight[self.in_start[i]..self.in_start[i + 1]]
+    }
+
     /// Whether `a` projects onto `b`.
     pub fn has_edge(&self, a: usize, b: u32) -> bool {
         self.successors(a).binary_search(&b).is_ok()
@@ -126,19 +136,28 @@ impl SynapseGraph {
         let mut start = vec![0usize; n + 1];
         let mut nbr = Vec::with_capacity(2 * self.edges());
         let mut weight = Vec::with_capacity(2 * self.edges());
-        let mut merged: Vec<(u32, f64)> = Vec::new();
         for i in 0..n {
-            merged.clear();
-            merged.extend(self.successors(i).iter().zip(self.out_edges(i)).map(|(&j, e)| (j, e.weight)));
-            for &j in self.predecessors(i) {
-                let w = self.out_edges(j as usize)
-                    [self.successors(j as usize).binary_search(&(i as u32)).expect("edge")]
-                .weight;
-                merged.push((j, w));
-            }
-            merged.sort_unstable_by_key(|e| e.0);
+            // Both lists are sorted: merge them, summing a pair's two directions below.
+            let (out_n, out_w) = (self.successors(i), self.out_edges(i));
+            let (in_n, in_w) = (self.predecessors(i), self.in_weights(i));
+            let (mut a, mut b) = (0, 0);
+            let merged = std::iter::from_fn(|| {
+                let take_out = match (out_n.get(a), in_n.get(b)) {
+                    (Some(&x), Some(&y)) => x <= y,
+                    (Some(_), None) => true,
+                    (None, Some(_)) => false,
+                    (None, None) => return None,
+                };
+                if take_out {
+                    a += 1;
+                    Some((out_n[a - 1], out_w[a - 1].weight))
+                } else {
+                    b += 1;
+                    Some((in_n[b - 1], in_w[b - 1]))
+                }
+            });
             let before = nbr.len();
-            for &(j, w) in &merged {
+            for (j, w) in merged {
                 if j as usize == i {
                     continue;
                 }
@@ -207,9 +226,10 @@ pub fn weak_components(g: &SynapseGraph) -> Vec<usize> {
     sizes
 }
 
-/// The strongly connected components (petgraph's Tarjan), each a list of nodes, largest first.
+/// The strongly connected components (petgraph's Kosaraju, iterative: its Tarjan recurses and
+/// overflows the stack on a 100,000-neuron network), each a list of nodes, largest first.
 pub fn strong_components(g: &SynapseGraph) -> Vec<Vec<u32>> {
-    let mut sccs: Vec<Vec<u32>> = petgraph::algo::tarjan_scc(&g.out);
+    let mut sccs: Vec<Vec<u32>> = petgraph::algo::kosaraju_scc(g);
     sccs.sort_by(|a, b| b.len().cmp(&a.len()).then(a.iter().min().cmp(&b.iter().min())));
     sccs
 }
@@ -220,9 +240,22 @@ pub fn reciprocity(g: &SynapseGraph) -> f64 {
     if g.edges() == 0 {
         return 0.0;
     }
+    // i → j is reciprocated when j is also among i's predecessors: one merge of two sorted lists.
     let mut both = 0usize;
     for i in 0..g.nodes() {
-        both += g.successors(i).iter().filter(|&&j| j as usize != i && g.has_edge(j as usize, i as u32)).count();
+        let (out, inn) = (g.successors(i), g.predecessors(i));
+        let (mut a, mut b) = (0, 0);
+        while a < out.len() && b < inn.len() {
+            match out[a].cmp(&inn[b]) {
+                std::cmp::Ordering::Less => a += 1,
+                std::cmp::Ordering::Greater => b += 1,
+                std::cmp::Ordering::Equal => {
+                    both += usize::from(out[a] as usize != i);
+                    a += 1;
+                    b += 1;
+                }
+            }
+        }
     }
     both as f64 / g.edges() as f64
 }
