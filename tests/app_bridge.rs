@@ -131,7 +131,7 @@ fn the_bridge_and_view_systems_have_no_ambiguous_order() {
     let mut app = App::new();
     app.add_plugins(MinimalPlugins);
     headless_assets(&mut app);
-    app.add_plugins((SimPlugin::default(), ViewBuffersPlugin));
+    app.add_plugins((SimPlugin::default(), neuroplast::app::graph::GraphPlugin, ViewBuffersPlugin));
     let strict = ScheduleBuildSettings { ambiguity_detection: LogLevel::Error, ..Default::default() };
     for label in [FixedUpdate.intern(), Update.intern(), SimulationSchedule.intern()] {
         app.edit_schedule(label, |s| {
@@ -439,4 +439,50 @@ fn the_app_opens_a_neuroml2_network_and_an_edge_list_directly() {
         let entities = app.world_mut().query::<&Neuron>().iter(app.world()).count();
         assert_eq!(entities, neurons, "{path}: one entity per neuron");
     }
+}
+
+/// The graph's measures arrive from their own thread, match the network's, and a new simulation
+/// starts their history afresh.
+#[test]
+fn graph_measures_arrive_off_the_frame_and_follow_the_network() {
+    use neuroplast::analysis::graph::{SynapseGraph, reciprocity};
+    use neuroplast::app::graph::{GraphPlugin, GraphState};
+    let mut app = app_with(SCENE, |app| {
+        app.add_plugins(GraphPlugin);
+    });
+    app.world_mut().resource_mut::<Transport>().paused = true;
+    for _ in 0..2000 {
+        app.update();
+        if app.world().resource::<GraphState>().latest.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let world = app.world();
+    let state = world.resource::<GraphState>();
+    let latest = state.latest.as_ref().expect("measured within 2 s");
+    let g = SynapseGraph::of(&world.resource::<Sim>().engine.network);
+    assert_eq!((latest.measures.edges, latest.measures.neurons), (g.edges(), 40));
+    assert_eq!(latest.measures.reciprocity, reciprocity(&g));
+    assert_eq!((latest.community.len(), latest.degree.len()), (40, 40));
+    assert_eq!(state.history.len(), 1);
+    // Paused, the network does not change: no second computation.
+    for _ in 0..50 {
+        app.update();
+    }
+    assert_eq!(app.world().resource::<GraphState>().history.len(), 1);
+    send(&mut app, SimRequest::Reset { seed: Some(9) });
+    fixed_tick(&mut app);
+    wait_for_loading(&mut app);
+    for _ in 0..2000 {
+        app.update();
+        if app.world().resource::<GraphState>().latest.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let world = app.world();
+    let (state, net) = (world.resource::<GraphState>(), &world.resource::<Sim>().engine.network);
+    assert_eq!(state.history.len(), 1, "a new simulation starts a new history");
+    assert_eq!(state.latest.as_ref().unwrap().measures.edges, SynapseGraph::of(net).edges(), "of the new network");
 }

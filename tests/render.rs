@@ -308,3 +308,67 @@ fn the_ctm_scene_draws_the_maze_and_the_route() {
     assert!(red > 200 && green > 200 && orange > 100, "red {red}, green {green}, orange {orange}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Four clusters of 16 neurons, each all-to-all inside and joined to the next by one synapse: one
+/// population (one colour), four communities.
+fn four_clusters() -> String {
+    let mut positions = Vec::new();
+    for c in 0..4 {
+        let (cx, cy) = ([-300.0, 300.0, -300.0, 300.0][c], [-200.0, -200.0, 200.0, 200.0][c]);
+        for k in 0..16 {
+            positions.push(format!("({:.1}, {:.1}, 0.0)", cx + 40.0 * (k % 4) as f64, cy + 40.0 * (k / 4) as f64));
+        }
+    }
+    let mut pairs = Vec::new();
+    for c in 0..4u32 {
+        for a in 0..16 {
+            for b in 0..16 {
+                if a != b {
+                    pairs.push(format!("({}, {})", 16 * c + a, 16 * c + b));
+                }
+            }
+        }
+        pairs.push(format!("({}, {})", 16 * c, 16 * ((c + 1) % 4)));
+    }
+    format!(
+        r#"Scene(version: 1, name: "four clusters", dt: "0.1 ms", seed: 1,
+    populations: [(name: "A", size: 64, model: LifCurrent(), layout: Positions([{}]))],
+    projections: [(name: "A->A", source: "A", target: "A", connectivity: Pairs([{}]), weight: Constant("1 pA"))],
+)"#,
+        positions.join(", "),
+        pairs.join(", ")
+    )
+}
+
+/// Hue bins (of 30°) that hold at least `min` of the drawn neurons' centre pixels.
+fn hue_bins(f: &Frame, min: usize) -> usize {
+    let mut bins = [0usize; 12];
+    for at in f.neurons.iter().flatten() {
+        let [r, g, b] = f.pixel(at.0 as usize, at.1 as usize).map(|c| c as f32 / 255.0);
+        let (max, min_c) = (r.max(g).max(b), r.min(g).min(b));
+        if max - min_c < 0.08 {
+            continue; // grey or white: no hue
+        }
+        let d = max - min_c;
+        let h = if max == r {
+            ((g - b) / d).rem_euclid(6.0)
+        } else if max == g {
+            (b - r) / d + 2.0
+        } else {
+            (r - g) / d + 4.0
+        };
+        bins[((h * 60.0) / 30.0) as usize % 12] += 1;
+    }
+    bins.iter().filter(|&&n| n >= min).count()
+}
+
+#[test]
+fn colouring_by_community_gives_each_community_its_hue() {
+    let scene = four_clusters();
+    let by_population = render_scene(&scene, "population", "0", &["--hide-ui", "--max-synapses", "1"]);
+    let by_community =
+        render_scene(&scene, "community", "0", &["--hide-ui", "--max-synapses", "1", "--color-by", "community"]);
+    assert_eq!(by_population.neurons.iter().flatten().count(), 64, "every neuron on screen");
+    assert_eq!(hue_bins(&by_population, 8), 1, "one population, one hue");
+    assert!(hue_bins(&by_community, 8) >= 4, "four communities: {} hues", hue_bins(&by_community, 8));
+}

@@ -121,6 +121,7 @@ fn scripted_capture(
     window: Query<&Window, With<PrimaryWindow>>,
     exit: Option<Res<ExitAfterCapture>>,
     fading: Query<(), Fading>,
+    graph: Option<Res<crate::app::graph::GraphState>>,
 ) {
     let Some(path) = options.screenshot.clone() else { return };
     if !state.ready {
@@ -131,7 +132,10 @@ fn scripted_capture(
     let first = *state.first_frame.get_or_insert(now);
     // After the requested frames, and once structural fades have settled (at most 5 s more), so
     // the picture shows a reproducible state.
-    let settling = !fading.is_empty() && now.duration_since(first).as_secs_f64() < 5.0;
+    // A colouring by a graph measure waits for its first computation.
+    let measuring =
+        options.color_by != crate::app::graph::GraphColor::Population && graph.is_some_and(|g| g.latest.is_none());
+    let settling = (!fading.is_empty() || measuring) && now.duration_since(first).as_secs_f64() < 5.0;
     if state.requested || state.frames < options.frames.unwrap_or(60) || settling {
         return;
     }

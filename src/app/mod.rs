@@ -8,6 +8,7 @@ pub mod bridge;
 pub mod camera;
 pub mod capture;
 pub mod ctm_view;
+pub mod graph;
 pub mod history;
 pub mod options;
 pub mod palette;
@@ -31,6 +32,7 @@ pub use options::{AppOptions, DEFAULT_SCENE};
 /// | plugin | adds |
 /// |---|---|
 /// | [`bridge::SimPlugin`] | the simulation resource, entities, requests, stepping, growth, mirror, file tasks |
+/// | [`graph::GraphPlugin`] | the graph's measures, computed off the frame, and their history |
 /// | [`view::NetworkViewPlugin`] | the instanced neuron, synapse and attention-edge draws |
 /// | [`camera::CameraPlugin`] | the orbit camera and the scene's camera path |
 /// | [`picking::PickingPlugin`] | click to pick, Shift+click to stimulate, hover |
@@ -43,6 +45,7 @@ impl PluginGroup for NeuroplastPlugins {
     fn build(self) -> PluginGroupBuilder {
         PluginGroupBuilder::start::<Self>()
             .add(bridge::SimPlugin::default())
+            .add(graph::GraphPlugin)
             .add(view::NetworkViewPlugin)
             .add(camera::CameraPlugin)
             .add(picking::PickingPlugin)

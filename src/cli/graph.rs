@@ -45,7 +45,7 @@ pub struct GraphArgs {
 pub fn graph(a: GraphArgs) -> Result<()> {
     anyhow::ensure!(a.sources >= 1, "--sources must be at least 1");
     let plan = FilePlan::new().input("the input", &a.input);
-    let effort = Effort { sources: a.sources, local_edges: a.local_edges };
+    let effort = Effort { sources: a.sources, local_edges: a.local_edges, triads: true };
     match (a.every, &a.out) {
         (None, None) => {}
         (Some(every), Some(out)) => {

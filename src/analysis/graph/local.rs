@@ -1,5 +1,7 @@
 //! Local structure: directed clustering, transitivity and the triad census.
 
+use rayon::prelude::*;
+
 use super::{SynapseGraph, Undirected};
 
 /// Size of the intersection of two sorted lists.
@@ -19,9 +21,13 @@ fn common(a: &[u32], b: &[u32]) -> usize {
     n
 }
 
-/// `list` without `x` (sorted lists stay sorted).
-fn without(list: &[u32], x: u32) -> Vec<u32> {
-    list.iter().copied().filter(|&y| y != x).collect()
+/// `list` without `x`: the list itself when `x` is not in it (no self-loop, the common case), else
+/// a copy without it (sorted lists stay sorted).
+fn without(list: &[u32], x: u32) -> std::borrow::Cow<'_, [u32]> {
+    if list.binary_search(&x).is_err() {
+        return std::borrow::Cow::Borrowed(list);
+    }
+    std::borrow::Cow::Owned(list.iter().copied().filter(|&y| y != x).collect())
 }
 
 /// Directed clustering of every node (Fagiolo 2007, unweighted; networkx `clustering` of a
@@ -30,11 +36,12 @@ fn without(list: &[u32], x: u32) -> Vec<u32> {
 pub fn clustering(g: &SynapseGraph) -> Vec<f64> {
     let n = g.nodes();
     let mut out = vec![0.0; n];
-    for (i, c) in out.iter_mut().enumerate() {
+    // Each node's value is its own: in parallel, the same numbers for any thread count.
+    out.par_iter_mut().enumerate().for_each(|(i, c)| {
         let me = i as u32;
         let (ip, is) = (without(g.predecessors(i), me), without(g.successors(i), me));
         let mut triangles = 0usize;
-        for &j in ip.iter().chain(&is) {
+        for &j in ip.iter().chain(is.iter()) {
             let (jp, js) = (without(g.predecessors(j as usize), j), without(g.successors(j as usize), j));
             triangles += common(&ip, &jp) + common(&ip, &js) + common(&is, &jp) + common(&is, &js);
         }
@@ -42,7 +49,7 @@ pub fn clustering(g: &SynapseGraph) -> Vec<f64> {
         let both = common(&ip, &is) as f64;
         let pairs = total * (total - 1.0) - 2.0 * both;
         *c = if triangles == 0 { 0.0 } else { triangles as f64 / (2.0 * pairs) };
-    }
+    });
     out
 }
 
@@ -55,15 +62,16 @@ pub fn average_clustering(g: &SynapseGraph) -> f64 {
 /// Transitivity of the undirected simple graph beneath: 3 × triangles over connected triples
 /// (networkx `transitivity` of the undirected graph).
 pub fn transitivity(u: &Undirected) -> f64 {
-    let (mut triangles, mut triples) = (0usize, 0usize);
-    for i in 0..u.nodes() {
-        let ni = u.neighbours(i);
-        let d = ni.len();
-        triples += d * d.saturating_sub(1);
-        for &j in ni {
-            triangles += common(ni, u.neighbours(j as usize));
-        }
-    }
+    // Integer counts per node, summed: the same for any thread count.
+    let (triangles, triples) = (0..u.nodes())
+        .into_par_iter()
+        .map(|i| {
+            let ni = u.neighbours(i);
+            let d = ni.len();
+            let t: usize = ni.iter().map(|&j| common(ni, u.neighbours(j as usize))).sum();
+            (t, d * d.saturating_sub(1))
+        })
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     // Each triangle is counted twice from each of its three corners; each triple twice.
     if triples == 0 { 0.0 } else { triangles as f64 / triples as f64 }
 }
@@ -85,38 +93,48 @@ const TRICODES: [u8; 64] = [
 /// types (Batagelj & Mrvar 2001, as networkx `triadic_census`), self-loops ignored.
 pub fn triad_census(g: &SynapseGraph) -> [u64; 16] {
     let n = g.nodes();
-    let mut census = [0u64; 16];
     let arc = |a: usize, b: u32| a != b as usize && g.has_edge(a, b);
-    let mut both: Vec<u32> = Vec::new();
-    let mut around: Vec<u32> = Vec::new();
-    for v in 0..n {
-        let vn = neighbourhood(g, v, &mut both);
-        for &u in &vn {
-            let u = u as usize;
-            if u <= v {
-                continue;
-            }
-            let un = neighbourhood(g, u, &mut both);
-            around.clear();
-            merge_union(&vn, &un, &mut around);
-            around.retain(|&w| w as usize != u && w as usize != v);
-            for &w in &around {
-                let w_ = w as usize;
-                let linked_to_v = vn.binary_search(&w).is_ok();
-                if u < w_ || (v < w_ && w_ < u && !linked_to_v) {
-                    let code = usize::from(arc(v, u as u32))
-                        | usize::from(arc(u, v as u32)) << 1
-                        | usize::from(arc(v, w)) << 2
-                        | usize::from(arc(w_, v as u32)) << 3
-                        | usize::from(arc(u, w)) << 4
-                        | usize::from(arc(w_, u as u32)) << 5;
-                    census[TRICODES[code] as usize - 1] += 1;
+    // Counts per node v, summed: integers, the same for any thread count.
+    let mut census = (0..n)
+        .into_par_iter()
+        .map(|v| {
+            let mut census = [0u64; 16];
+            let (mut both, mut around): (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
+            let vn = neighbourhood(g, v, &mut both);
+            for &u in &vn {
+                let u = u as usize;
+                if u <= v {
+                    continue;
                 }
+                let un = neighbourhood(g, u, &mut both);
+                around.clear();
+                merge_union(&vn, &un, &mut around);
+                around.retain(|&w| w as usize != u && w as usize != v);
+                for &w in &around {
+                    let w_ = w as usize;
+                    let linked_to_v = vn.binary_search(&w).is_ok();
+                    if u < w_ || (v < w_ && w_ < u && !linked_to_v) {
+                        let code = usize::from(arc(v, u as u32))
+                            | usize::from(arc(u, v as u32)) << 1
+                            | usize::from(arc(v, w)) << 2
+                            | usize::from(arc(w_, v as u32)) << 3
+                            | usize::from(arc(u, w)) << 4
+                            | usize::from(arc(w_, u as u32)) << 5;
+                        census[TRICODES[code] as usize - 1] += 1;
+                    }
+                }
+                let dyad = if arc(v, u as u32) && arc(u, v as u32) { 2 } else { 1 };
+                census[dyad] += (n - around.len() - 2) as u64;
             }
-            let dyad = if arc(v, u as u32) && arc(u, v as u32) { 2 } else { 1 };
-            census[dyad] += (n - around.len() - 2) as u64;
-        }
-    }
+            census
+        })
+        .reduce(
+            || [0u64; 16],
+            |mut a, b| {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                a
+            },
+        );
     let n = n as u64;
     let all = if n < 3 { 0 } else { n * (n - 1) * (n - 2) / 6 };
     census[0] = all - census[1..].iter().sum::<u64>();

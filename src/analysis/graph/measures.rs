@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{
-    PathSummary, SynapseGraph, TRIAD_NAMES, average_clustering, betweenness, core_numbers, degrees, density, louvain,
+    PathSummary, SynapseGraph, TRIAD_NAMES, betweenness, clustering, core_numbers, degrees, density, louvain,
     modularity, path_summary, reciprocity, rich_club, strong_components, transitivity, triad_census, weak_components,
 };
 
@@ -38,12 +38,14 @@ pub struct Effort {
     pub sources: usize,
     /// Clustering, triads and the rich club only up to this many edges (they cost edges × degree).
     pub local_edges: usize,
+    /// Whether to take the triad census (the costliest of them; the app leaves it out).
+    pub triads: bool,
 }
 
 impl Default for Effort {
     /// Exact up to 2,000 sources; local structure up to 2 M edges.
     fn default() -> Self {
-        Self { sources: 2_000, local_edges: 2_000_000 }
+        Self { sources: 2_000, local_edges: 2_000_000, triads: true }
     }
 }
 
@@ -102,9 +104,29 @@ pub struct GraphMeasures {
     pub betweenness_sources: usize,
 }
 
+/// The per-neuron values behind [`GraphMeasures`], for colouring neurons by them.
+#[derive(Clone, Debug, Default)]
+pub struct NodeValues {
+    /// Louvain community.
+    pub community: Vec<u32>,
+    /// Total degree (in + out).
+    pub degree: Vec<u32>,
+    /// Summed |w| arriving.
+    pub in_strength: Vec<f64>,
+    /// Directed clustering (empty above the effort's edges).
+    pub clustering: Vec<f64>,
+    /// Betweenness (normalised; sampled above the effort's sources).
+    pub betweenness: Vec<f64>,
+}
+
 impl GraphMeasures {
     /// Everything about `g`, the network at `time_ms`, within `effort`.
     pub fn of(g: &SynapseGraph, time_ms: f64, effort: Effort) -> Self {
+        Self::with_nodes(g, time_ms, effort).0
+    }
+
+    /// [`GraphMeasures::of`] and the per-neuron values it was computed from.
+    pub fn with_nodes(g: &SynapseGraph, time_ms: f64, effort: Effort) -> (Self, NodeValues) {
         let n = g.nodes();
         let d = degrees(g);
         let (mut synapses, mut multapse_edges, mut self_loops) = (0usize, 0usize, 0usize);
@@ -122,7 +144,9 @@ impl GraphMeasures {
         let community = louvain(&u);
         let sources = effort.sources.min(n);
         let bc = betweenness(g, (sources < n).then_some(sources));
-        Self {
+        let per_node_clustering = if local { clustering(g) } else { Vec::new() };
+        let average = |c: &[f64]| if c.is_empty() { 0.0 } else { c.iter().sum::<f64>() / c.len() as f64 };
+        let measures = Self {
             time_ms,
             neurons: n,
             edges: g.edges(),
@@ -138,9 +162,9 @@ impl GraphMeasures {
             largest_weak: weak.first().copied().unwrap_or(0),
             strong_components: strong.len(),
             largest_strong: strong.first().map_or(0, Vec::len),
-            clustering: local.then(|| average_clustering(g)),
+            clustering: local.then(|| average(&per_node_clustering)),
             transitivity: local.then(|| transitivity(&u)),
-            triads: local.then(|| {
+            triads: (local && effort.triads).then(|| {
                 let t = triad_census(g);
                 TRIAD_NAMES.iter().zip(t).map(|(name, c)| (name.to_string(), c)).collect()
             }),
@@ -151,6 +175,14 @@ impl GraphMeasures {
             rich_club: local.then(|| rich_club(&u)),
             max_betweenness: bc.iter().copied().fold(0.0, f64::max),
             betweenness_sources: if n < 3 { 0 } else { sources },
-        }
+        };
+        let nodes = NodeValues {
+            degree: d.in_degree.iter().zip(&d.out_degree).map(|(a, b)| a + b).collect(),
+            in_strength: d.in_strength,
+            clustering: per_node_clustering,
+            betweenness: bc,
+            community,
+        };
+        (measures, nodes)
     }
 }

@@ -17,12 +17,12 @@ use petgraph::csr::Csr;
 use petgraph::unionfind::UnionFind;
 use serde::Serialize;
 
-use crate::sim::{Network, NeuronId};
+use crate::sim::{Network, NeuronId, Synapses};
 
 pub use communities::{louvain, modularity};
 pub use cores::{core_numbers, rich_club};
 pub use local::{TRIAD_NAMES, average_clustering, clustering, transitivity, triad_census};
-pub use measures::{Effort, GraphMeasures, Spread};
+pub use measures::{Effort, GraphMeasures, NodeValues, Spread};
 pub use paths::{PathSummary, betweenness, hop_distances_from, path_summary};
 
 /// One edge of the graph: the synapses from one neuron onto another.
@@ -50,8 +50,11 @@ pub struct SynapseGraph {
 impl SynapseGraph {
     /// The graph of `net`'s chemical synapses as they are now.
     pub fn of(net: &Network) -> Self {
-        let n = net.num_neurons();
-        let syn = &net.synapses;
+        Self::from_synapses(&net.synapses, net.num_neurons())
+    }
+
+    /// The graph of a synapse table over `n` neurons (the app measures a copy off its frame).
+    pub fn from_synapses(syn: &Synapses, n: usize) -> Self {
         let mut edges: Vec<(u32, u32, PairEdge)> = Vec::with_capacity(syn.len());
         let mut row: Vec<(u32, f64)> = Vec::new();
         for pre in 0..n as u32 {

@@ -2,6 +2,7 @@
 //! right, plots at the bottom, an inspector for the picked neuron, toasts, help and keys. Every
 //! action becomes a [`SimRequest`]; nothing here mutates the network.
 
+mod graph_panel;
 mod inspector;
 mod loading;
 mod panels;
@@ -185,6 +186,8 @@ pub struct UiView<'w, 's> {
     pub ids: Res<'w, super::bridge::IdMap>,
     /// Neurons born while running.
     pub born: Query<'w, 's, &'static super::bridge::Born>,
+    /// The graph's measures (absent in apps built without them).
+    pub graph: Option<Res<'w, super::graph::GraphState>>,
 }
 
 /// Settings the panels edit directly (display, stimulus): view state, not the network.
@@ -231,7 +234,11 @@ fn draw_ui(
             .default_size((screen.width() * 0.22).clamp(190.0, 320.0))
             .resizable(true)
             .show(&mut root, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| panels::rules_panel(ui, &view, &mut settings, &mut out));
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    graph_panel::graph_section(ui, &view, &mut settings);
+                    ui.separator();
+                    panels::rules_panel(ui, &view, &mut settings, &mut out);
+                });
             })
             .response
             .rect

@@ -8,6 +8,7 @@
 
 pub mod edges;
 pub mod gpu;
+pub mod graph_colors;
 pub mod meshes;
 pub mod neurons;
 
@@ -34,6 +35,8 @@ use super::history::History;
 pub struct ViewSettings {
     /// Colour neurons by membrane potential instead of population.
     pub color_by_voltage: bool,
+    /// Colour neurons by a graph measure (when not by voltage).
+    pub graph_color: crate::app::graph::GraphColor,
     /// Draw synapses.
     pub show_synapses: bool,
     /// Draw a pulse along a synapse after its presynaptic neuron fires.
@@ -54,6 +57,7 @@ impl Default for ViewSettings {
     fn default() -> Self {
         Self {
             color_by_voltage: false,
+            graph_color: crate::app::graph::GraphColor::Population,
             show_synapses: true,
             show_pulses: true,
             glow_tau_ms: 12.0,
@@ -126,7 +130,13 @@ impl Plugin for ViewBuffersPlugin {
             .init_resource::<ViewSettings>()
             .init_resource::<ViewBuffers>()
             .add_systems(Startup, setup_view)
-            .add_systems(Update, (rebuild_view, update_edges, refresh_view).chain().run_if(resource_exists::<Sim>));
+            .add_systems(
+                Update,
+                (rebuild_view, graph_colors::apply_graph_colors, update_edges, refresh_view)
+                    .chain()
+                    .after(crate::app::graph::GraphSystems)
+                    .run_if(resource_exists::<Sim>),
+            );
     }
 }
 

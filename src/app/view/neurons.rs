@@ -29,6 +29,8 @@ pub struct NeuronBuffers {
     fading: Vec<u32>,
     /// Whether voltages were shown last frame.
     voltage_shown: bool,
+    /// Counts rebuilds, so colours written over the statics know when they were replaced.
+    pub generation: u64,
 }
 
 /// The engine's last-spike grid index as the GPU's u32 step ([`NEVER`] for none).
@@ -51,19 +53,27 @@ impl NeuronBuffers {
             .collect();
         self.count = net.num_neurons();
         self.radius = typical_radius(net);
-        let statics: Vec<GpuNeuron> = (0..self.count)
-            .map(|i| {
-                let p = net.neurons.position[i];
-                let pop = net.neurons.population[i].index();
-                let c = self.colors[pop];
-                GpuNeuron { pos_radius: [p[0], p[1], p[2], self.radius], color: [c[0], c[1], c[2], pop as f32] }
-            })
-            .collect();
+        self.generation += 1;
+        let statics = self.statics(net, |_| None);
         let last: Vec<u32> = net.neurons.last_spike.iter().map(|&s| step_u32(s)).collect();
         self.looks = vec![GpuNeuronLook { voltage: 0.0, opacity: 1.0 }; self.count];
         self.fading.clear();
         self.voltage_shown = false;
-        [bytes(&statics), bytes(&last), bytes(&self.looks)]
+        [statics, bytes(&last), bytes(&self.looks)]
+    }
+
+    /// The statics buffer's bytes: each neuron's position, radius and colour (`color_of`, else its
+    /// population's) with its population index.
+    pub fn statics(&self, net: &Network, color_of: impl Fn(usize) -> Option<[f32; 3]>) -> Vec<u8> {
+        let statics: Vec<GpuNeuron> = (0..self.count.min(net.num_neurons()))
+            .map(|i| {
+                let p = net.neurons.position[i];
+                let pop = net.neurons.population[i].index();
+                let c = color_of(i).unwrap_or(self.colors[pop]);
+                GpuNeuron { pos_radius: [p[0], p[1], p[2], self.radius], color: [c[0], c[1], c[2], pop as f32] }
+            })
+            .collect();
+        bytes(&statics)
     }
 
     /// Voltage of neuron `i` mapped to 0..1 for its population.
