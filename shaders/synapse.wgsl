@@ -15,7 +15,7 @@ struct GpuSynapseParams {
     intensity: f32,
     now_step: u32,      // the step the simulation has reached
     dt_ms: f32,         // its time step
-    _pad0: u32,
+    ego: u32,           // the neuron whose synapses alone are drawn (0xffffffff: none)
     _pad1: u32,
 };
 
@@ -90,6 +90,14 @@ fn vertex(v: Vertex) -> VertexOut {
         out.color = vec3<f32>(0.8, 0.4, 1.0);
     } else {
         out.color = vec3<f32>(1.0, 0.55, 0.25);
+    }
+    // The picked neuron's inputs cyan, its outputs orange, whatever their sign.
+    if (params.ego != 0xffffffffu && p.kind != EDGE_ATTENTION) {
+        if (p.post == params.ego) {
+            out.color = vec3<f32>(0.2, 0.9, 1.0);
+        } else if (p.pre == params.ego) {
+            out.color = vec3<f32>(1.0, 0.5, 0.1);
+        }
     }
     let age = spike_age_ms(last_spike[p.pre], params.now_step, params.dt_ms);
     out.pulse_at = -10.0;

@@ -372,3 +372,31 @@ fn colouring_by_community_gives_each_community_its_hue() {
     assert_eq!(hue_bins(&by_population, 8), 1, "one population, one hue");
     assert!(hue_bins(&by_community, 8) >= 4, "four communities: {} hues", hue_bins(&by_community, 8));
 }
+
+/// A triangle of neurons, 0 → 1 → 2 → 0.
+const TRIANGLE: &str = r#"Scene(
+    version: 1, name: "triangle", dt: "0.1 ms", seed: 1,
+    populations: [(name: "A", size: 3, model: LifCurrent(), layout: Positions([(-200.0, -100.0, 0.0), (200.0, -100.0, 0.0), (0.0, 250.0, 0.0)]))],
+    projections: [(name: "A->A", source: "A", target: "A", connectivity: Pairs([(0, 1), (1, 2), (2, 0)]), weight: Constant("100 pA"))],
+)"#;
+
+#[test]
+fn only_the_picked_neurons_synapses_are_drawn_inputs_and_outputs_apart() {
+    let all = render_scene(TRIANGLE, "ego-off", "0", &["--hide-ui", "--select", "0"]);
+    let ego = render_scene(TRIANGLE, "ego-on", "0", &["--hide-ui", "--select", "0", "--only-picked"]);
+    let mid = |f: &Frame, a: usize, b: usize| {
+        let (p, q) = (f.neurons[a].expect("on screen"), f.neurons[b].expect("on screen"));
+        ((p.0 + q.0) / 2.0, (p.1 + q.1) / 2.0)
+    };
+    let background = all.background();
+    let lit = |f: &Frame, a, b| f.luminance_around(mid(f, a, b), 2);
+    assert!(lit(&all, 1, 2) > background + 10.0, "1 → 2 is drawn without the filter: {:.1}", lit(&all, 1, 2));
+    assert!((lit(&ego, 1, 2) - ego.background()).abs() < 3.0, "1 → 2 does not touch 0: {:.1}", lit(&ego, 1, 2));
+    let rgb = |f: &Frame, a, b| {
+        let (x, y) = mid(f, a, b);
+        f.pixel(x as usize, y as usize)
+    };
+    let (out, inp) = (rgb(&ego, 0, 1), rgb(&ego, 2, 0));
+    assert!(out[0] > out[2] + 20, "0's output is orange: {out:?}");
+    assert!(inp[2] > inp[0] + 20, "0's input is cyan: {inp:?}");
+}

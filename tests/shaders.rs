@@ -221,7 +221,7 @@ mod layouts {
             (
                 "shaders/synapse.wgsl",
                 "GpuSynapseParams",
-                rust_layout!(GpuSynapseParams { width, pulse_ms, show_pulses, intensity, now_step, dt_ms, pad0, pad1 }),
+                rust_layout!(GpuSynapseParams { width, pulse_ms, show_pulses, intensity, now_step, dt_ms, ego, pad1 }),
             ),
         ];
         for (shader, name, rust) in cases {

@@ -37,6 +37,8 @@ pub struct AppOptions {
     pub max_synapses: Option<usize>,
     /// Record the window from the first frame until the app exits (mp4, webm, gif or a folder).
     pub record: Option<PathBuf>,
+    /// Draw only the picked neuron's synapses from the start (with `select`).
+    pub only_picked: bool,
     /// What neurons are coloured by at start (population colours, or a graph measure).
     pub color_by: crate::app::graph::GraphColor,
     /// When the process started handling the command (for the time-to-first-frame figure).

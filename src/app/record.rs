@@ -308,6 +308,7 @@ fn offscreen_app(o: &RecordOptions, scene_path: &Path) -> App {
         select: None,
         max_synapses: o.max_synapses,
         record: None,
+        only_picked: false,
         color_by: crate::app::graph::GraphColor::Population,
         launched: std::time::Instant::now(),
     });

@@ -47,6 +47,9 @@ pub struct OpenArgs {
     /// of PNGs); F9 records on demand.
     #[arg(long)]
     pub record: Option<PathBuf>,
+    /// Draw only the picked neuron's synapses (all of them: inputs cyan, outputs orange).
+    #[arg(long)]
+    pub only_picked: bool,
     /// Colour neurons by their population or by a graph measure (computed off the frame).
     #[arg(long, default_value = "population", value_parser = ["population", "community", "degree", "in-strength", "clustering", "betweenness"])]
     pub color_by: String,
@@ -80,6 +83,7 @@ pub fn open(args: OpenArgs) -> anyhow::Result<()> {
         select: args.select,
         max_synapses: args.max_synapses,
         record: args.record,
+        only_picked: args.only_picked,
         color_by: neuroplast::app::graph::GraphColor::parse(&args.color_by).map_err(anyhow::Error::msg)?,
         launched: std::time::Instant::now(),
     })

@@ -90,11 +90,13 @@ pub struct OnScreen {
     /// One in `stride` synapses is shown (1: all), fixed when the network is installed or the
     /// budget changes.
     pub stride: u64,
+    /// When set, only (and all) the synapses into and out of this neuron are shown.
+    pub ego: Option<NeuronId>,
 }
 
 impl Default for OnScreen {
     fn default() -> Self {
-        Self { budget: 8_000, stride: 1 }
+        Self { budget: 8_000, stride: 1, ego: None }
     }
 }
 
@@ -104,10 +106,20 @@ impl OnScreen {
         (total.div_ceil(budget.max(1)) as u64).max(1)
     }
 
-    /// Whether synapse `id` is on screen.
+    /// Whether synapse `id` is on screen (the sample; see [`OnScreen::shows_edge`]).
     #[inline]
     pub fn shows(&self, id: SynapseId) -> bool {
         self.stride <= 1 || mix64(id.0 as u64 ^ 0x5eed_5eed).is_multiple_of(self.stride)
+    }
+
+    /// Whether synapse `id` from `pre` onto `post` is on screen: every one touching the ego
+    /// neuron when one is set, else the sample.
+    #[inline]
+    pub fn shows_edge(&self, id: SynapseId, pre: NeuronId, post: NeuronId) -> bool {
+        match self.ego {
+            Some(n) => pre == n || post == n,
+            None => self.shows(id),
+        }
     }
 }
 

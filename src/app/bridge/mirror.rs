@@ -20,18 +20,7 @@ pub(super) fn respawn_entities(world: &mut World, engine: &Simulation) {
         }
     }
     let net = &engine.network;
-    let screen = *world.resource::<OnScreen>();
-    let syn = &net.synapses;
-    let mut synapses = Vec::new();
-    for pre in 0..net.num_neurons() {
-        let pre = NeuronId(pre as u32);
-        for s in syn.row(pre) {
-            let id = syn.id_at(s);
-            if screen.shows(id) {
-                synapses.push((Synapse(id), Pre(pre), Post(syn.post(s)), EdgeKind::of(syn.receptor(s))));
-            }
-        }
-    }
+    let synapses = on_screen(engine, *world.resource::<OnScreen>());
     let edges: Vec<(AttentionEdge, Pre, Post, EdgeKind)> = engine
         .structural_rule::<AttentionEdges>()
         .map(|a| {
@@ -50,6 +39,44 @@ pub(super) fn respawn_entities(world: &mut World, engine: &Simulation) {
     ids.neurons = neurons;
     ids.synapses = synapse_ids.into_iter().zip(synapse_entities).collect();
     ids.attention = edge_ids.into_iter().zip(edge_entities).collect();
+}
+
+/// The synapses `screen` shows, as the components of their entities.
+fn on_screen(engine: &Simulation, screen: OnScreen) -> Vec<(Synapse, Pre, Post, EdgeKind)> {
+    let syn = &engine.network.synapses;
+    let mut synapses = Vec::new();
+    // With an ego neuron its inputs are in every row, so every row is looked at either way.
+    for pre in 0..engine.network.num_neurons() as u32 {
+        let pre = NeuronId(pre);
+        for s in syn.row(pre) {
+            let (id, post) = (syn.id_at(s), syn.post(s));
+            if screen.shows_edge(id, pre, post) {
+                synapses.push((Synapse(id), Pre(pre), Post(post), EdgeKind::of(syn.receptor(s))));
+            }
+        }
+    }
+    synapses
+}
+
+/// Shows only the synapses into and out of `ego` (or, with `None`, the sample again): the
+/// synapse entities respawn; neurons and attention edges stay.
+pub(super) fn change_ego(world: &mut World, ego: Option<NeuronId>) {
+    if world.resource::<OnScreen>().ego == ego {
+        return;
+    }
+    world.resource_mut::<OnScreen>().ego = ego;
+    world.resource_scope(|world, sim: Mut<super::Sim>| {
+        let old = std::mem::take(&mut world.resource_mut::<IdMap>().synapses);
+        for e in old.into_values() {
+            if let Ok(entity) = world.get_entity_mut(e) {
+                entity.despawn();
+            }
+        }
+        let synapses = on_screen(&sim.engine, *world.resource::<OnScreen>());
+        let ids: Vec<_> = synapses.iter().map(|b| b.0.0).collect();
+        let entities: Vec<Entity> = world.spawn_batch(synapses).collect();
+        world.resource_mut::<IdMap>().synapses = ids.into_iter().zip(entities).collect();
+    });
 }
 
 /// Draws at most `budget` synapses: the sample on screen is chosen again and its entities respawn.
@@ -82,7 +109,7 @@ pub fn mirror_structure(
                 ids.neurons.push(commands.spawn((Neuron(id), born, FadeIn(0.0))).id());
             }
             StructuralEvent::SynapseFormed { id, pre, post, kind } => {
-                if screen.shows(id) {
+                if screen.shows_edge(id, pre, post) {
                     let e = commands.spawn((Synapse(id), Pre(pre), Post(post), EdgeKind::of(kind), FadeIn(0.0))).id();
                     ids.synapses.insert(id, e);
                 }

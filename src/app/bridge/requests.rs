@@ -69,6 +69,8 @@ pub enum SimRequest {
     Select(Option<NeuronId>),
     /// Draw at most this many synapses (the sample on screen is chosen again).
     SetDrawBudget(usize),
+    /// Draw only (and all) the synapses into and out of this neuron; `None`: the sample again.
+    SetEgo(Option<NeuronId>),
 }
 
 /// The most synapses the drawing budget may ask for.
@@ -167,6 +169,20 @@ pub fn apply_requests(
                 }
                 let budget = *budget;
                 commands.queue(move |world: &mut World| super::mirror::change_budget(world, budget));
+            }
+            SimRequest::SetEgo(ego) => {
+                if let Some(n) = ego
+                    && n.index() >= sim.engine.network.num_neurons()
+                {
+                    toasts.write(Toast::error(format!(
+                        "neuron {} refused: the network has {}",
+                        n.0,
+                        sim.engine.network.num_neurons()
+                    )));
+                    continue;
+                }
+                let ego = *ego;
+                commands.queue(move |world: &mut World| super::mirror::change_ego(world, ego));
             }
         }
     }

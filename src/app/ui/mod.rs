@@ -65,7 +65,7 @@ impl Plugin for UiPlugin {
         }
         app.init_resource::<UiState>()
             .add_systems(Startup, (init_ui_state, spawn_ui_camera))
-            .add_systems(Update, (keyboard_shortcuts, collect_toasts, follow_new_simulation))
+            .add_systems(Update, (keyboard_shortcuts, collect_toasts, follow_new_simulation, follow_ego))
             .add_systems(
                 EguiPrimaryContextPass,
                 (draw_ui.run_if(resource_exists::<super::bridge::Sim>), loading::draw_loading).chain(),
@@ -73,8 +73,34 @@ impl Plugin for UiPlugin {
     }
 }
 
-fn init_ui_state(mut state: ResMut<UiState>, options: Res<AppOptions>) {
+fn init_ui_state(
+    mut state: ResMut<UiState>,
+    options: Res<AppOptions>,
+    settings: Option<ResMut<super::view::ViewSettings>>,
+) {
     state.show_panels = !options.hide_ui;
+    if let Some(mut s) = settings {
+        s.ego_only = options.only_picked;
+    }
+}
+
+/// With "only the picked neuron's synapses" on, asks the bridge to draw the picked neuron's
+/// synapses whenever the pick changes (and the sample again when it is turned off).
+fn follow_ego(
+    settings: Res<super::view::ViewSettings>,
+    selection: Res<super::bridge::Selection>,
+    screen: Res<super::bridge::OnScreen>,
+    mut requests: MessageWriter<SimRequest>,
+    mut asked: Local<Option<Option<crate::sim::NeuronId>>>,
+) {
+    let want = if settings.ego_only { selection.0 } else { None };
+    // Asked once per change: the request is applied at the next fixed tick, not this frame.
+    if screen.ego != want && *asked != Some(want) {
+        requests.write(SimRequest::SetEgo(want));
+        *asked = Some(want);
+    } else if screen.ego == want {
+        *asked = None;
+    }
 }
 
 /// A new simulation's seed goes into the transport panel, and the gallery lists the scenes beside

@@ -99,6 +99,8 @@ pub fn left_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, o
     let v = &mut settings.view;
     ui.checkbox(&mut v.color_by_voltage, "colour by membrane potential");
     ui.checkbox(&mut v.show_synapses, "synapses");
+    ui.checkbox(&mut v.ego_only, "only the picked neuron's synapses")
+        .on_hover_text("all of its inputs (cyan) and outputs (orange), whatever the synapse budget");
     ui.checkbox(&mut v.show_pulses, "spike pulses along synapses");
     ui.add(egui::Slider::new(&mut v.glow_tau_ms, 1.0..=100.0).logarithmic(true).text("glow decay (ms)"));
     ui.add(egui::Slider::new(&mut v.radius_scale, 0.2..=5.0).logarithmic(true).text("neuron size"));
@@ -111,7 +113,12 @@ pub fn left_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, o
         out.push(SimRequest::SetDrawBudget(budget));
     }
     let (shown, total) = (view.ids.synapses.len(), view.sim.network().num_synapses());
-    if shown < total {
+    if let Some(n) = view.on_screen.ego {
+        ui.colored_label(
+            egui::Color32::from_rgb(120, 220, 240),
+            format!("showing the {shown} synapses into and out of neuron {} (inputs cyan, outputs orange)", n.0),
+        );
+    } else if shown < total {
         ui.colored_label(
             egui::Color32::from_rgb(230, 190, 90),
             format!("showing {shown} of {total} synapses (a uniform sample)"),

@@ -115,8 +115,9 @@ pub struct GpuSynapseParams {
     pub now_step: u32,
     /// The time step (ms).
     pub dt_ms: f32,
-    /// Padding to 16 bytes.
-    pub pad0: u32,
+    /// The neuron whose synapses alone are drawn, inputs and outputs in their own colours
+    /// ([`NEVER`]: none).
+    pub ego: u32,
     /// Padding to 16 bytes.
     pub pad1: u32,
 }

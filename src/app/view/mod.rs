@@ -39,6 +39,8 @@ pub struct ViewSettings {
     pub graph_color: crate::app::graph::GraphColor,
     /// Draw synapses.
     pub show_synapses: bool,
+    /// Draw only (and all) the picked neuron's synapses: inputs cyan, outputs orange.
+    pub ego_only: bool,
     /// Draw a pulse along a synapse after its presynaptic neuron fires.
     pub show_pulses: bool,
     /// Glow decay time constant (biological ms).
@@ -59,6 +61,7 @@ impl Default for ViewSettings {
             color_by_voltage: false,
             graph_color: crate::app::graph::GraphColor::Population,
             show_synapses: true,
+            ego_only: false,
             show_pulses: true,
             glow_tau_ms: 12.0,
             radius_scale: 1.0,
@@ -358,6 +361,7 @@ pub fn refresh_view(
     fading_edges: Query<Fading, (With<Pre>, Or<(With<FadeIn>, With<FadeOut>)>)>,
     mut faded_in: RemovedComponents<FadeIn>,
     mut visibility: Query<&mut Visibility>,
+    screen: Res<super::bridge::OnScreen>,
 ) {
     let net = sim.network();
     let cpu = &mut *cpu;
@@ -395,7 +399,7 @@ pub fn refresh_view(
             intensity: settings.synapse_intensity,
             now_step: clock.0,
             dt_ms: clock.1,
-            pad0: 0,
+            ego: screen.ego.map_or(NEVER, |n| n.0),
             pad1: 0,
         };
     }
