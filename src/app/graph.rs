@@ -169,15 +169,7 @@ pub struct GraphPlugin;
 impl Plugin for GraphPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<GraphState>()
-            .add_systems(Startup, color_from_options)
             .add_systems(Update, (reset_on_install, collect, start).chain().in_set(GraphSystems));
-    }
-}
-
-/// `--color-by` sets the view's first colouring.
-fn color_from_options(options: Option<Res<super::AppOptions>>, settings: Option<ResMut<super::view::ViewSettings>>) {
-    if let (Some(o), Some(mut s)) = (options, settings) {
-        s.graph_color = o.color_by;
     }
 }
 

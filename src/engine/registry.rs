@@ -18,7 +18,7 @@ use crate::plasticity::{
 use crate::sim::edit::Edits;
 use crate::sim::network::{Network, Synapses};
 use crate::sim::params::{Curve, ParamSpec, Tunable};
-use crate::sim::rule::{Activity, NeuronRule, Plastic, Scope, StructuralRule, SynapticRule};
+use crate::sim::rule::{Activity, NeuronRule, Plastic, RuleCurve, Scope, StructuralRule, SynapticRule};
 use crate::sim::{NeuronId, ParamError, PopulationId, Quantity};
 
 /// The [`Tunable`] methods of an enum whose variants each hold one tunable rule.
@@ -289,6 +289,31 @@ macro_rules! structural_rules {
             /// The network gained neurons.
             pub fn neurons_added(&mut self, population_of: &[PopulationId]) {
                 match self { $(Self::$name(r) => r.neurons_added(population_of),)* }
+            }
+
+            /// What the rule acts on, for a heading.
+            pub fn label(&self, net: &Network) -> String {
+                match self { $(Self::$name(r) => r.label(net),)* }
+            }
+
+            /// The parameters a user may change while it runs.
+            pub fn schema(&self) -> &'static [ParamSpec] {
+                match self { $(Self::$name(r) => r.schema(),)* }
+            }
+
+            /// The value of one of them.
+            pub fn get(&self, name: &str) -> Option<f64> {
+                match self { $(Self::$name(r) => StructuralRule::get(r, name),)* }
+            }
+
+            /// Changes one, checked; on error nothing changes.
+            pub fn set(&mut self, name: &str, value: f64) -> Result<(), ParamError> {
+                match self { $(Self::$name(r) => StructuralRule::set(r, name, value),)* }
+            }
+
+            /// The rule's curve with the present marked.
+            pub fn curve(&self, net: &Network) -> Option<RuleCurve> {
+                match self { $(Self::$name(r) => r.curve(net),)* }
             }
 
             /// The rule as `Any`, for typed access ([`GrowthRule::get_as`]).

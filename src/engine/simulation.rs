@@ -338,6 +338,19 @@ impl Simulation {
         Ok(())
     }
 
+    /// Changes a parameter of structural rule `k` (validated, effective at its next round, recorded).
+    pub fn set_growth_param(&mut self, k: usize, name: &str, value: f64) -> Result<(), NetworkError> {
+        let r = self
+            .structural
+            .get_mut(k)
+            .ok_or_else(|| NetworkError::Invalid(format!("there is no structural rule {k}")))?;
+        let old = r.get(name).unwrap_or(f64::NAN);
+        r.set(name, value)?;
+        let target = r.name().to_string();
+        self.record_change(target, name, old, value);
+        Ok(())
+    }
+
     /// Records an accepted parameter edit with the step it takes effect on.
     fn record_change(&mut self, target: String, param: &str, old: f64, new: f64) {
         let (step, time_ms) = (self.network.step_count(), self.network.time_ms());

@@ -27,10 +27,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::sim::edit::Edits;
 use crate::sim::network::Network;
+use crate::sim::params::{ParamSpec, Tunable, tunable};
 use crate::sim::report::StructuralEvent;
 use crate::sim::rng::{CounterRng, stream};
 use crate::sim::rule::{Activity, StructuralRule};
-use crate::sim::{NeuronId, PopulationId};
+use crate::sim::{Dim, NeuronId, ParamError, PopulationId};
 
 /// Query rows (or neurons) per parallel task: fixed, so results never depend on the thread count.
 const ROWS_PER_TASK: usize = 1024;
@@ -389,7 +390,45 @@ impl AttentionEdges {
     }
 }
 
+/// What a user may change while attention edges run.
+const ATTENTION_SCHEMA: &[ParamSpec] = &[
+    ParamSpec::new(
+        "weight",
+        Dim::Dimensionless,
+        -1e6,
+        1e6,
+        20.0,
+        "current at attention x strength 1 (the target's unit)",
+    ),
+    ParamSpec::new("min_distance", Dim::Length, 0.0, 1e9, 0.0, "pairs closer than this never get an edge"),
+    ParamSpec::new("sharpness", Dim::Dimensionless, 0.0, 1e3, 4.0, "scale of the correlation in the logits"),
+    ParamSpec::new("reinforce", Dim::Dimensionless, 0.0, 1.0, 0.3, "strength gained when re-selected"),
+    ParamSpec::new("decay", Dim::Dimensionless, 0.0, 1.0, 0.2, "strength lost at an update without selection"),
+    ParamSpec::new("min_strength", Dim::Dimensionless, 0.0, 1.0, 0.05, "edges weaker than this are removed"),
+    ParamSpec::new("gate_threshold", Dim::Dimensionless, -1e3, 1e3, 2.0, "logit at which the gate is half open"),
+    ParamSpec::new("gate_gain", Dim::Dimensionless, 0.0, 1e3, 4.0, "steepness of the gate"),
+];
+
+tunable!(
+    AttentionParams,
+    "attention edges",
+    ATTENTION_SCHEMA,
+    [weight, min_distance, sharpness, reinforce, decay, min_strength, gate_threshold, gate_gain]
+);
+
 impl StructuralRule for AttentionEdges {
+    fn schema(&self) -> &'static [ParamSpec] {
+        AttentionParams::schema()
+    }
+
+    fn get(&self, name: &str) -> Option<f64> {
+        Tunable::get(&self.params, name)
+    }
+
+    fn set(&mut self, name: &str, value: f64) -> Result<(), ParamError> {
+        Tunable::set(&mut self.params, name, value)
+    }
+
     fn name(&self) -> &'static str {
         "attention edges"
     }

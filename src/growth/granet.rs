@@ -17,9 +17,10 @@ use serde::{Deserialize, Serialize};
 use crate::sim::blocks::split_at_offsets;
 use crate::sim::edit::{Edits, NewSynapse};
 use crate::sim::network::{Network, members};
-use crate::sim::rule::{Activity, StructuralRule};
+use crate::sim::params::{Curve, ParamSpec, tunable};
+use crate::sim::rule::{Activity, RuleCurve, StructuralRule, tunable_hooks};
 use crate::sim::trace::{Decay, Trace};
-use crate::sim::{NeuronId, PopulationId, Receptor, Segment, Synapses};
+use crate::sim::{Dim, NeuronId, ParamError, PopulationId, Receptor, Segment, Synapses};
 
 /// The target density at pruning step `k` between `k0` and `kf`:
 /// d_final + (d_init − d_final)(1 − (k − k0)/(kf − k0))³.
@@ -268,7 +269,68 @@ impl Pruning {
     }
 }
 
+/// What a user may change while GraNet runs.
+const PRUNING_SCHEMA: &[ParamSpec] = &[
+    ParamSpec::new("final_density", Dim::Dimensionless, 0.0, 1.0, 0.1, "density the schedule ends at"),
+    ParamSpec::new("death_rate", Dim::Dimensionless, 0.0, 1.0, 0.5, "fraction replaced per round at the start"),
+    ParamSpec::new("death_rate_min", Dim::Dimensionless, 0.0, 1.0, 0.005, "fraction replaced per round at the end"),
+    ParamSpec::new(
+        "regrow_weight",
+        Dim::Dimensionless,
+        -1e6,
+        1e6,
+        0.0,
+        "weight of a regrown synapse (the target's unit)",
+    ),
+];
+
+fn pruning_related(p: &Pruning) -> Result<(), ParamError> {
+    if p.death_rate_min > p.death_rate {
+        return Err(ParamError {
+            model: "GraNet pruning",
+            param: "death_rate_min",
+            reason: format!("{} is above death_rate {}", p.death_rate_min, p.death_rate),
+        });
+    }
+    Ok(())
+}
+
+tunable!(
+    Pruning,
+    "GraNet pruning",
+    PRUNING_SCHEMA,
+    [final_density, death_rate, death_rate_min, regrow_weight],
+    related = pruning_related
+);
+
 impl StructuralRule for Pruning {
+    tunable_hooks!();
+
+    fn label(&self, net: &Network) -> String {
+        let name = |p: PopulationId| net.populations.get(p.index()).map_or("?", |p| p.name.as_str());
+        format!("pruning {} -> {}", name(self.source), name(self.target))
+    }
+
+    fn curve(&self, net: &Network) -> Option<RuleCurve> {
+        if self.initial_density.is_nan() || self.end_step <= self.start_step {
+            return None;
+        }
+        let dt = net.dt_ms();
+        let (k0, kf) = (self.start_step as f64, self.end_step as f64);
+        let points = (0..=100)
+            .map(|j| {
+                let k = k0 + (kf - k0) * j as f64 / 100.0;
+                [k * dt, self.scheduled_density(k as u64)]
+            })
+            .collect();
+        let now = net.step_count().clamp(self.start_step, self.end_step);
+        Some(RuleCurve {
+            curve: Curve { x_label: "t (ms)", y_label: "density (scheduled)", points },
+            now: vec![[now as f64 * dt, self.scheduled_density(now)]],
+            level: None,
+        })
+    }
+
     fn name(&self) -> &'static str {
         "pruning"
     }

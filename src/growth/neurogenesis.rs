@@ -14,10 +14,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::sim::edit::{Birth, Edits, NO_PROJECTION, NewSynapse};
 use crate::sim::network::{Network, Synapses, members};
+use crate::sim::params::{Curve, ParamSpec, tunable};
 use crate::sim::rng::{CounterRng, stream};
-use crate::sim::rule::{Activity, StructuralRule};
+use crate::sim::rule::{Activity, RuleCurve, StructuralRule, tunable_hooks};
 use crate::sim::trace::{Decay, Trace};
-use crate::sim::{NeuronId, PopulationId, Segment};
+use crate::sim::{Dim, NeuronId, PopulationId, Segment};
 
 /// Neurogenesis by replication in one population of a spiking network.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -208,7 +209,46 @@ impl Neurogenesis {
     }
 }
 
+/// What a user may change while neurogenesis runs.
+const NEUROGENESIS_SCHEMA: &[ParamSpec] = &[
+    ParamSpec::new(
+        "threshold",
+        Dim::Dimensionless,
+        0.01,
+        1e6,
+        10.0,
+        "growth signal (spikes) at which a neuron divides",
+    ),
+    ParamSpec::new("weight_jitter", Dim::Dimensionless, 0.0, 1.0, 0.1, "relative spread of inherited weights"),
+    ParamSpec::new("offset", Dim::Length, 0.0, 1e9, 15.0, "distance of a child from its parent"),
+];
+
+tunable!(Neurogenesis, "NDP neurogenesis", NEUROGENESIS_SCHEMA, [threshold, weight_jitter, offset]);
+
 impl StructuralRule for Neurogenesis {
+    tunable_hooks!();
+
+    fn label(&self, net: &Network) -> String {
+        format!("neurogenesis in {}", net.populations.get(self.population.index()).map_or("?", |p| p.name.as_str()))
+    }
+
+    fn curve(&self, net: &Network) -> Option<RuleCurve> {
+        // The population's growth signals, largest first, against the threshold.
+        let step = net.step_count();
+        let mut s: Vec<f64> = members(&net.segments, self.population)
+            .filter(|&i| (i as usize) < self.signal.len())
+            .map(|i| self.signal.at_tau(i as usize, step, self.signal_tau_steps))
+            .collect();
+        s.sort_by(|a, b| b.total_cmp(a));
+        let points: Vec<[f64; 2]> = s.iter().enumerate().map(|(k, &v)| [k as f64, v]).collect();
+        let above = s.iter().filter(|&&v| v >= self.threshold).count();
+        Some(RuleCurve {
+            curve: Curve { x_label: "neurons, strongest signal first", y_label: "growth signal (spikes)", points },
+            now: if above > 0 { vec![[above as f64 - 1.0, s[above - 1]]] } else { Vec::new() },
+            level: Some((self.threshold, "threshold")),
+        })
+    }
+
     fn name(&self) -> &'static str {
         "neurogenesis"
     }

@@ -167,6 +167,15 @@ impl AsValue for f64 {
     }
 }
 
+impl AsValue for f32 {
+    fn value(&self) -> f64 {
+        f64::from(*self)
+    }
+    fn set_value(&mut self, v: f64) {
+        *self = v as f32;
+    }
+}
+
 impl AsValue for super::Quantity {
     fn value(&self) -> f64 {
         self.value

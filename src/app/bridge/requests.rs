@@ -46,6 +46,15 @@ pub enum SimRequest {
         /// New value.
         value: f64,
     },
+    /// Change a parameter of a structural rule (pruning, neurogenesis, attention edges).
+    SetGrowthParam {
+        /// Index into `Simulation::structural`.
+        index: usize,
+        /// Parameter name.
+        param: String,
+        /// New value.
+        value: f64,
+    },
     /// Inject a current into neurons for a while.
     Stimulate {
         /// Target neurons.
@@ -113,6 +122,11 @@ pub fn apply_requests(
             SimRequest::SetIntrinsicParam { index, param, value } => {
                 if let Err(e) = sim.engine.set_intrinsic_param(*index, param, *value) {
                     toasts.write(Toast::error(format!("intrinsic rule {index}: {e}")));
+                }
+            }
+            SimRequest::SetGrowthParam { index, param, value } => {
+                if let Err(e) = sim.engine.set_growth_param(*index, param, *value) {
+                    toasts.write(Toast::error(format!("structural rule {index}: {e}")));
                 }
             }
             SimRequest::Stimulate { neurons, amplitude_pa, duration_ms } => {

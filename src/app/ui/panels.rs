@@ -2,7 +2,7 @@
 //! for every parameter of every rule, with the rule's curve beside them).
 
 use bevy_egui::egui;
-use egui_plot::{Line, PlotPoints};
+use egui_plot::{HLine, Line, PlotPoints, Points};
 
 use super::plots::plot;
 
@@ -139,6 +139,50 @@ pub fn left_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, o
     ui.label(egui::RichText::new("Shift+click in the view stimulates the neurons around the clicked one.").small());
 }
 
+/// A slider for every parameter of every structural rule, with the rule's curve and the present
+/// marked on it.
+fn growth_rules(ui: &mut egui::Ui, view: &UiView, out: &mut Vec<SimRequest>) {
+    let engine = &view.sim.engine;
+    if engine.structural.is_empty() {
+        return;
+    }
+    ui.heading("Growth");
+    for (k, r) in engine.structural.iter().enumerate() {
+        egui::CollapsingHeader::new(r.label(&engine.network)).id_salt(("growth", k)).default_open(true).show(
+            ui,
+            |ui| {
+                if r.schema().is_empty() {
+                    ui.label(egui::RichText::new("no parameters to change while it runs").small());
+                }
+                for spec in r.schema() {
+                    let value = r.get(spec.name).unwrap_or(spec.default);
+                    if let Some(new) = param_slider(ui, spec, value) {
+                        out.push(SimRequest::SetGrowthParam { index: k, param: spec.name.to_string(), value: new });
+                    }
+                }
+                if let Some(c) = r.curve(&engine.network) {
+                    plot(("growth curve", k))
+                        .height(110.0)
+                        .allow_scroll(false)
+                        .allow_drag(false)
+                        .allow_zoom(false)
+                        .x_axis_label(c.curve.x_label)
+                        .y_axis_label(c.curve.y_label)
+                        .show(ui, |p| {
+                            p.line(Line::new(r.name(), PlotPoints::from(c.curve.points.clone())).width(2.0));
+                            if let Some((y, name)) = c.level {
+                                p.hline(HLine::new(name, y).width(1.0));
+                            }
+                            if !c.now.is_empty() {
+                                p.points(Points::new("now", PlotPoints::from(c.now.clone())).radius(4.0));
+                            }
+                        });
+                }
+            },
+        );
+    }
+}
+
 /// A slider for every parameter of every plasticity and intrinsic rule, each rule's curve beside.
 pub fn rules_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, out: &mut Vec<SimRequest>) {
     let engine = &view.sim.engine;
@@ -147,6 +191,7 @@ pub fn rules_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, 
     if engine.synaptic.is_empty() && engine.intrinsic.is_empty() {
         ui.label("This scene has no plasticity rules.");
     }
+    growth_rules(ui, view, out);
     let mut has_reward = false;
     for (k, b) in engine.synaptic.iter().enumerate() {
         let rule = &b.params();

@@ -132,7 +132,7 @@ impl Plugin for ViewBuffersPlugin {
         app.add_plugins(gpu::GpuWritesPlugin)
             .init_resource::<ViewSettings>()
             .init_resource::<ViewBuffers>()
-            .add_systems(Startup, setup_view)
+            .add_systems(Startup, (setup_view, color_from_options))
             .add_systems(
                 Update,
                 (rebuild_view, graph_colors::apply_graph_colors, update_edges, refresh_view)
@@ -140,6 +140,13 @@ impl Plugin for ViewBuffersPlugin {
                     .after(crate::app::graph::GraphSystems)
                     .run_if(resource_exists::<Sim>),
             );
+    }
+}
+
+/// `--color-by` sets the first colouring.
+fn color_from_options(options: Option<Res<crate::app::AppOptions>>, mut settings: ResMut<ViewSettings>) {
+    if let Some(o) = options {
+        settings.graph_color = o.color_by;
     }
 }
 

@@ -15,7 +15,8 @@
 mod structural;
 mod synaptic;
 
-pub use structural::StructuralRule;
+pub(crate) use structural::tunable_hooks;
+pub use structural::{RuleCurve, StructuralRule};
 pub use synaptic::{Arriving, Incoming, Outgoing, Plastic, ProjectionSynapses, Scope, Synapse, SynapticRule, Tick};
 
 use super::ids::{NeuronId, PopulationId};

@@ -11,7 +11,21 @@ use serde::de::DeserializeOwned;
 use super::Activity;
 use crate::sim::edit::Edits;
 use crate::sim::ids::{NeuronId, PopulationId};
+use crate::sim::models::ParamError;
 use crate::sim::network::Network;
+use crate::sim::params::{Curve, ParamSpec};
+
+/// A structural rule's curve for the UI: the curve, where the network is on it now, and a level to
+/// draw across it (a threshold).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleCurve {
+    /// The curve.
+    pub curve: Curve,
+    /// Points marking the present (drawn as dots).
+    pub now: Vec<[f64; 2]>,
+    /// A horizontal level and its name.
+    pub level: Option<(f64, &'static str)>,
+}
 
 /// A rule that changes the network's structure (neurons and synapses) while it runs.
 pub trait StructuralRule: Clone + Debug + PartialEq + Serialize + DeserializeOwned + Send + Sync {
@@ -38,4 +52,47 @@ pub trait StructuralRule: Clone + Debug + PartialEq + Serialize + DeserializeOwn
 
     /// The network gained neurons: `population_of` has one entry per neuron.
     fn neurons_added(&mut self, _population_of: &[PopulationId]) {}
+
+    /// What the rule acts on, for a heading ("neurogenesis in E").
+    fn label(&self, _net: &Network) -> String {
+        self.name().to_string()
+    }
+
+    /// The parameters a user may change while it runs (name, unit, range, default), for sliders.
+    fn schema(&self) -> &'static [ParamSpec] {
+        &[]
+    }
+
+    /// The value of a parameter of [`StructuralRule::schema`].
+    fn get(&self, _name: &str) -> Option<f64> {
+        None
+    }
+
+    /// Changes a parameter after checking it against its spec; on error nothing changes.
+    fn set(&mut self, name: &str, _value: f64) -> Result<(), ParamError> {
+        Err(ParamError { model: self.name(), param: "?", reason: format!("{} has no parameter `{name}`", self.name()) })
+    }
+
+    /// The rule's curve with the present marked (GraNet's density schedule, NDP's growth signal).
+    fn curve(&self, _net: &Network) -> Option<RuleCurve> {
+        None
+    }
 }
+
+/// Implements the parameter hooks of [`StructuralRule`] through the rule's [`Tunable`] impl.
+///
+/// [`Tunable`]: crate::sim::params::Tunable
+macro_rules! tunable_hooks {
+    () => {
+        fn schema(&self) -> &'static [$crate::sim::params::ParamSpec] {
+            <Self as $crate::sim::params::Tunable>::schema()
+        }
+        fn get(&self, name: &str) -> Option<f64> {
+            <Self as $crate::sim::params::Tunable>::get(self, name)
+        }
+        fn set(&mut self, name: &str, value: f64) -> Result<(), $crate::sim::ParamError> {
+            <Self as $crate::sim::params::Tunable>::set(self, name, value)
+        }
+    };
+}
+pub(crate) use tunable_hooks;
