@@ -197,7 +197,8 @@ fn the_panels_are_drawn_around_the_view() {
     // and blue-tinted.
     let grey = |p: [u8; 3]| p[0] >= 15 && p[0] <= 60 && p[0].abs_diff(p[1]) <= 3 && p[0].abs_diff(p[2]) <= 3;
     let left = f.pixel(10, f.height / 2);
-    let right = f.pixel(f.width - 10, f.height / 2);
+    // Low in the right panel: its middle now holds the Graph section's plots.
+    let right = f.pixel(f.width - 10, f.height - 20);
     assert!(grey(left), "left panel pixel {left:?}");
     assert!(grey(right), "right panel pixel {right:?}");
     // Text is drawn: the left panel's top rows hold light glyph pixels (egui's heading grey is ~140).

@@ -3,6 +3,7 @@
 
 pub mod criticality;
 pub mod graph;
+pub mod layout;
 pub mod spikes;
 pub mod synchrony;
 pub mod weights;

@@ -9,6 +9,7 @@ use neuroplast::analysis::graph::{
     SynapseGraph, betweenness, core_numbers, degrees, louvain, modularity, path_summary, reciprocity,
     strong_components, weak_components,
 };
+use neuroplast::analysis::layout::ForceLayout;
 use neuroplast::say;
 use neuroplast::scene::Scene;
 
@@ -71,6 +72,17 @@ pub fn bench_graph(neurons: u32, per_neuron: f64) -> Result<()> {
         let p = path_summary(&g, &largest, 32);
         format!("{:.3} hops over {} neurons", p.mean_hops, p.component)
     })?;
+    // growth_scene's box is 10 µm × ∛n a side: 10 µm between neighbours; edges of 3 spacings.
+    let spacing = 10.0;
+    let mut layout = ForceLayout::new(&sim.network.neurons.position, spacing * 3.0);
+    let iterations = 10;
+    let secs = time("force layout, 10 iterations", &mut || {
+        for _ in 0..iterations {
+            layout.step(&u);
+        }
+        format!("{} iterations", layout.iterations)
+    })?;
+    say!("{:<34} {:>8.2} it/s (goal ≥ 10)", "  force layout", f64::from(iterations) / secs);
     time("betweenness, 32 sources", &mut || {
         let b = betweenness(&g, Some(32));
         format!("max {:.2e}", b.iter().copied().fold(0.0, f64::max))
