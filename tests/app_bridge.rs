@@ -441,6 +441,18 @@ fn the_app_opens_a_neuroml2_network_and_an_edge_list_directly() {
     }
 }
 
+/// Updates until the graph's first measures have arrived (at most 2 s).
+fn wait_for_graph(app: &mut App) {
+    use neuroplast::app::graph::GraphState;
+    for _ in 0..2000 {
+        app.update();
+        if app.world().resource::<GraphState>().latest.is_some() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
 /// The graph's measures arrive from their own thread, match the network's, and a new simulation
 /// starts their history afresh.
 #[test]
@@ -451,13 +463,7 @@ fn graph_measures_arrive_off_the_frame_and_follow_the_network() {
         app.add_plugins(GraphPlugin);
     });
     app.world_mut().resource_mut::<Transport>().paused = true;
-    for _ in 0..2000 {
-        app.update();
-        if app.world().resource::<GraphState>().latest.is_some() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(1));
-    }
+    wait_for_graph(&mut app);
     let world = app.world();
     let state = world.resource::<GraphState>();
     let latest = state.latest.as_ref().expect("measured within 2 s");
@@ -474,13 +480,7 @@ fn graph_measures_arrive_off_the_frame_and_follow_the_network() {
     send(&mut app, SimRequest::Reset { seed: Some(9) });
     fixed_tick(&mut app);
     wait_for_loading(&mut app);
-    for _ in 0..2000 {
-        app.update();
-        if app.world().resource::<GraphState>().latest.is_some() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(1));
-    }
+    wait_for_graph(&mut app);
     let world = app.world();
     let (state, net) = (world.resource::<GraphState>(), &world.resource::<Sim>().engine.network);
     assert_eq!(state.history.len(), 1, "a new simulation starts a new history");

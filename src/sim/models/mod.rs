@@ -8,12 +8,14 @@
 //! Brian2 reference examples do. Every model updates then checks its threshold and stamps the
 //! spike at the end of the step (the NEST convention).
 
+mod conductance;
 mod kernel;
 mod params;
 
 use serde::{Deserialize, Serialize};
 
-pub use kernel::{BetaChannel, Kernel, NeuronSlices, beta_drive};
+pub use conductance::{BetaChannel, beta_drive};
+pub use kernel::{Kernel, NeuronSlices};
 pub use params::{AdEx, Izhikevich, Izhikevich2007, LifConductance, LifCurrent, PscShape};
 
 /// The `adapt` value of a Poisson source whose next spike has not been drawn yet.
