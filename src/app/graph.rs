@@ -105,6 +105,9 @@ impl GraphSnapshot {
     }
 }
 
+/// The most synapses the app measures while a network runs (5 M: a 5 ms copy per second).
+pub const MAX_SYNAPSES_MEASURED: usize = 5_000_000;
+
 /// One point of the measures' history.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct GraphPoint {
@@ -131,6 +134,9 @@ pub struct GraphState {
     pub history: Vec<GraphPoint>,
     /// Wall time between computations.
     pub interval: Duration,
+    /// Networks with more synapses are not measured while they run: the copy of the table would
+    /// cost the frame (about 1 ms per million synapses, and their memory again).
+    pub max_synapses: usize,
     pending: Option<JoinHandle<GraphSnapshot>>,
     started: Option<Instant>,
     measured_at: Option<(u64, usize)>,
@@ -143,6 +149,7 @@ impl Default for GraphState {
             latest: None,
             history: Vec::new(),
             interval: Duration::from_millis(1000),
+            max_synapses: MAX_SYNAPSES_MEASURED,
             pending: None,
             started: None,
             measured_at: None,
@@ -205,6 +212,9 @@ fn collect(mut state: ResMut<GraphState>) {
 fn start(sim: Option<Res<Sim>>, mut state: ResMut<GraphState>) {
     let Some(sim) = sim else { return };
     let net = &sim.engine.network;
+    if net.num_synapses() > state.max_synapses {
+        return;
+    }
     let at = (net.step_count(), net.num_synapses());
     if state.pending.is_some()
         || state.measured_at == Some(at)

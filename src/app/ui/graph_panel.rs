@@ -21,6 +21,13 @@ pub fn graph_section(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings
             ui.label(egui::RichText::new("(membrane-potential colouring is on and takes precedence)").small());
         }
         let Some(graph) = view.graph.as_ref() else { return };
+        let synapses = view.sim.network().num_synapses();
+        if synapses > graph.max_synapses {
+            ui.label(format!(
+                "not measured while it runs: {synapses} synapses, above {} (the copy would cost the frame); `neuroplast graph` measures it",
+                graph.max_synapses
+            ));
+        }
         let Some(latest) = &graph.latest else {
             ui.label(if graph.busy() { "measuring…" } else { "no measures yet" });
             return;
