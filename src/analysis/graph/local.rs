@@ -55,8 +55,12 @@ pub fn clustering(g: &SynapseGraph) -> Vec<f64> {
 
 /// The mean of [`clustering`] over all nodes, zeros included (networkx `average_clustering`).
 pub fn average_clustering(g: &SynapseGraph) -> f64 {
-    let c = clustering(g);
-    if c.is_empty() { 0.0 } else { c.iter().sum::<f64>() / c.len() as f64 }
+    mean(&clustering(g))
+}
+
+/// The mean of per-node values (0 for none).
+pub(super) fn mean(values: &[f64]) -> f64 {
+    if values.is_empty() { 0.0 } else { values.iter().sum::<f64>() / values.len() as f64 }
 }
 
 /// Transitivity of the undirected simple graph beneath: 3 × triangles over connected triples

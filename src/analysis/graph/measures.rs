@@ -145,7 +145,6 @@ impl GraphMeasures {
         let sources = effort.sources.min(n);
         let bc = betweenness(g, (sources < n).then_some(sources));
         let per_node_clustering = if local { clustering(g) } else { Vec::new() };
-        let average = |c: &[f64]| if c.is_empty() { 0.0 } else { c.iter().sum::<f64>() / c.len() as f64 };
         let measures = Self {
             time_ms,
             neurons: n,
@@ -162,7 +161,7 @@ impl GraphMeasures {
             largest_weak: weak.first().copied().unwrap_or(0),
             strong_components: strong.len(),
             largest_strong: strong.first().map_or(0, Vec::len),
-            clustering: local.then(|| average(&per_node_clustering)),
+            clustering: local.then(|| super::local::mean(&per_node_clustering)),
             transitivity: local.then(|| transitivity(&u)),
             triads: (local && effort.triads).then(|| {
                 let t = triad_census(g);
