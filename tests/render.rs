@@ -401,3 +401,68 @@ fn only_the_picked_neurons_synapses_are_drawn_inputs_and_outputs_apart() {
     assert!(out[0] > out[2] + 20, "0's output is orange: {out:?}");
     assert!(inp[2] > inp[0] + 20, "0's input is cyan: {inp:?}");
 }
+
+/// Pixel distance between where a neuron is drawn in two frames.
+fn moved(a: &Frame, b: &Frame, i: usize) -> f32 {
+    let (p, q) = (a.neurons[i].expect("on screen"), b.neurons[i].expect("on screen"));
+    ((p.0 - q.0).powi(2) + (p.1 - q.1).powi(2)).sqrt()
+}
+
+/// Neurons whose drawn centre is lit in `f` (brighter than its background by 20).
+fn lit_at(f: &Frame, at: &Frame) -> usize {
+    let bg = f.background();
+    at.neurons.iter().flatten().filter(|&&p| f.luminance_around(p, 1) > bg + 20.0).count()
+}
+
+#[test]
+fn a_layout_change_moves_neurons_and_they_are_drawn_where_it_puts_them() {
+    let scene = four_clusters();
+    let quiet = ["--hide-ui", "--max-synapses", "1"];
+    let spatial = render_scene(&scene, "spatial", "0", &quiet);
+    let ring = render_scene(&scene, "circular", "0", &[&quiet[..], &["--layout", "circular"]].concat());
+    let force = render_scene(&scene, "force", "0", &[&quiet[..], &["--layout", "force"]].concat());
+    for f in [&spatial, &ring, &force] {
+        assert_eq!(f.neurons.iter().flatten().count(), 64, "every neuron on screen");
+    }
+    let far = (0..64).filter(|&i| moved(&spatial, &ring, i) > 10.0).count();
+    assert!(far >= 56, "the circle moved {far} of 64 neurons more than 10 px");
+    // The pixels follow: the circle's places are lit in its frame and mostly dark in the spatial one.
+    assert!(lit_at(&ring, &ring) >= 60, "{} of 64 lit where the circle puts them", lit_at(&ring, &ring));
+    assert!(
+        lit_at(&spatial, &ring) <= 20,
+        "{} of the circle's places lit in the spatial frame",
+        lit_at(&spatial, &ring)
+    );
+    // The force layout keeps each cluster together and the clusters apart.
+    let d = |f: &Frame, a: usize, b: usize| {
+        let (p, q) = (f.neurons[a].expect("on screen"), f.neurons[b].expect("on screen"));
+        ((p.0 - q.0).powi(2) + (p.1 - q.1).powi(2)).sqrt()
+    };
+    let mean = |same: bool| {
+        let pairs: Vec<(usize, usize)> = (0..64)
+            .flat_map(|a| (a + 1..64).map(move |b| (a, b)))
+            .filter(|(a, b)| (a / 16 == b / 16) == same)
+            .collect();
+        pairs.iter().map(|&(a, b)| d(&force, a, b)).sum::<f32>() / pairs.len() as f32
+    };
+    assert!(mean(true) < 0.5 * mean(false), "force layout: within {:.0} px, between {:.0} px", mean(true), mean(false));
+    assert!(lit_at(&force, &force) >= 60, "{} of 64 lit where the force layout puts them", lit_at(&force, &force));
+}
+
+#[test]
+fn a_scene_with_a_saved_layout_opens_drawn_in_it() {
+    // The four clusters' scene with every neuron saved on one horizontal line.
+    let line: Vec<String> = (0..64).map(|i| format!("({:.1}, 0.0, 0.0)", -320.0 + 10.0 * i as f64)).collect();
+    let scene = four_clusters().replacen("\n)", &format!("\n    display_positions: [{}],\n)", line.join(", ")), 1);
+    assert!(scene.contains("display_positions"), "the saved layout is in the scene");
+    let saved = render_scene(&scene, "saved", "0", &["--hide-ui", "--max-synapses", "1"]);
+    let ys: Vec<f32> = saved.neurons.iter().flatten().map(|p| p.1).collect();
+    assert_eq!(ys.len(), 64, "every neuron on screen");
+    let (lo, hi) = ys.iter().fold((f32::MAX, f32::MIN), |(lo, hi), &y| (lo.min(y), hi.max(y)));
+    let xs: Vec<f32> = saved.neurons.iter().flatten().map(|p| p.0).collect();
+    let monotone = xs.windows(2).all(|w| w[1] > w[0]) || xs.windows(2).all(|w| w[1] < w[0]);
+    assert!(monotone, "along the line in id order: {xs:?}");
+    let span = (xs[63] - xs[0]).abs();
+    assert!(hi - lo < 0.25 * span, "on one line: y spans {:.0} px, x {span:.0} px", hi - lo);
+    assert!(lit_at(&saved, &saved) >= 60, "{} of 64 lit on the line", lit_at(&saved, &saved));
+}

@@ -148,6 +148,7 @@ fn orbit_input(
     selection: Res<Selection>,
     sim: Res<Sim>,
     mut cams: Query<&mut OrbitCamera>,
+    layout: Option<Res<crate::app::layout::ShownLayout>>,
 ) {
     let egui_pointer = egui.as_ref().is_some_and(|e| e.wants_any_pointer_input());
     let egui_keys = egui.as_ref().is_some_and(|e| e.wants_any_keyboard_input());
@@ -183,7 +184,7 @@ fn orbit_input(
         if !egui_keys
             && keys.just_pressed(KeyCode::KeyF)
             && let Some(sel) = selection.0
-            && let Some(p) = sim.engine.network.neurons.position.get(sel.index())
+            && let Some(p) = crate::app::layout::shown_positions(layout.as_deref(), sim.network()).get(sel.index())
         {
             let (_, extent) = bounds(&sim);
             cam.goal = Some((Vec3::from_array(*p), (extent * 0.35).max(1.0)));
@@ -211,12 +212,14 @@ fn follow_camera_path(
     sim: Res<Sim>,
     mut cache: Local<(usize, Vec3, f32)>,
     mut cams: Query<(&mut OrbitCamera, &Projection)>,
+    layout: Option<Res<crate::app::layout::ShownLayout>>,
 ) {
     let Some(path) = sim.scene.file.camera.as_ref() else { return };
     let Some((a, b, s)) = path.around(sim.engine.network.time_ms()) else { return };
     let (center, extent) = cached_bounds(&sim, &mut cache);
     let look_at = |focus: Option<u32>| {
-        focus.and_then(|n| sim.engine.network.neurons.position.get(n as usize)).map_or(center, |p| Vec3::from_array(*p))
+        let shown = crate::app::layout::shown_positions(layout.as_deref(), sim.network());
+        focus.and_then(|n| shown.get(n as usize)).map_or(center, |p| Vec3::from_array(*p))
     };
     let mix = |x: f64, y: f64| (x + (y - x) * s) as f32;
     for (mut cam, proj) in &mut cams {

@@ -122,6 +122,7 @@ fn scripted_capture(
     exit: Option<Res<ExitAfterCapture>>,
     fading: Query<(), Fading>,
     graph: Option<Res<crate::app::graph::GraphState>>,
+    layout: Option<Res<crate::app::layout::ShownLayout>>,
 ) {
     let Some(path) = options.screenshot.clone() else { return };
     if !state.ready {
@@ -135,7 +136,9 @@ fn scripted_capture(
     // A colouring by a graph measure waits for its first computation.
     let measuring =
         options.color_by != crate::app::graph::GraphColor::Population && graph.is_some_and(|g| g.latest.is_none());
-    let settling = (!fading.is_empty() || measuring) && now.duration_since(first).as_secs_f64() < 5.0;
+    // A layout moving into place waits until it is there (a force layout: its last iteration).
+    let moving = layout.as_ref().is_some_and(|l| l.moving()) && now.duration_since(first).as_secs_f64() < 60.0;
+    let settling = ((!fading.is_empty() || measuring) && now.duration_since(first).as_secs_f64() < 5.0) || moving;
     if state.requested || state.frames < options.frames.unwrap_or(60) || settling {
         return;
     }
@@ -145,10 +148,7 @@ fn scripted_capture(
     let (loading_frames, longest) = state.while_loading;
     eprintln!("while the scene loaded: {loading_frames} frames, the longest {:.0} ms", longest.as_secs_f64() * 1000.0);
     if let (Ok((camera, tf)), Ok(window)) = (cameras.single(), window.single()) {
-        let positions: Vec<Option<Vec2>> = sim
-            .network()
-            .neurons
-            .position
+        let positions: Vec<Option<Vec2>> = crate::app::layout::shown_positions(layout.as_deref(), sim.network())
             .iter()
             .take(20_000)
             .map(|p| camera.world_to_viewport(tf, Vec3::from_array(*p)).ok())

@@ -10,6 +10,7 @@ pub mod capture;
 pub mod ctm_view;
 pub mod graph;
 pub mod history;
+pub mod layout;
 pub mod options;
 pub mod palette;
 pub mod picking;
@@ -33,6 +34,7 @@ pub use options::{AppOptions, DEFAULT_SCENE};
 /// |---|---|
 /// | [`bridge::SimPlugin`] | the simulation resource, entities, requests, stepping, growth, mirror, file tasks |
 /// | [`graph::GraphPlugin`] | the graph's measures, computed off the frame, and their history |
+/// | [`layout::LayoutPlugin`] | where neurons are drawn: spatial, force-directed, circular, layers; animated |
 /// | [`view::NetworkViewPlugin`] | the instanced neuron, synapse and attention-edge draws |
 /// | [`camera::CameraPlugin`] | the orbit camera and the scene's camera path |
 /// | [`picking::PickingPlugin`] | click to pick, Shift+click to stimulate, hover |
@@ -46,6 +48,7 @@ impl PluginGroup for NeuroplastPlugins {
         PluginGroupBuilder::start::<Self>()
             .add(bridge::SimPlugin::default())
             .add(graph::GraphPlugin)
+            .add(layout::LayoutPlugin)
             .add(view::NetworkViewPlugin)
             .add(camera::CameraPlugin)
             .add(picking::PickingPlugin)

@@ -41,6 +41,8 @@ pub struct AppOptions {
     pub only_picked: bool,
     /// What neurons are coloured by at start (population colours, or a graph measure).
     pub color_by: crate::app::graph::GraphColor,
+    /// The layout neurons are drawn in at start (`None`: the scene's saved one, else spatial).
+    pub layout: Option<crate::app::layout::LayoutMode>,
     /// When the process started handling the command (for the time-to-first-frame figure).
     pub launched: std::time::Instant,
 }

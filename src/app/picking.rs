@@ -74,6 +74,7 @@ fn pick_neurons(
     mut hovered: ResMut<Hovered>,
     mut press: Local<Option<Vec2>>,
     mut requests: MessageWriter<SimRequest>,
+    layout: Option<Res<crate::app::layout::ShownLayout>>,
 ) {
     let Ok(window) = window.single() else { return };
     let Some(cursor) = window.cursor_position() else { return };
@@ -84,7 +85,7 @@ fn pick_neurons(
     }
     let Ok(ray) = camera.viewport_to_world(cam_tf, cursor) else { return };
     let radius = cpu.radius() * 1.5;
-    let positions = &sim.engine.network.neurons.position;
+    let positions = crate::app::layout::shown_positions(layout.as_deref(), &sim.engine.network);
     if buttons.just_pressed(MouseButton::Left) {
         *press = Some(cursor);
     }

@@ -310,6 +310,7 @@ fn offscreen_app(o: &RecordOptions, scene_path: &Path) -> App {
         record: None,
         only_picked: false,
         color_by: crate::app::graph::GraphColor::Population,
+        layout: None,
         launched: std::time::Instant::now(),
     });
     app

@@ -53,6 +53,11 @@ pub struct OpenArgs {
     /// Colour neurons by their population or by a graph measure (computed off the frame).
     #[arg(long, default_value = "population", value_parser = ["population", "community", "degree", "in-strength", "clustering", "betweenness"])]
     pub color_by: String,
+    /// Draw neurons at the scene's positions, in a force-directed layout of the connectivity, on a
+    /// circle or in population layers (the Display section switches, animated); a scene with a
+    /// saved layout opens in it.
+    #[arg(long, value_parser = ["spatial", "force", "circular", "layers", "saved"])]
+    pub layout: Option<String>,
 }
 
 /// Parses `WIDTHxHEIGHT`.
@@ -85,6 +90,12 @@ pub fn open(args: OpenArgs) -> anyhow::Result<()> {
         record: args.record,
         only_picked: args.only_picked,
         color_by: neuroplast::app::graph::GraphColor::parse(&args.color_by).map_err(anyhow::Error::msg)?,
+        layout: args
+            .layout
+            .as_deref()
+            .map(neuroplast::app::layout::LayoutMode::parse)
+            .transpose()
+            .map_err(anyhow::Error::msg)?,
         launched: std::time::Instant::now(),
     })
 }

@@ -265,6 +265,7 @@ pub fn import(spec: &EdgeListImport<'_>) -> Result<Imported, String> {
         structural_plasticity: None,
         attention_edges: None,
         camera: None,
+        display_positions: Vec::new(),
         sonata: None,
     };
     Ok(Imported { scene, report })

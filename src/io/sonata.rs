@@ -81,6 +81,7 @@ fn scene_for(config: &Path, written_as: &str, dt: f64, sizes: &CircuitSizes) -> 
         structural_plasticity: None,
         attention_edges: None,
         camera: None,
+        display_positions: Vec::new(),
         sonata: Some(SonataSpec { config: written_as.to_string() }),
     }
 }

@@ -6,6 +6,7 @@ pub mod build;
 pub mod error;
 pub mod format;
 pub mod locate;
+pub mod relayout;
 pub mod snapshot;
 
 use std::path::{Path, PathBuf};

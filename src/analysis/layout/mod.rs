@@ -23,17 +23,22 @@ pub fn circular(n: usize, spacing: f32) -> Vec<[f32; 3]> {
         .collect()
 }
 
-/// Each population a square grid in its own layer, stacked along y in population order.
+/// Each population a square grid in its own layer, the first on top, the layers as far apart as
+/// half the widest grid.
 pub fn population_layers(net: &Network, spacing: f32) -> Vec<[f32; 3]> {
     let mut out = vec![[0.0; 3]; net.num_neurons()];
     let pops = net.populations.len();
-    for p in 0..pops {
-        let ids: Vec<u32> = net.population_neurons(crate::sim::PopulationId(p as u16)).collect();
-        let side = (ids.len() as f32).sqrt().ceil().max(1.0) as usize;
-        let y = (p as f32 - (pops as f32 - 1.0) / 2.0) * spacing * (side as f32).max(4.0) * 0.5;
+    let members: Vec<Vec<u32>> =
+        (0..pops).map(|p| net.population_neurons(crate::sim::PopulationId(p as u16)).collect()).collect();
+    let side_of = |ids: &Vec<u32>| (ids.len() as f32).sqrt().ceil().max(1.0) as usize;
+    let widest = members.iter().map(side_of).max().unwrap_or(1) as f32;
+    let gap = spacing * widest.max(4.0) * 0.5;
+    for (p, ids) in members.iter().enumerate() {
+        let side = side_of(ids);
+        let y = ((pops as f32 - 1.0) / 2.0 - p as f32) * gap;
+        let half = (side as f32 - 1.0) / 2.0;
         for (k, &i) in ids.iter().enumerate() {
             let (gx, gz) = ((k % side) as f32, (k / side) as f32);
-            let half = (side as f32 - 1.0) / 2.0;
             out[i as usize] = [(gx - half) * spacing, y, (gz - half) * spacing];
         }
     }
@@ -50,6 +55,9 @@ pub struct ForceLayout {
     pub k: f32,
     /// Barnes–Hut opening angle.
     pub theta: f32,
+    /// Gravity: each node is pulled to the centre as along an edge of this weight, so nodes without
+    /// synapses (which only feel repulsion) stay near the rest instead of drifting away.
+    pub gravity: f32,
     /// Iterations done.
     pub iterations: u32,
     /// This iteration's move of each node (kept to spare an allocation per iteration).
@@ -60,18 +68,18 @@ impl ForceLayout {
     /// Starts from `start` (the scene's positions, say) with edges of ideal length `k`.
     pub fn new(start: &[[f32; 3]], k: f32) -> Self {
         let positions: Vec<Vec3> = start.iter().map(|p| Vec3::from_array(*p)).collect();
-        Self { temperature: 10.0 * k, positions, k: k.max(1e-3), theta: 1.2, iterations: 0, force: Vec::new() }
+        Self { temperature: 10.0 * k, positions, k: k.max(1e-3), theta: 1.2, gravity: 0.2, iterations: 0, force: Vec::new() }
     }
 
     /// One iteration over the undirected graph `g`: repulsion through the octree, attraction
-    /// d²/k along each edge, the displacement capped by the temperature, which then cools by 5 %
+    /// d²/k along each edge and to the centre (gravity), the displacement capped by the temperature, which then cools by 5 %
     /// (to a floor of k/20, so the layout keeps settling as the graph changes).
     pub fn step(&mut self, g: &Undirected) {
         let n = self.positions.len().min(g.nodes());
         if n == 0 {
             return;
         }
-        let (k, k2, theta, t) = (self.k, self.k * self.k, self.theta, self.temperature);
+        let (k, k2, theta, t, gravity) = (self.k, self.k * self.k, self.theta, self.temperature, self.gravity);
         let tree = Octree::build(&self.positions[..n]);
         self.force.resize(n, Vec3::ZERO);
         tree.repulsion(k2, theta, &mut self.force);
@@ -102,7 +110,8 @@ impl ForceLayout {
                 let d = pos[j as usize] - p;
                 a += d * d.length();
             }
-            *f += a / k;
+            // The centre is 0: the layout is re-centred after every iteration.
+            *f += (a - p * (gravity * p.length())) / k;
             let len = f.length();
             if len > t {
                 *f *= t / len;

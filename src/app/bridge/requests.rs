@@ -70,6 +70,9 @@ pub enum SimRequest {
     OpenScene(PathBuf),
     /// Save the current scene to a file (written in the background).
     SaveScene(PathBuf),
+    /// Save the current scene with every neuron at the given position (the layout shown), so it
+    /// opens as it was seen.
+    SaveSceneWithLayout(PathBuf, Vec<[f32; 3]>),
     /// Save the simulation's state to a snapshot file (written in the background).
     SaveSnapshot(PathBuf),
     /// Replace the simulation with a snapshot file (read in the background).
@@ -169,6 +172,9 @@ pub fn apply_requests(
                 loading = true;
             }
             SimRequest::SaveScene(path) => files.save_scene(&sim, path.clone()),
+            SimRequest::SaveSceneWithLayout(path, positions) => {
+                files.save_scene_with_layout(&sim, path.clone(), positions, &mut toasts);
+            }
             SimRequest::SaveSnapshot(path) => files.save_snapshot(&sim, path.clone()),
             SimRequest::Select(sel) => {
                 selection.0 = sel.filter(|n| n.index() < sim.engine.network.num_neurons());

@@ -151,6 +151,31 @@ impl FileTasks {
         }));
     }
 
+    /// Saves the running scene with its populations' layouts replaced by `positions` (refused with
+    /// a toast, writing nothing, when they do not fit the scene).
+    pub fn save_scene_with_layout(
+        &mut self,
+        sim: &Sim,
+        path: PathBuf,
+        positions: &[[f32; 3]],
+        toasts: &mut MessageWriter<Toast>,
+    ) {
+        match crate::scene::relayout::with_display_positions(&sim.scene.file, positions) {
+            Ok(file) => {
+                let text = Scene::to_ron(&file);
+                self.0.push(IoTaskPool::get().spawn(async move {
+                    match crate::files::AtomicFile::save(&path, text.as_bytes()) {
+                        Ok(()) => Toast::info(format!("saved {} with the layout shown", path.display())),
+                        Err(e) => Toast::error(e.to_string()),
+                    }
+                }));
+            }
+            Err(e) => {
+                toasts.write(Toast::error(format!("the layout was not saved: {e}")));
+            }
+        }
+    }
+
     /// Saves the simulation's state (encoded now, written in the background, atomically).
     pub fn save_snapshot(&mut self, sim: &Sim, path: PathBuf) {
         let bytes = snapshot::encode(&sim.engine);

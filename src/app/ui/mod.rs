@@ -227,6 +227,8 @@ pub struct UiSettings<'w> {
     pub recording: ResMut<'w, super::recorder::LiveRecording>,
     /// UI state.
     pub state: ResMut<'w, UiState>,
+    /// The layout neurons are drawn in (absent in apps built without it).
+    pub layout: Option<ResMut<'w, super::layout::ShownLayout>>,
 }
 
 fn draw_ui(

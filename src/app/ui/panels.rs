@@ -12,6 +12,37 @@ use crate::app::bridge::{SPEED_RANGE, SimRequest};
 use crate::engine::PlasticityRule;
 use crate::plasticity::{AstroStdp, RewardStdp};
 
+/// The layout menu, the force layout's progress and saving the layout shown into the scene.
+fn layout_choice(ui: &mut egui::Ui, settings: &mut UiSettings, out: &mut Vec<SimRequest>) {
+    use crate::app::layout::{FORCE_ITERATIONS, LayoutMode};
+    let Some(layout) = settings.layout.as_mut() else { return };
+    egui::ComboBox::from_label("layout").selected_text(layout.mode.label()).show_ui(ui, |ui| {
+        for m in LayoutMode::ALL {
+            if m != LayoutMode::Saved || layout.has_saved {
+                ui.selectable_value(&mut layout.mode, m, m.label());
+            }
+        }
+    });
+    if layout.mode == LayoutMode::Force {
+        let (done, moving) = (layout.force_iterations, layout.moving());
+        ui.label(if moving && done < FORCE_ITERATIONS {
+            format!("settling: {done} of {FORCE_ITERATIONS} iterations")
+        } else {
+            format!("{done} iterations (Barnes–Hut θ = 1.2)")
+        });
+    }
+    if layout.mode != LayoutMode::Spatial
+        && ui
+            .add_enabled(!layout.moving(), egui::Button::new("Save layout into scene…"))
+            .on_hover_text("a copy of the scene with every neuron at the position shown")
+            .clicked()
+        && let Some(p) = rfd::FileDialog::new().add_filter("scene", &["ron"]).save_file()
+    {
+        let built = layout.built.min(layout.positions.len());
+        out.push(SimRequest::SaveSceneWithLayout(p, layout.positions[..built].to_vec()));
+    }
+}
+
 /// Scene, gallery, transport, display and stimulus controls.
 pub fn left_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, out: &mut Vec<SimRequest>) {
     let sim = &view.sim;
@@ -96,6 +127,7 @@ pub fn left_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, o
 
     ui.separator();
     ui.heading("Display");
+    layout_choice(ui, settings, out);
     let v = &mut settings.view;
     ui.checkbox(&mut v.color_by_voltage, "colour by membrane potential");
     ui.checkbox(&mut v.show_synapses, "synapses");

@@ -1,5 +1,6 @@
-//! Neurons coloured by a graph measure: the neuron statics' colours rewritten from the newest
-//! graph computation when it, the choice or the network changes (never per frame).
+//! Neurons coloured by a graph measure and drawn where the layout puts them: the neuron statics
+//! rewritten from the newest graph computation and the layout shown when either, the choice or
+//! the network changes (per frame only while neurons move).
 
 use bevy::prelude::*;
 use bevy::render::storage::ShaderBuffer;
@@ -7,6 +8,7 @@ use bevy::render::storage::ShaderBuffer;
 use super::{ViewBuffers, ViewHandles, ViewSettings};
 use crate::app::bridge::Sim;
 use crate::app::graph::{GraphColor, GraphState};
+use crate::app::layout::{ShownLayout, shown_positions};
 use crate::app::palette;
 
 /// Linear RGB of community `c`: hues spaced by the golden angle, so neighbours in label order
@@ -54,36 +56,43 @@ pub fn colors_for(color: GraphColor, values: &[f64]) -> Vec<[f32; 3]> {
     }
 }
 
-/// Rewrites the neuron colours when the choice, the graph computation or the neuron buffers
-/// changed since they were last written.
-pub fn apply_graph_colors(
+/// Rewrites the neuron statics when the colouring, the graph computation, the neuron buffers or
+/// the layout shown changed since they were last written: colours from the graph measure chosen
+/// (the previous ones until its first computation arrives), positions from the layout.
+pub fn write_statics(
     sim: Option<Res<Sim>>,
     settings: Res<ViewSettings>,
     graph: Option<Res<GraphState>>,
+    layout: Option<Res<ShownLayout>>,
     cpu: Res<ViewBuffers>,
     handles: Option<Res<ViewHandles>>,
     mut buffers: ResMut<Assets<ShaderBuffer>>,
-    mut applied: Local<Option<(GraphColor, u64, u64)>>,
+    mut applied: Local<Option<((GraphColor, u64, u64), u64)>>,
+    mut colors: Local<Vec<[f32; 3]>>,
 ) {
-    let (Some(sim), Some(handles), Some(graph)) = (sim, handles, graph) else { return };
-    let serial = graph.latest.as_ref().map_or(0, |s| s.serial);
-    let key = (
+    let (Some(sim), Some(handles)) = (sim, handles) else { return };
+    let serial = graph.as_ref().and_then(|g| g.latest.as_ref()).map_or(0, |s| s.serial);
+    let color_key = (
         settings.graph_color,
         if settings.graph_color == GraphColor::Population { 0 } else { serial },
         cpu.neurons.generation,
     );
+    let key = (color_key, layout.as_ref().map_or(0, |l| l.generation));
     if *applied == Some(key) {
         return;
     }
+    if applied.is_none_or(|(c, _)| c != color_key) {
+        match graph.as_ref().and_then(|g| g.latest.as_ref()).and_then(|s| s.values(settings.graph_color)) {
+            Some(values) => *colors = colors_for(settings.graph_color, &values),
+            None if settings.graph_color == GraphColor::Population => colors.clear(),
+            // Nothing computed yet for this choice: the colours shown until it is.
+            None => {}
+        }
+    }
     let net = sim.network();
-    let colors = match graph.latest.as_ref().and_then(|s| s.values(settings.graph_color)) {
-        Some(values) => colors_for(settings.graph_color, &values),
-        // Nothing computed yet for this choice: population colours until it is.
-        None if settings.graph_color != GraphColor::Population => return,
-        None => Vec::new(),
-    };
+    let positions = shown_positions(layout.as_deref(), net);
     if let Some(mut b) = buffers.get_mut(&handles.neurons.neurons) {
-        b.data = Some(cpu.neurons.statics(net, |i| colors.get(i).copied()));
+        b.data = Some(cpu.neurons.statics(net, positions, |i| colors.get(i).copied()));
     }
     *applied = Some(key);
 }

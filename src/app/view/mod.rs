@@ -135,9 +135,10 @@ impl Plugin for ViewBuffersPlugin {
             .add_systems(Startup, (setup_view, color_from_options))
             .add_systems(
                 Update,
-                (rebuild_view, graph_colors::apply_graph_colors, update_edges, refresh_view)
+                (rebuild_view, graph_colors::write_statics, update_edges, refresh_view)
                     .chain()
                     .after(crate::app::graph::GraphSystems)
+                    .after(crate::app::layout::LayoutSystems)
                     .run_if(resource_exists::<Sim>),
             );
     }
@@ -257,6 +258,7 @@ fn rebuild_view(
     mut buffers: ResMut<Assets<ShaderBuffer>>,
     mut neuron_materials: ResMut<Assets<NeuronMaterial>>,
     mut synapse_materials: ResMut<Assets<SynapseMaterial>>,
+    layout: Option<Res<crate::app::layout::ShownLayout>>,
 ) {
     let new_network = installed.read().count() > 0;
     if new_network {
@@ -265,7 +267,8 @@ fn rebuild_view(
     if !new_network && cpu.neurons.count == sim.network().num_neurons() {
         return;
     }
-    let data = cpu.neurons.rebuild(sim.network());
+    let positions = crate::app::layout::shown_positions(layout.as_deref(), sim.network());
+    let data = cpu.neurons.rebuild(sim.network(), positions);
     if handles.neurons.upload(&mut buffers, data) {
         renew_neuron_material(&mut handles, &mut neuron_materials);
         renew_synapse_material(&mut handles, &mut synapse_materials);

@@ -39,8 +39,9 @@ fn step_u32(last: u64) -> u32 {
 }
 
 impl NeuronBuffers {
-    /// Everything anew for `net`: returns the new statics, last-spike and look buffers' bytes.
-    pub fn rebuild(&mut self, net: &Network) -> [Vec<u8>; 3] {
+    /// Everything anew for `net`, its neurons drawn at `positions`: returns the new statics,
+    /// last-spike and look buffers' bytes.
+    pub fn rebuild(&mut self, net: &Network, positions: &[[f32; 3]]) -> [Vec<u8>; 3] {
         let roles = palette::roles(net);
         self.colors = palette::population_colors(&roles);
         self.voltage_map = net
@@ -54,7 +55,7 @@ impl NeuronBuffers {
         self.count = net.num_neurons();
         self.radius = typical_radius(net);
         self.generation += 1;
-        let statics = self.statics(net, |_| None);
+        let statics = self.statics(net, positions, |_| None);
         let last: Vec<u32> = net.neurons.last_spike.iter().map(|&s| step_u32(s)).collect();
         self.looks = vec![GpuNeuronLook { voltage: 0.0, opacity: 1.0 }; self.count];
         self.fading.clear();
@@ -62,12 +63,18 @@ impl NeuronBuffers {
         [statics, bytes(&last), bytes(&self.looks)]
     }
 
-    /// The statics buffer's bytes: each neuron's position, radius and colour (`color_of`, else its
-    /// population's) with its population index.
-    pub fn statics(&self, net: &Network, color_of: impl Fn(usize) -> Option<[f32; 3]>) -> Vec<u8> {
+    /// The statics buffer's bytes: each neuron's position (from `positions`, the layout shown,
+    /// else its own), radius and colour (`color_of`, else its population's) with its population
+    /// index.
+    pub fn statics(
+        &self,
+        net: &Network,
+        positions: &[[f32; 3]],
+        color_of: impl Fn(usize) -> Option<[f32; 3]>,
+    ) -> Vec<u8> {
         let statics: Vec<GpuNeuron> = (0..self.count.min(net.num_neurons()))
             .map(|i| {
-                let p = net.neurons.position[i];
+                let p = positions.get(i).copied().unwrap_or(net.neurons.position[i]);
                 let pop = net.neurons.population[i].index();
                 let c = color_of(i).unwrap_or(self.colors[pop]);
                 GpuNeuron { pos_radius: [p[0], p[1], p[2], self.radius], color: [c[0], c[1], c[2], pop as f32] }

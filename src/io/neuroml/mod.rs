@@ -520,6 +520,7 @@ pub fn import(path: &Path) -> Result<SceneFile, String> {
         structural_plasticity: None,
         attention_edges: None,
         camera: None,
+        display_positions: Vec::new(),
         sonata: None,
     })
 }

@@ -106,6 +106,20 @@ fn check_layout(layout: &Layout) -> std::result::Result<(), String> {
     }
 }
 
+/// A layout saved from the app: one finite position per neuron the scene builds.
+pub(super) fn check_display_positions(positions: &[(f32, f32, f32)], neurons: usize) -> Result<()> {
+    if !positions.is_empty() && positions.len() != neurons {
+        return Err(Problem::at(
+            "display_positions",
+            format!("{} positions for the {neurons} neurons the scene builds", positions.len()),
+        ));
+    }
+    if let Some(i) = positions.iter().position(|&(x, y, z)| !(x.is_finite() && y.is_finite() && z.is_finite())) {
+        return Err(Problem::at(format!("display_positions[{i}]"), "must be finite coordinates (µm)"));
+    }
+    Ok(())
+}
+
 /// A camera path's keys: times increasing, angles and zoom in range, focus on an existing neuron.
 pub(super) fn check_camera(c: &CameraPath, neurons: usize) -> Result<()> {
     let mut last = f64::NEG_INFINITY;

@@ -55,6 +55,11 @@ pub struct SceneFile {
     /// camera).
     #[serde(default)]
     pub camera: Option<CameraPath>,
+    /// Where the app draws each neuron (a layout saved from it: force-directed, circular, layers),
+    /// one per neuron the scene builds, in id order. Display only: the network's positions, and
+    /// the wiring and rules that depend on distance, stay the populations' layouts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub display_positions: Vec<(f32, f32, f32)>,
     /// A SONATA circuit whose populations come before the scene's own (which may project onto
     /// them, drive them and attach growth to them), with its synapses and couplings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
