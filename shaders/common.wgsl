@@ -36,6 +36,12 @@ const EDGE_EXCITATORY: u32 = 0u;
 const EDGE_INHIBITORY: u32 = 1u;
 const EDGE_ATTENTION: u32 = 2u;
 
+// Whether population `pop` is switched off in the view's mask (bit p: hidden; populations past 31
+// are always shown).
+fn population_hidden(mask: u32, pop: u32) -> bool {
+    return pop < 32u && ((mask >> pop) & 1u) == 1u;
+}
+
 // A last-spike step of a neuron that never spiked.
 const NEVER: u32 = 0xffffffffu;
 

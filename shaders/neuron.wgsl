@@ -6,7 +6,7 @@
 // worked out here against the current step; a population's synchrony R(t) adds a halo ring.
 
 #import bevy_pbr::mesh_view_bindings::view
-#import neuroplast::common::{GpuNeuron, GpuNeuronLook, spike_age_ms}
+#import neuroplast::common::{GpuNeuron, GpuNeuronLook, spike_age_ms, population_hidden}
 
 struct GpuNeuronParams {
     glow_tau_ms: f32,
@@ -17,6 +17,10 @@ struct GpuNeuronParams {
     selected: u32,       // index of the picked neuron, 0xffffffff for none
     now_step: u32,       // the step the simulation has reached (spike times are steps)
     dt_ms: f32,          // its time step
+    hidden_pops: u32,    // bit p: population p is switched off
+    _pad_a: u32,
+    _pad_b: u32,
+    _pad_c: u32,
     sync: array<vec4<f32>, 4>, // R of populations 0..15
 };
 
@@ -62,6 +66,17 @@ fn vertex(v: Vertex) -> VertexOut {
         glow = exp(-age / params.glow_tau_ms);
     }
     let pop = u32(s.color.w);
+    if (population_hidden(params.hidden_pops, pop)) {
+        var hidden: VertexOut;
+        hidden.clip = vec4<f32>(0.0, 0.0, 2.0, 1.0);
+        hidden.corner = vec2<f32>(0.0);
+        hidden.color = vec3<f32>(0.0);
+        hidden.glow = 0.0;
+        hidden.sync = 0.0;
+        hidden.alpha = 0.0;
+        hidden.selected = 0.0;
+        return hidden;
+    }
     let r_sync = params.sync[min(pop, 15u) / 4u][min(pop, 15u) % 4u];
     let right = view.world_from_view[0].xyz;
     let up = view.world_from_view[1].xyz;

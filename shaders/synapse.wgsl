@@ -6,7 +6,7 @@
 // weight; a pulse runs from pre to post after each presynaptic spike.
 
 #import bevy_pbr::mesh_view_bindings::view
-#import neuroplast::common::{GpuNeuron, GpuEdge, GpuEdgeLook, EDGE_INHIBITORY, EDGE_ATTENTION, spike_age_ms}
+#import neuroplast::common::{GpuNeuron, GpuEdge, GpuEdgeLook, EDGE_INHIBITORY, EDGE_ATTENTION, spike_age_ms, population_hidden}
 
 struct GpuSynapseParams {
     width: f32,
@@ -16,6 +16,10 @@ struct GpuSynapseParams {
     now_step: u32,      // the step the simulation has reached
     dt_ms: f32,         // its time step
     ego: u32,           // the neuron whose synapses alone are drawn (0xffffffff: none)
+    hidden_pops: u32,   // bit p: synapses from or to population p are not drawn
+    kinds: u32,         // bit k: edges of kind k (EDGE_*) are drawn
+    weight_lo: f32,     // drawn weights, as a fraction of their projection's reference
+    weight_hi: f32,
     _pad1: u32,
 };
 
@@ -55,7 +59,12 @@ fn vertex(v: Vertex) -> VertexOut {
     // is ±2; in the straight ribbons (side ±1) they collapse to nothing. The arc is lifted off the
     // chord by a quarter of its length at the middle, on the side of world up.
     let arc_mesh = abs(v.position.y) > 1.5;
-    if ((p.kind == EDGE_ATTENTION) != arc_mesh) {
+    // The filters: populations switched off, kinds not shown, weights outside the range.
+    let filtered = population_hidden(params.hidden_pops, u32(neurons[p.pre].color.w))
+        || population_hidden(params.hidden_pops, u32(neurons[p.post].color.w))
+        || ((params.kinds >> p.kind) & 1u) == 0u
+        || w.weight < params.weight_lo || w.weight > params.weight_hi;
+    if (((p.kind == EDGE_ATTENTION) != arc_mesh) || filtered) {
         var hidden: VertexOut;
         hidden.clip = vec4<f32>(0.0, 0.0, 2.0, 1.0);
         hidden.t = 0.0;

@@ -118,6 +118,29 @@ fn app_refuses_an_impossible_scale_before_opening_a_window() {
 
 #[cfg(feature = "app")]
 #[test]
+fn app_refuses_impossible_filters_and_layouts_before_opening_a_window() {
+    for (flag, bad, says) in [
+        ("--weight-range", "0.8,0.2", "0 <= LO <= HI <= 1"),
+        ("--weight-range", "0.5,NaN", "0 <= LO <= HI <= 1"),
+        ("--weight-range", "half", "must look like 0.5,1"),
+        ("--synapse-kinds", "excitatory,gap", "`gap`: synapse kinds are excitatory, inhibitory and attention"),
+        ("--layout", "spiral", "spiral"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_neuroplast"))
+            .args(["scenes/cuba.ron", flag, bad])
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag} {bad}: {err}");
+        assert!(err.contains(says) && err.contains(flag), "{flag} {bad}: {err}");
+        assert!(!err.contains("panicked"), "{flag} {bad}: {err}");
+    }
+}
+
+#[cfg(feature = "app")]
+#[test]
 fn app_without_a_display_names_the_headless_commands() {
     let out = Command::new(env!("CARGO_BIN_EXE_neuroplast"))
         .arg("scenes/cuba.ron")

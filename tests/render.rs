@@ -466,3 +466,48 @@ fn a_scene_with_a_saved_layout_opens_drawn_in_it() {
     assert!(hi - lo < 0.25 * span, "on one line: y spans {:.0} px, x {span:.0} px", hi - lo);
     assert!(lit_at(&saved, &saved) >= 60, "{} of 64 lit on the line", lit_at(&saved, &saved));
 }
+
+/// Three neurons: 0 → 1 excitatory (static, at its projection's full weight), 1 → 2 excitatory
+/// (plastic, at half its rule's bound), 2 → 0 inhibitory; 0 and 1 in population A, 2 in B.
+const FILTERED: &str = r#"Scene(
+    version: 1, name: "filters", dt: "0.1 ms", seed: 1,
+    populations: [
+        (name: "A", size: 2, model: LifCurrent(), layout: Positions([(-200.0, -100.0, 0.0), (200.0, -100.0, 0.0)])),
+        (name: "B", size: 1, model: LifCurrent(), layout: Positions([(0.0, 250.0, 0.0)])),
+    ],
+    projections: [
+        (name: "A->A", source: "A", target: "A", connectivity: Pairs([(0, 1)]), weight: Constant("100 pA")),
+        (name: "A->B", source: "A", target: "B", connectivity: Pairs([(1, 0)]), weight: Constant("100 pA"),
+         plasticity: PairStdp(tau_plus: "20 ms", tau_minus: "20 ms", a_plus: 0.0, a_minus: 0.0, w_max: "200 pA")),
+        (name: "B->A", source: "B", target: "A", connectivity: Pairs([(0, 0)]), weight: Constant("-100 pA"), receptor: Inhibitory),
+    ],
+)"#;
+
+#[test]
+fn filters_hide_populations_synapse_kinds_and_weights_outside_the_range() {
+    let frame = |name: &str, extra: &[&str]| render_scene(FILTERED, name, "0", &[&["--hide-ui"][..], extra].concat());
+    let all = frame("filter-none", &[]);
+    let no_b = frame("filter-pop", &["--hide-population", "B"]);
+    let exc = frame("filter-kind", &["--synapse-kinds", "excitatory"]);
+    let strong = frame("filter-weight", &["--weight-range", "0.6,1"]);
+    let mid = |f: &Frame, a: usize, b: usize| {
+        let (p, q) = (f.neurons[a].expect("on screen"), f.neurons[b].expect("on screen"));
+        ((p.0 + q.0) / 2.0, (p.1 + q.1) / 2.0)
+    };
+    let lit = |f: &Frame, a: usize, b: usize| f.luminance_around(mid(f, a, b), 2) - f.background();
+    let neuron = |f: &Frame, i: usize| f.luminance_around(f.neurons[i].expect("on screen"), 1) - f.background();
+    for (a, b) in [(0, 1), (1, 2), (2, 0)] {
+        assert!(lit(&all, a, b) > 4.0, "{a} → {b} drawn without filters: {:.1}", lit(&all, a, b));
+    }
+    assert!(neuron(&all, 2) > 20.0, "neuron 2 drawn without filters");
+    // Population B off: neuron 2 and both its synapses go; 0 → 1 stays.
+    assert!(neuron(&no_b, 2) < 3.0, "neuron 2 hidden: {:.1}", neuron(&no_b, 2));
+    assert!(lit(&no_b, 1, 2) < 2.0 && lit(&no_b, 2, 0) < 2.0, "B's synapses hidden");
+    assert!(lit(&no_b, 0, 1) > 4.0 && neuron(&no_b, 0) > 20.0, "A is still drawn");
+    // Excitatory only: the inhibitory 2 → 0 goes.
+    assert!(lit(&exc, 2, 0) < 2.0, "inhibitory hidden: {:.1}", lit(&exc, 2, 0));
+    assert!(lit(&exc, 0, 1) > 4.0 && lit(&exc, 1, 2) > 4.0, "excitatory kept");
+    // Weights from 0.6 of the reference: 1 → 2 (at 0.5 of its bound) goes.
+    assert!(lit(&strong, 1, 2) < 2.0, "weak synapse hidden: {:.1}", lit(&strong, 1, 2));
+    assert!(lit(&strong, 0, 1) > 4.0, "strong synapse kept");
+}

@@ -215,13 +215,30 @@ mod layouts {
                     selected,
                     now_step,
                     dt_ms,
+                    hidden_pops,
+                    pad_a,
+                    pad_b,
+                    pad_c,
                     sync
                 }),
             ),
             (
                 "shaders/synapse.wgsl",
                 "GpuSynapseParams",
-                rust_layout!(GpuSynapseParams { width, pulse_ms, show_pulses, intensity, now_step, dt_ms, ego, pad1 }),
+                rust_layout!(GpuSynapseParams {
+                    width,
+                    pulse_ms,
+                    show_pulses,
+                    intensity,
+                    now_step,
+                    dt_ms,
+                    ego,
+                    hidden_pops,
+                    kinds,
+                    weight_lo,
+                    weight_hi,
+                    pad1
+                }),
             ),
         ];
         for (shader, name, rust) in cases {

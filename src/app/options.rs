@@ -43,6 +43,12 @@ pub struct AppOptions {
     pub color_by: crate::app::graph::GraphColor,
     /// The layout neurons are drawn in at start (`None`: the scene's saved one, else spatial).
     pub layout: Option<crate::app::layout::LayoutMode>,
+    /// Populations switched off at start (by name).
+    pub hide_populations: Vec<String>,
+    /// Synapse kinds drawn at start (bit 0 excitatory, 1 inhibitory, 2 attention edges).
+    pub synapse_kinds: u32,
+    /// Weights drawn at start, as fractions of their projection's reference weight.
+    pub weight_range: (f32, f32),
     /// When the process started handling the command (for the time-to-first-frame figure).
     pub launched: std::time::Instant,
 }

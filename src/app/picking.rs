@@ -42,8 +42,9 @@ impl Plugin for PickingPlugin {
     }
 }
 
-/// The nearest neuron whose sphere (of radius `radius`) the ray hits, by distance along the ray.
-pub fn pick(ray: Ray3d, positions: &[[f32; 3]], radius: f32) -> Option<NeuronId> {
+/// The nearest neuron whose sphere (of radius `radius`) the ray hits, by distance along the ray,
+/// among those `shown`.
+pub fn pick(ray: Ray3d, positions: &[[f32; 3]], radius: f32, shown: impl Fn(usize) -> bool) -> Option<NeuronId> {
     let dir = *ray.direction;
     let mut best: Option<(f32, u32)> = None;
     let r2 = radius * radius;
@@ -54,7 +55,7 @@ pub fn pick(ray: Ray3d, positions: &[[f32; 3]], radius: f32) -> Option<NeuronId>
             continue;
         }
         let d2 = to.length_squared() - t * t;
-        if d2 <= r2 && best.is_none_or(|(bt, _)| t < bt) {
+        if d2 <= r2 && shown(i) && best.is_none_or(|(bt, _)| t < bt) {
             best = Some((t, i as u32));
         }
     }
@@ -75,6 +76,7 @@ fn pick_neurons(
     mut press: Local<Option<Vec2>>,
     mut requests: MessageWriter<SimRequest>,
     layout: Option<Res<crate::app::layout::ShownLayout>>,
+    view: Res<crate::app::view::ViewSettings>,
 ) {
     let Ok(window) = window.single() else { return };
     let Some(cursor) = window.cursor_position() else { return };
@@ -89,7 +91,8 @@ fn pick_neurons(
     if buttons.just_pressed(MouseButton::Left) {
         *press = Some(cursor);
     }
-    let now = pick(ray, positions, radius);
+    let pops = &sim.engine.network.neurons.population;
+    let now = pick(ray, positions, radius, |i| view.shows_population(pops[i].index()));
     if hovered.0 != now {
         hovered.0 = now;
     }
@@ -128,7 +131,9 @@ mod tests {
     fn pick_takes_the_nearest_hit_along_the_ray() {
         let ray = Ray3d::new(Vec3::new(0.0, 0.0, 10.0), Dir3::NEG_Z);
         let pos = [[0.0, 0.0, 0.0], [0.05, 0.0, 5.0], [3.0, 0.0, 8.0], [0.0, 0.0, 20.0]];
-        assert_eq!(pick(ray, &pos, 0.1), Some(NeuronId(1)));
-        assert_eq!(pick(ray, &pos[2..], 0.1), None);
+        assert_eq!(pick(ray, &pos, 0.1, |_| true), Some(NeuronId(1)));
+        assert_eq!(pick(ray, &pos[2..], 0.1, |_| true), None);
+        // A neuron not shown is looked through.
+        assert_eq!(pick(ray, &pos, 0.1, |i| i != 1), Some(NeuronId(0)));
     }
 }

@@ -58,6 +58,40 @@ pub struct OpenArgs {
     /// saved layout opens in it.
     #[arg(long, value_parser = ["spatial", "force", "circular", "layers", "saved"])]
     pub layout: Option<String>,
+    /// Switch a population off: its neurons and their synapses are not drawn (repeatable).
+    #[arg(long = "hide-population", value_name = "NAME")]
+    pub hide_populations: Vec<String>,
+    /// Synapse kinds drawn, comma-separated: excitatory, inhibitory, attention.
+    #[arg(long, value_name = "KINDS", default_value = "excitatory,inhibitory,attention", value_parser = parse_kinds)]
+    pub synapse_kinds: u32,
+    /// Weights drawn, as fractions of their projection's reference weight: LO,HI within 0..1.
+    #[arg(long, value_name = "LO,HI", default_value = "0,1", value_parser = parse_weight_range)]
+    pub weight_range: (f32, f32),
+}
+
+/// Parses `excitatory,inhibitory,attention` (any of them) into the view's kind bits.
+pub fn parse_kinds(s: &str) -> Result<u32, String> {
+    let mut bits = 0;
+    for k in s.split(',').map(str::trim).filter(|k| !k.is_empty()) {
+        bits |= match k {
+            "excitatory" => 1,
+            "inhibitory" => 2,
+            "attention" => 4,
+            other => return Err(format!("`{other}`: synapse kinds are excitatory, inhibitory and attention")),
+        };
+    }
+    Ok(bits)
+}
+
+/// Parses `LO,HI`: fractions with 0 <= LO <= HI <= 1.
+pub fn parse_weight_range(s: &str) -> Result<(f32, f32), String> {
+    let (lo, hi) = s.split_once(',').ok_or_else(|| format!("weight range '{s}' must look like 0.5,1"))?;
+    let parse = |v: &str| v.trim().parse::<f32>().map_err(|_| format!("weight range '{s}': `{v}` is not a number"));
+    let (lo, hi) = (parse(lo)?, parse(hi)?);
+    if !(0.0..=1.0).contains(&lo) || !(0.0..=1.0).contains(&hi) || lo > hi {
+        return Err(format!("weight range '{s}' must have 0 <= LO <= HI <= 1"));
+    }
+    Ok((lo, hi))
 }
 
 /// Parses `WIDTHxHEIGHT`.
@@ -96,6 +130,9 @@ pub fn open(args: OpenArgs) -> anyhow::Result<()> {
             .map(neuroplast::app::layout::LayoutMode::parse)
             .transpose()
             .map_err(anyhow::Error::msg)?,
+        hide_populations: args.hide_populations,
+        synapse_kinds: args.synapse_kinds,
+        weight_range: args.weight_range,
         launched: std::time::Instant::now(),
     })
 }

@@ -68,7 +68,15 @@ impl ForceLayout {
     /// Starts from `start` (the scene's positions, say) with edges of ideal length `k`.
     pub fn new(start: &[[f32; 3]], k: f32) -> Self {
         let positions: Vec<Vec3> = start.iter().map(|p| Vec3::from_array(*p)).collect();
-        Self { temperature: 10.0 * k, positions, k: k.max(1e-3), theta: 1.2, gravity: 0.2, iterations: 0, force: Vec::new() }
+        Self {
+            temperature: 10.0 * k,
+            positions,
+            k: k.max(1e-3),
+            theta: 1.2,
+            gravity: 0.2,
+            iterations: 0,
+            force: Vec::new(),
+        }
     }
 
     /// One iteration over the undirected graph `g`: repulsion through the octree, attraction

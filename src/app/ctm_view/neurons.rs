@@ -101,6 +101,9 @@ fn setup(
             intensity: 0.9,
             now_step: NOW,
             dt_ms: 1.0,
+            // No filters: every pair, whatever its weight.
+            kinds: u32::MAX,
+            weight_hi: f32::MAX,
             ..default()
         },
         neurons: statics.clone(),

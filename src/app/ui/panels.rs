@@ -43,6 +43,39 @@ fn layout_choice(ui: &mut egui::Ui, settings: &mut UiSettings, out: &mut Vec<Sim
     }
 }
 
+/// Populations on and off, synapse kinds and the weight range drawn.
+fn filters(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings) {
+    let v = &mut settings.view;
+    let active = v.hidden_populations != 0 || v.synapse_kinds != 0b111 || v.weight_range != (0.0, 1.0);
+    let title = if active { "Filters (on)" } else { "Filters" };
+    egui::CollapsingHeader::new(title).id_salt("filters").default_open(false).show(ui, |ui| {
+        ui.label("populations");
+        ui.horizontal_wrapped(|ui| {
+            for (p, pop) in view.sim.network().populations.iter().enumerate().take(32) {
+                let mut shown = v.shows_population(p);
+                if ui.checkbox(&mut shown, &pop.name).changed() {
+                    v.hidden_populations ^= 1 << p;
+                }
+            }
+        });
+        ui.label("synapses");
+        ui.horizontal_wrapped(|ui| {
+            for (bit, name) in [(1, "excitatory"), (2, "inhibitory"), (4, "attention edges")] {
+                let mut on = v.synapse_kinds & bit != 0;
+                if ui.checkbox(&mut on, name).changed() {
+                    v.synapse_kinds ^= bit;
+                }
+            }
+        });
+        let (mut lo, mut hi) = v.weight_range;
+        ui.add(egui::Slider::new(&mut lo, 0.0..=1.0).text("weakest drawn"));
+        ui.add(egui::Slider::new(&mut hi, 0.0..=1.0).text("strongest drawn"));
+        // Kept ordered: dragging the weakest past the strongest takes it along.
+        v.weight_range = (lo, hi.max(lo));
+        ui.label(egui::RichText::new("|w| as a fraction of its projection's largest (or its rule's bound)").small());
+    });
+}
+
 /// Scene, gallery, transport, display and stimulus controls.
 pub fn left_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, out: &mut Vec<SimRequest>) {
     let sim = &view.sim;
@@ -128,6 +161,7 @@ pub fn left_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, o
     ui.separator();
     ui.heading("Display");
     layout_choice(ui, settings, out);
+    filters(ui, view, settings);
     let v = &mut settings.view;
     ui.checkbox(&mut v.color_by_voltage, "colour by membrane potential");
     ui.checkbox(&mut v.show_synapses, "synapses");

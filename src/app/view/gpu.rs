@@ -95,6 +95,14 @@ pub struct GpuNeuronParams {
     pub now_step: u32,
     /// The time step (ms).
     pub dt_ms: f32,
+    /// Bit p: population p is switched off (not drawn, not picked).
+    pub hidden_pops: u32,
+    /// Padding to 16 bytes.
+    pub pad_a: u32,
+    /// Padding.
+    pub pad_b: u32,
+    /// Padding.
+    pub pad_c: u32,
     /// Order parameter R of populations 0..15, four per vector.
     pub sync: [Vec4; 4],
 }
@@ -118,6 +126,14 @@ pub struct GpuSynapseParams {
     /// The neuron whose synapses alone are drawn, inputs and outputs in their own colours
     /// ([`NEVER`]: none).
     pub ego: u32,
+    /// Bit p: synapses from or to population p are not drawn.
+    pub hidden_pops: u32,
+    /// Bit k: edges of kind k (excitatory, inhibitory, attention) are drawn.
+    pub kinds: u32,
+    /// Lowest weight drawn, as a fraction of the projection's reference weight.
+    pub weight_lo: f32,
+    /// Highest weight drawn, as that fraction.
+    pub weight_hi: f32,
     /// Padding to 16 bytes.
     pub pad1: u32,
 }

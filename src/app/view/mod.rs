@@ -53,6 +53,19 @@ pub struct ViewSettings {
     pub pulse_ms: f32,
     /// Strength of the synchrony halo.
     pub sync_gain: f32,
+    /// Bit p: population p is switched off (its neurons and their synapses not drawn or picked).
+    pub hidden_populations: u32,
+    /// Bit k: synapses of kind k (excitatory, inhibitory, attention edges) are drawn.
+    pub synapse_kinds: u32,
+    /// Synapses drawn: weights from .0 to .1 of their projection's reference weight (0..1).
+    pub weight_range: (f32, f32),
+}
+
+impl ViewSettings {
+    /// Whether neurons of population `pop` are drawn.
+    pub fn shows_population(&self, pop: usize) -> bool {
+        pop >= 32 || (self.hidden_populations >> pop) & 1 == 0
+    }
 }
 
 impl Default for ViewSettings {
@@ -68,6 +81,9 @@ impl Default for ViewSettings {
             synapse_intensity: 0.12,
             pulse_ms: 15.0,
             sync_gain: 1.0,
+            hidden_populations: 0,
+            synapse_kinds: 0b111,
+            weight_range: (0.0, 1.0),
         }
     }
 }
@@ -132,10 +148,10 @@ impl Plugin for ViewBuffersPlugin {
         app.add_plugins(gpu::GpuWritesPlugin)
             .init_resource::<ViewSettings>()
             .init_resource::<ViewBuffers>()
-            .add_systems(Startup, (setup_view, color_from_options))
+            .add_systems(Startup, (setup_view, settings_from_options))
             .add_systems(
                 Update,
-                (rebuild_view, graph_colors::write_statics, update_edges, refresh_view)
+                (hide_populations_from_options, rebuild_view, graph_colors::write_statics, update_edges, refresh_view)
                     .chain()
                     .after(crate::app::graph::GraphSystems)
                     .after(crate::app::layout::LayoutSystems)
@@ -144,10 +160,47 @@ impl Plugin for ViewBuffersPlugin {
     }
 }
 
-/// `--color-by` sets the first colouring.
-fn color_from_options(options: Option<Res<crate::app::AppOptions>>, mut settings: ResMut<ViewSettings>) {
+/// `--color-by`, `--synapse-kinds` and `--weight-range` set the first colouring and filters.
+fn settings_from_options(options: Option<Res<crate::app::AppOptions>>, mut settings: ResMut<ViewSettings>) {
     if let Some(o) = options {
         settings.graph_color = o.color_by;
+        settings.synapse_kinds = o.synapse_kinds;
+        settings.weight_range = o.weight_range;
+    }
+}
+
+/// `--hide-population` switches populations off in the first network (a name it does not have is
+/// reported, not fatal).
+fn hide_populations_from_options(
+    options: Option<Res<crate::app::AppOptions>>,
+    sim: Res<Sim>,
+    mut installed: MessageReader<SimulationInstalled>,
+    mut settings: ResMut<ViewSettings>,
+    mut toasts: MessageWriter<crate::app::bridge::Toast>,
+    mut done: Local<bool>,
+) {
+    if *done || installed.read().count() == 0 {
+        return;
+    }
+    *done = true;
+    let Some(o) = options else { return };
+    let pops = &sim.network().populations;
+    for name in &o.hide_populations {
+        match pops.iter().position(|p| &p.name == name) {
+            Some(p) if p < 32 => settings.hidden_populations |= 1 << p,
+            Some(_) => {
+                toasts.write(crate::app::bridge::Toast::error(format!(
+                    "only the first 32 populations can be hidden, not `{name}`"
+                )));
+            }
+            None => {
+                let known: Vec<&str> = pops.iter().map(|p| p.name.as_str()).collect();
+                toasts.write(crate::app::bridge::Toast::error(format!(
+                    "--hide-population: there is no population `{name}` (populations: {})",
+                    known.join(", ")
+                )));
+            }
+        }
     }
 }
 
@@ -410,6 +463,10 @@ pub fn refresh_view(
             now_step: clock.0,
             dt_ms: clock.1,
             ego: screen.ego.map_or(NEVER, |n| n.0),
+            hidden_pops: settings.hidden_populations,
+            kinds: settings.synapse_kinds,
+            weight_lo: settings.weight_range.0,
+            weight_hi: settings.weight_range.1,
             pad1: 0,
         };
     }
@@ -443,6 +500,10 @@ pub fn neuron_params(
         selected: selected.unwrap_or(u32::MAX),
         now_step,
         dt_ms,
+        hidden_pops: settings.hidden_populations,
+        pad_a: 0,
+        pad_b: 0,
+        pad_c: 0,
         sync,
     }
 }
