@@ -159,11 +159,13 @@ fn an_item_of_the_common_module_used_without_its_import_is_caught() {
     std::fs::create_dir_all(&dir).unwrap();
     let good = std::fs::read_to_string("shaders/neuron.wgsl").unwrap();
     let unlisted = dir.join("unlisted.wgsl");
-    std::fs::write(&unlisted, good.replace("GpuNeuronLook, spike_age_ms}", "GpuNeuronLook}")).unwrap();
+    let without = good.replace("spike_age_ms, population_hidden}", "population_hidden}");
+    assert_ne!(without, good, "the import list changed: update this test");
+    std::fs::write(&unlisted, without).unwrap();
     let e = validate(&unlisted).unwrap_err();
     assert!(e.contains("spike_age_ms") && e.contains("without importing"), "{e}");
     let unknown = dir.join("unknown.wgsl");
-    std::fs::write(&unknown, good.replace("spike_age_ms}", "spike_age_ms, spike_age_s}")).unwrap();
+    std::fs::write(&unknown, good.replace("population_hidden}", "population_hidden, spike_age_s}")).unwrap();
     assert!(validate(&unknown).unwrap_err().contains("does not define"));
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -1,5 +1,5 @@
-//! The inspector of the picked neuron (values, voltage trace, strongest synapses, stimulate) and
-//! the hover tooltip.
+//! The inspector of the picked neuron (values, voltage trace, its strongest incoming and outgoing
+//! synapses with their units, stimulate) and the hover tooltip.
 
 use bevy_egui::egui;
 use egui_plot::{Line, PlotPoints};
@@ -18,8 +18,45 @@ fn last_spike_text(net: &Network, i: usize) -> String {
     if last == u64::MAX { "never".into() } else { format!("{:.1} ms", last as f64 * net.dt_ms()) }
 }
 
+/// The synapses arriving at the picked neuron: a scan of the synapse table, done again only when
+/// the pick or the table changes (weights are read each frame at the synapses found).
+#[derive(Debug, Default)]
+pub struct Incoming {
+    /// (neuron, synapse count, next synapse id) the list was made for.
+    key: Option<(u32, usize, u32)>,
+    /// Their indices in the synapse table.
+    synapses: Vec<usize>,
+}
+
+impl Incoming {
+    /// The indices of the synapses onto `post` (scanned when stale).
+    fn of(&mut self, net: &Network, post: NeuronId) -> &[usize] {
+        let key = (post.0, net.num_synapses(), net.next_synapse_id().0);
+        if self.key != Some(key) {
+            let syn = &net.synapses;
+            self.synapses = (0..net.num_synapses()).filter(|&s| syn.post(s) == post).collect();
+            self.key = Some(key);
+        }
+        &self.synapses
+    }
+}
+
+/// A list of synapses (weight with its unit, the other neuron as a link), strongest first.
+fn synapse_list(ui: &mut egui::Ui, id: &str, word: &str, mut rows: Vec<(f32, u32, &str)>, out: &mut Vec<SimRequest>) {
+    rows.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()));
+    egui::Grid::new(id).striped(true).show(ui, |ui| {
+        for (w, other, unit) in rows.iter().take(LISTED) {
+            if ui.link(format!("{word} {other}")).clicked() {
+                out.push(SimRequest::Select(Some(NeuronId(*other))));
+            }
+            ui.label(format!("{w:.3} {unit}"));
+            ui.end_row();
+        }
+    });
+}
+
 /// The inspector window for the picked neuron.
-pub fn inspector(ctx: &egui::Context, view: &UiView, out: &mut Vec<SimRequest>) {
+pub fn inspector(ctx: &egui::Context, view: &UiView, incoming: &mut Incoming, out: &mut Vec<SimRequest>) {
     let Some(sel) = view.selection.0 else { return };
     let net = &view.sim.engine.network;
     let i = sel.index();
@@ -62,18 +99,15 @@ pub fn inspector(ctx: &egui::Context, view: &UiView, out: &mut Vec<SimRequest>) 
             p.line(Line::new("V", PlotPoints::from(trace)).color(egui::Color32::from_rgb(120, 220, 200)));
         });
         let syn = &net.synapses;
-        let mut outgoing: Vec<(f32, u32)> = syn.row(sel).map(|s| (syn.weight[s], syn.post(s).0)).collect();
-        outgoing.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()));
-        ui.label(format!("outgoing synapses: {} (strongest first)", outgoing.len()));
-        egui::Grid::new("outgoing").striped(true).show(ui, |ui| {
-            for (w, post) in outgoing.iter().take(LISTED) {
-                if ui.link(format!("→ {post}")).clicked() {
-                    out.push(SimRequest::Select(Some(NeuronId(*post))));
-                }
-                ui.label(format!("{w:.3}"));
-                ui.end_row();
-            }
-        });
+        let unit_of = |n: NeuronId| net.populations[net.neurons.population[n.index()].index()].model.weight_unit();
+        let inputs: Vec<(f32, u32, &str)> =
+            incoming.of(net, sel).iter().map(|&s| (syn.weight[s], syn.pre(s).0, unit_of(sel))).collect();
+        ui.label(format!("incoming synapses: {} (strongest first)", inputs.len()));
+        synapse_list(ui, "incoming", "from", inputs, out);
+        let outputs: Vec<(f32, u32, &str)> =
+            syn.row(sel).map(|s| (syn.weight[s], syn.post(s).0, unit_of(syn.post(s)))).collect();
+        ui.label(format!("outgoing synapses: {} (strongest first)", outputs.len()));
+        synapse_list(ui, "outgoing", "to", outputs, out);
     });
     if !open {
         out.push(SimRequest::Select(None));
@@ -111,5 +145,28 @@ fn born_text(view: &UiView, i: usize) -> String {
             None => format!("at {:.1} ms", b.time_ms),
         },
         None => "with the scene (t = 0)".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The incoming list is every synapse onto the neuron, and follows a change of the table.
+    #[test]
+    fn incoming_synapses_are_those_onto_the_neuron() {
+        let text = r#"Scene(version: 1, name: "star", dt: "0.1 ms", seed: 1,
+            populations: [(name: "A", size: 4, model: LifCurrent(), layout: Grid(center: (0.0, 0.0, 0.0), spacing: 10.0))],
+            projections: [(source: "A", target: "A", connectivity: Pairs([(0, 3), (1, 3), (2, 3), (3, 0)]), weight: Constant("5 pA"))],
+        )"#;
+        let sim = crate::scene::Scene::parse(text, "star").unwrap().build(None).unwrap();
+        let net = &sim.network;
+        let mut incoming = Incoming::default();
+        let mut pre: Vec<u32> = incoming.of(net, NeuronId(3)).iter().map(|&s| net.synapses.pre(s).0).collect();
+        pre.sort_unstable();
+        assert_eq!(pre, [0, 1, 2]);
+        let onto_0: Vec<u32> = incoming.of(net, NeuronId(0)).iter().map(|&s| net.synapses.pre(s).0).collect();
+        assert_eq!(onto_0, [3], "a new pick scans again");
+        assert_eq!(net.populations[0].model.weight_unit(), "pA");
     }
 }

@@ -46,11 +46,21 @@ pub struct UiState {
     pub toasts: Vec<(Toast, Instant)>,
     /// Scene files found for the gallery.
     pub gallery: Vec<std::path::PathBuf>,
+    /// The picked neuron's incoming synapses, found once per pick and synapse table.
+    pub incoming: inspector::Incoming,
 }
 
 impl Default for UiState {
     fn default() -> Self {
-        Self { show_panels: true, show_help: false, seed: 1, reward: 1.0, toasts: Vec::new(), gallery: Vec::new() }
+        Self {
+            show_panels: true,
+            show_help: false,
+            seed: 1,
+            reward: 1.0,
+            toasts: Vec::new(),
+            gallery: Vec::new(),
+            incoming: inspector::Incoming::default(),
+        }
     }
 }
 
@@ -279,7 +289,7 @@ fn draw_ui(
             .response
             .rect
             .height();
-        inspector::inspector(ctx, &view, &mut out);
+        inspector::inspector(ctx, &view, &mut settings.state.incoming, &mut out);
     }
     inspector::hover_tooltip(ctx, &view);
     draw_toasts(ctx, &settings.state);

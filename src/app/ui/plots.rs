@@ -159,8 +159,13 @@ fn weights(ui: &mut egui::Ui, hist: &History, engine: &crate::engine::Simulation
         return;
     }
     for (k, wh) in hist.weights.iter().enumerate() {
-        let label = engine.synaptic.get(k).map(crate::engine::registry::SynapticBinding::label).unwrap_or("");
-        ui.label(egui::RichText::new(format!("{label}: 0 … {:.3}", wh.w_hi)).small());
+        let binding = engine.synaptic.get(k);
+        let label = binding.map(crate::engine::registry::SynapticBinding::label).unwrap_or("");
+        // Weights in the unit of the projection's target (pA, nS), as the inspector shows them.
+        let unit = binding
+            .and_then(|b| engine.network.populations.get(b.scope().target.index()))
+            .map_or("", |p| p.model.weight_unit());
+        ui.label(egui::RichText::new(format!("{label}: 0 … {:.3} {unit}", wh.w_hi)).small());
         let height = ((h - 60.0) / hist.weights.len() as f32 - 20.0).clamp(30.0, 140.0);
         let (rect, _) = ui.allocate_exact_size(egui::vec2(ui.available_width(), height), egui::Sense::hover());
         let painter = ui.painter_at(rect);
@@ -185,7 +190,7 @@ fn weights(ui: &mut egui::Ui, hist: &History, engine: &crate::engine::Simulation
             }
         }
         if let Some(m) = wh.mean.last() {
-            ui.label(egui::RichText::new(format!("mean {:.4}", m)).small());
+            ui.label(egui::RichText::new(format!("mean {m:.4} {unit}")).small());
         }
     }
 }

@@ -132,6 +132,17 @@ impl NeuronModel {
         }
     }
 
+    /// The unit of a synaptic weight onto this model: pA for a current, nS for a conductance,
+    /// `a.u.` for Izhikevich 2003 (its input is in the model's own units); empty when it takes none.
+    pub fn weight_unit(&self) -> &'static str {
+        match (self, self.synapse_kind()) {
+            (NeuronModel::Izhikevich(_), _) => "a.u.",
+            (_, SynapseKind::Current) => "pA",
+            (_, SynapseKind::Conductance) => "nS",
+            (_, SynapseKind::None) => "",
+        }
+    }
+
     /// The resting membrane potential, used as the default initial `v`.
     pub fn resting_v(&self) -> f64 {
         match self {
