@@ -9,8 +9,9 @@
 use std::process::Command;
 
 use neuroplast::analysis::graph::{
-    Effort, GraphMeasures, SynapseGraph, TRIAD_NAMES, betweenness, clustering, core_numbers, degrees, louvain,
-    modularity, path_summary, rich_club, strong_components, triad_census, weak_components,
+    Effort, GraphMeasures, PairEdge, SmallWorldEffort, SynapseGraph, TRIAD_NAMES, betweenness, clustering,
+    core_numbers, degrees, louvain, modularity, path_summary, rich_club, small_world, strong_components, triad_census,
+    weak_components,
 };
 use neuroplast::scene::Scene;
 use neuroplast::sim::StepReport;
@@ -161,4 +162,69 @@ fn the_graph_command_prints_measures_a_series_and_refuses_nonsense() {
         let (ok, _, err) = graph_cli(&args);
         assert!(!ok && err.contains(expect), "{args:?}: {err}");
     }
+}
+
+/// σ and ω against seeded degree-preserving null models, held to networkx's `sigma` and `omega` on
+/// three Watts–Strogatz rings (p = 0, 0.1, 1; `tests/fixtures/networkx/small_world.json`). The
+/// graphs' own clustering and path length are deterministic and agree to rounding; the references
+/// are random in both, so σ must come within 20 % of networkx's and ω within 0.1, and both must
+/// order the three graphs as networkx does: ω rises from lattice to random, σ is largest for the
+/// small world.
+#[test]
+fn small_world_coefficients_agree_with_networkx() {
+    let text = std::fs::read_to_string("tests/fixtures/networkx/small_world.json").unwrap();
+    let nx: Value = serde_json::from_str(&text).unwrap();
+    let n = nx["n"].as_u64().unwrap() as usize;
+    let effort = SmallWorldEffort {
+        niter_sigma: nx["niter_sigma"].as_u64().unwrap() as u32,
+        niter_omega: nx["niter_omega"].as_u64().unwrap() as u32,
+        nrand: nx["nrand"].as_u64().unwrap() as u32,
+        seed: 1,
+    };
+    let mut ours = Vec::new();
+    for g in nx["graphs"].as_array().unwrap() {
+        let p = g["p"].as_f64().unwrap();
+        let mut edges = Vec::new();
+        for e in g["edges"].as_array().unwrap() {
+            let (a, b) = (e[0].as_u64().unwrap() as u32, e[1].as_u64().unwrap() as u32);
+            edges.push((a, b, PairEdge { weight: 1.0, synapses: 1 }));
+            edges.push((b, a, PairEdge { weight: 1.0, synapses: 1 }));
+        }
+        edges.sort_unstable_by_key(|&(a, b, _)| (a, b));
+        let u = SynapseGraph::from_edges(n, &edges).undirected();
+        let sw = small_world(&u, effort).expect("a connected ring of 100");
+        assert_eq!(sw.nodes, n);
+        close(&[sw.transitivity], &[g["transitivity"].as_f64().unwrap()], 1e-12, "transitivity");
+        close(&[sw.clustering], &[g["average_clustering"].as_f64().unwrap()], 1e-12, "average clustering");
+        close(&[sw.path_length], &[g["path_length"].as_f64().unwrap()], 1e-12, "path length");
+        let (sigma, omega) = (sw.sigma.expect("random references have triangles"), sw.omega);
+        let (nx_sigma, nx_omega) = (g["sigma"].as_f64().unwrap(), g["omega"].as_f64().unwrap());
+        assert!((sigma / nx_sigma - 1.0).abs() < 0.2, "p = {p}: σ ours {sigma:.3}, networkx {nx_sigma:.3}");
+        assert!((omega - nx_omega).abs() < 0.1, "p = {p}: ω ours {omega:.3}, networkx {nx_omega:.3}");
+        // The same seed gives the same references.
+        assert_eq!(small_world(&u, effort), Some(sw), "p = {p}: reproducible");
+        ours.push((sigma, omega));
+    }
+    assert!(ours[0].1 < ours[1].1 && ours[1].1 < ours[2].1, "ω orders lattice < small world < random: {ours:?}");
+    assert!(ours[1].0 > 1.0 && ours[1].0 > ours[2].0, "σ > 1 for the small world, above the random graph's: {ours:?}");
+    // Too small, or complete: no references can be drawn.
+    let tiny = SynapseGraph::from_edges(3, &[(0, 1, PairEdge { weight: 1.0, synapses: 1 })]).undirected();
+    assert_eq!(small_world(&tiny, effort), None);
+}
+
+/// `graph --small-world` adds σ and ω: C. elegans is a small world (σ > 1, ω near 0); the JSON
+/// carries them; an impossible effort is refused.
+#[test]
+fn the_graph_command_reports_the_connectome_as_a_small_world() {
+    let (ok, out, err) =
+        graph_cli(&["scenes/celegans.ron", "--small-world", "--nrand", "2", "--niter", "20", "--json"]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    let sw = &v["small_world"];
+    let (sigma, omega) = (sw["sigma"].as_f64().unwrap(), sw["omega"].as_f64().unwrap());
+    assert!(sigma > 1.5, "σ {sigma}");
+    assert!(omega.abs() < 0.3, "ω {omega}");
+    assert_eq!(sw["nodes"].as_u64(), Some(380), "the largest connected component");
+    let (ok, _, err) = graph_cli(&["scenes/celegans.ron", "--small-world", "--nrand", "0"]);
+    assert!(!ok && err.contains("--nrand and --niter must be at least 1"), "{err}");
 }

@@ -102,6 +102,26 @@ def measures(g):
     }
 
 
+# Small-world fixtures: Watts–Strogatz rings (lattice, small world, random) and networkx's σ and ω
+# of each with these efforts (fewer swaps than its defaults: its connectivity test is a max-flow).
+SMALL_WORLD = {"n": 100, "k": 6, "graph_seed": 7, "niter_sigma": 20, "niter_omega": 5, "nrand": 5, "seed": 1}
+
+
+def small_world_fixture():
+    p = SMALL_WORLD
+    graphs = []
+    for rewire in (0.0, 0.1, 1.0):
+        g = nx.connected_watts_strogatz_graph(p["n"], p["k"], rewire, seed=p["graph_seed"])
+        sigma = nx.sigma(g, niter=p["niter_sigma"], nrand=p["nrand"], seed=p["seed"])
+        omega = nx.omega(g, niter=p["niter_omega"], nrand=p["nrand"], seed=p["seed"])
+        print(f"  Watts-Strogatz p = {rewire}: sigma {sigma:.4f}, omega {omega:.4f}")
+        graphs.append({"p": rewire, "edges": sorted([min(a, b), max(a, b)] for a, b in g.edges()),
+                       "sigma": sigma, "omega": omega, "transitivity": nx.transitivity(g),
+                       "average_clustering": nx.average_clustering(g),
+                       "path_length": nx.average_shortest_path_length(g)})
+    return {"networkx": nx.__version__, **p, "graphs": graphs}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--check", action="store_true", help="compare with `neuroplast graph --json` instead of writing")
@@ -135,6 +155,11 @@ def main():
             with open(os.path.join(out_dir, name + ".json"), "w") as f:
                 json.dump(m, f, indent=0)
                 f.write("\n")
+    if not args.check:
+        print("small world (networkx sigma / omega):")
+        with open(os.path.join(out_dir, "small_world.json"), "w") as f:
+            json.dump(small_world_fixture(), f, indent=0)
+            f.write("\n")
     sys.exit(1 if failed else 0)
 
 

@@ -19,10 +19,16 @@ def ensure_venv(venv, reqs):
     py = os.path.join(venv, "bin", "python")
     if os.path.realpath(sys.prefix) == os.path.realpath(venv):
         return
+    marker = os.path.join(venv, ".neuroplast-reqs")
     if not os.path.exists(py):
         print(f"creating {venv} with {' '.join(reqs)} (first use only)", file=sys.stderr)
         subprocess.check_call(["nice", "-n", "10", sys.executable, "-m", "venv", venv])
+    installed = open(marker).read().split() if os.path.exists(marker) else None
+    if installed != list(reqs):
+        # A new venv, or one made before the requirements changed: install what is missing.
         subprocess.check_call(["nice", "-n", "10", py, "-m", "pip", "install", "-q", *reqs])
+        with open(marker, "w") as f:
+            f.write("\n".join(reqs) + "\n")
     os.execv(py, [py, *sys.argv])
 
 
@@ -42,7 +48,7 @@ def ensure_nest():
 
 
 NETWORKX_VENV = os.path.expanduser(os.environ.get("NEUROPLAST_NETWORKX_VENV", "~/.cache/neuroplast/venv-networkx"))
-NETWORKX_REQS = ["networkx==3.4.2"]
+NETWORKX_REQS = ["networkx==3.4.2", "numpy==2.4.6"]
 
 
 def ensure_networkx():

@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::Result;
 use clap::Args;
 
-use neuroplast::analysis::graph::{Effort, GraphMeasures, SynapseGraph};
+use neuroplast::analysis::graph::{Effort, GraphMeasures, SmallWorldEffort, SynapseGraph, small_world};
 use neuroplast::files::{AtomicFile, FilePlan};
 use neuroplast::say;
 use neuroplast::sim::StepReport;
@@ -39,6 +39,16 @@ pub struct GraphArgs {
     /// Seed for the scene's random draws (default: the scene's).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Also σ and ω against degree-preserving random and lattice references (networkx's
+    /// definitions, on the largest connected component of the undirected graph).
+    #[arg(long)]
+    pub small_world: bool,
+    /// Reference graphs of each kind for --small-world.
+    #[arg(long, default_value_t = SmallWorldEffort::default().nrand)]
+    pub nrand: u32,
+    /// Rewirings per edge of σ's random references (ω's lattices get --niter / 20, at least 1).
+    #[arg(long, default_value_t = SmallWorldEffort::default().niter_sigma)]
+    pub niter: u32,
 }
 
 /// Measures the graph once, or as a time series.
@@ -60,10 +70,42 @@ pub fn graph(a: GraphArgs) -> Result<()> {
     let (sim, _) = super::export::network_at(&a.input, a.at, a.seed)?;
     let g = SynapseGraph::of(&sim.network);
     let m = GraphMeasures::of(&g, sim.network.time_ms(), effort);
+    anyhow::ensure!(a.nrand >= 1 && a.niter >= 1, "--nrand and --niter must be at least 1");
+    let sw_effort = SmallWorldEffort {
+        niter_sigma: a.niter,
+        niter_omega: (a.niter / 20).max(1),
+        nrand: a.nrand,
+        seed: a.seed.unwrap_or(1),
+    };
+    let sw = a.small_world.then(|| small_world(&g.undirected(), sw_effort));
     if a.json {
-        say!("{}", serde_json::to_string(&m)?);
+        let mut v = serde_json::to_value(&m)?;
+        if let (Some(sw), Some(obj)) = (sw, v.as_object_mut()) {
+            obj.insert("small_world".into(), serde_json::to_value(sw)?);
+        }
+        say!("{v}");
     } else {
         say!("{}", table(&m));
+        match sw {
+            Some(Some(s)) => say!(
+                "small world (largest connected component: {} neurons, {} undirected edges; {} references, {}/{} rewirings per edge, seed {}): sigma {}, omega {:.4} (C {:.4} vs random {:.4}, lattice {:.4}; L {:.3} vs random {:.3})",
+                s.nodes,
+                s.edges,
+                sw_effort.nrand,
+                sw_effort.niter_sigma,
+                sw_effort.niter_omega,
+                sw_effort.seed,
+                s.sigma.map_or("undefined (no triangle in the random references)".into(), |v| format!("{v:.4}")),
+                s.omega,
+                s.transitivity,
+                s.random_transitivity,
+                s.lattice_clustering,
+                s.path_length,
+                s.random_path_length
+            ),
+            Some(None) => say!("small world: undefined (fewer than 4 connected neurons, or every pair connected)"),
+            None => {}
+        }
         say!("measured in {:.2} s (network ready and graph built included)", started.elapsed().as_secs_f64());
     }
     Ok(())

@@ -10,6 +10,7 @@ mod cores;
 mod local;
 mod measures;
 mod paths;
+mod small_world;
 mod view;
 
 use petgraph::Directed;
@@ -24,6 +25,7 @@ pub use cores::{core_numbers, rich_club};
 pub use local::{TRIAD_NAMES, average_clustering, clustering, transitivity, triad_census};
 pub use measures::{Effort, GraphMeasures, NodeValues, Spread};
 pub use paths::{PathSummary, betweenness, hop_distances_from, path_summary};
+pub use small_world::{SmallWorld, SmallWorldEffort, small_world};
 
 /// One edge of the graph: the synapses from one neuron onto another.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
