@@ -30,6 +30,7 @@ pub fn bench_frame() -> anyhow::Result<()> {
         let copy = Sim::with_simulation(sim.engine.clone(), sim.scene.clone(), sim.scene_path.clone());
         measure(copy, budget)?;
     }
+    measures_while_running()?;
     first_frame()
 }
 
@@ -95,6 +96,49 @@ fn measure(sim: Sim, budget: usize) -> anyhow::Result<()> {
     let both: Vec<f64> = mirror.iter().zip(&view).map(|(a, b)| a + b).collect();
     say!("  mirror + view per frame: {}", stats(&both));
     say!("  written in place to the GPU: mean {:.1} kB per frame", bytes.iter().sum::<f64>() / FRAMES as f64 / 1e3);
+    Ok(())
+}
+
+/// The default scene running at real time, frames of 1/60 s, with the graph measures computed back
+/// to back on their own thread (until five have arrived) and without them: the whole frame's time (stepping
+/// included) on the frame thread, and the measurements that arrived.
+fn measures_while_running() -> anyhow::Result<()> {
+    let scene = crate::scene::Scene::load(std::path::Path::new(super::options::DEFAULT_SCENE))?;
+    for measured in [false, true] {
+        let sim = Sim::from_scene(scene.clone(), super::options::DEFAULT_SCENE.into(), None)?;
+        let mut app = App::new();
+        app.add_plugins(MinimalPlugins)
+            .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_secs_f64(1.0 / 60.0)));
+        headless_assets(&mut app);
+        app.add_plugins((SimPlugin::default(), ViewBuffersPlugin));
+        if measured {
+            app.add_plugins(super::graph::GraphPlugin);
+        }
+        app.finish();
+        app.cleanup();
+        app.world_mut().run_schedule(Startup);
+        scene_io::install(app.world_mut(), sim);
+        if let Some(mut g) = app.world_mut().get_resource_mut::<super::graph::GraphState>() {
+            g.interval = Duration::ZERO;
+        }
+        app.world_mut().resource_mut::<Transport>().speed_ms_per_s = super::bridge::REAL_TIME;
+        let mut frames = Vec::new();
+        let arrived = |app: &App| app.world().get_resource::<super::graph::GraphState>().map_or(0, |g| g.history.len());
+        // 600 frames, and with the measures on until five have arrived (at most 6,000 frames).
+        while frames.len() < 600 || (measured && arrived(&app) < 5 && frames.len() < 6000) {
+            let t = Instant::now();
+            app.update();
+            frames.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        let world = app.world();
+        let done = world.get_resource::<super::graph::GraphState>().map_or(0, |g| g.history.len());
+        let bio_s = world.resource::<Sim>().network().time_ms() / 1e3;
+        say!(
+            "default scene at real time, graph measures {}: frame {} ({bio_s:.1} s simulated, {done} measurements)",
+            if measured { "back to back" } else { "off" },
+            stats(&frames)
+        );
+    }
     Ok(())
 }
 

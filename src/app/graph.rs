@@ -224,26 +224,43 @@ fn start(sim: Option<Res<Sim>>, mut state: ResMut<GraphState>) {
     }
     // The copy is what the frame pays: a memcpy of the synapse table (about 1 ms per million).
     let (synapses, n, time_ms) = (net.synapses.clone(), net.num_neurons(), net.time_ms());
-    let spawned = std::thread::Builder::new().name("graph measures".into()).spawn(move || {
-        let t = Instant::now();
-        let g = SynapseGraph::from_synapses(&synapses, n);
-        drop(synapses);
-        let (measures, nodes) =
-            GraphMeasures::with_nodes(&g, time_ms, Effort { sources: 64, local_edges: 1_000_000, triads: false });
-        GraphSnapshot {
-            measures,
-            community: nodes.community,
-            degree: nodes.degree,
-            in_strength: nodes.in_strength,
-            clustering: nodes.clustering,
-            betweenness: nodes.betweenness,
-            compute_ms: t.elapsed().as_secs_f64() * 1e3,
-            serial: 0,
-        }
-    });
+    let spawned = std::thread::Builder::new()
+        .name("graph measures".into())
+        .spawn(move || background_pool().install(|| measure(synapses, n, time_ms)));
     if let Ok(handle) = spawned {
         state.pending = Some(handle);
         state.started = Some(Instant::now());
         state.measured_at = Some(at);
+    }
+}
+
+/// A thread pool of its own for work off the frame (graph measures, force layouts): on rayon's
+/// global pool its tasks would hold up the simulation step's parallel work for as long as one of
+/// them runs (measured: a 385 ms frame in `bench frame`). One thread less than the machine has.
+pub fn background_pool() -> rayon::ThreadPool {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1));
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("background {i}"))
+        .build()
+        .unwrap_or_else(|_| rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("one thread"))
+}
+
+/// Measures a copy of the synapse table.
+fn measure(synapses: crate::sim::Synapses, n: usize, time_ms: f64) -> GraphSnapshot {
+    let t = Instant::now();
+    let g = SynapseGraph::from_synapses(&synapses, n);
+    drop(synapses);
+    let (measures, nodes) =
+        GraphMeasures::with_nodes(&g, time_ms, Effort { sources: 64, local_edges: 1_000_000, triads: false });
+    GraphSnapshot {
+        measures,
+        community: nodes.community,
+        degree: nodes.degree,
+        in_strength: nodes.in_strength,
+        clustering: nodes.clustering,
+        betweenness: nodes.betweenness,
+        compute_ms: t.elapsed().as_secs_f64() * 1e3,
+        serial: 0,
     }
 }

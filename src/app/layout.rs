@@ -259,28 +259,36 @@ fn start_force(net: &Network) -> Option<ForceRun> {
     let (stop, out) = (cancel.clone(), latest.clone());
     let handle = std::thread::Builder::new()
         .name("force layout".into())
-        .spawn(move || {
-            let g = SynapseGraph::from_synapses(&synapses, n).undirected();
-            drop(synapses);
-            let (_, extent) = bounding(&start);
-            // Edges about three neuron spacings long at the scene's density.
-            let k = 3.0 * 2.0 * extent / (n.max(1) as f32).cbrt();
-            let mut layout = ForceLayout::new(&start, k);
-            let mut published = std::time::Instant::now();
-            while layout.iterations < FORCE_ITERATIONS && !stop.load(Ordering::Relaxed) {
-                layout.step(&g);
-                let last = layout.iterations == FORCE_ITERATIONS;
-                if last || published.elapsed().as_secs_f32() > 0.25 {
-                    let fitted = fit_to(layout.to_arrays(), &start);
-                    if let Ok(mut slot) = out.lock() {
-                        *slot = Some((fitted, layout.iterations));
-                    }
-                    published = std::time::Instant::now();
-                }
-            }
-        })
+        .spawn(move || crate::app::graph::background_pool().install(|| run_force(&synapses, n, &start, &stop, &out)))
         .ok()?;
     Some(ForceRun { cancel, latest, handle: Some(handle) })
+}
+
+/// The force layout's iterations, publishing fitted positions every quarter second.
+fn run_force(
+    synapses: &crate::sim::Synapses,
+    n: usize,
+    start: &[[f32; 3]],
+    stop: &AtomicBool,
+    out: &Mutex<Option<(Vec<[f32; 3]>, u32)>>,
+) {
+    let g = SynapseGraph::from_synapses(synapses, n).undirected();
+    let (_, extent) = bounding(start);
+    // Edges about three neuron spacings long at the scene's density.
+    let k = 3.0 * 2.0 * extent / (n.max(1) as f32).cbrt();
+    let mut layout = ForceLayout::new(start, k);
+    let mut published = std::time::Instant::now();
+    while layout.iterations < FORCE_ITERATIONS && !stop.load(Ordering::Relaxed) {
+        layout.step(&g);
+        let last = layout.iterations == FORCE_ITERATIONS;
+        if last || published.elapsed().as_secs_f32() > 0.25 {
+            let fitted = fit_to(layout.to_arrays(), start);
+            if let Ok(mut slot) = out.lock() {
+                *slot = Some((fitted, layout.iterations));
+            }
+            published = std::time::Instant::now();
+        }
+    }
 }
 
 /// Moves towards the force layout's newest positions; the run ends after its last iteration.

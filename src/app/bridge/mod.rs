@@ -26,7 +26,9 @@ pub use components::{
 };
 pub use requests::SimRequest;
 pub use scene_io::{FileTasks, Loading};
-pub use transport::{GrowthSystems, SPEED_RANGE, SimulationSchedule, SimulationSystems, StepBudget, Transport};
+pub use transport::{
+    GrowthSystems, REAL_TIME, SPEED_RANGE, SimulationSchedule, SimulationSystems, StepBudget, Transport,
+};
 
 use super::history::History;
 use crate::engine::Simulation;

@@ -109,6 +109,7 @@ pub fn apply_requests(
             SimRequest::SetSpeed(s) => {
                 if s.is_finite() && (SPEED_RANGE.0..=SPEED_RANGE.1).contains(s) {
                     transport.speed_ms_per_s = *s;
+                    transport.auto_speed = false;
                 } else {
                     toasts.write(Toast::error(format!(
                         "speed {s} ms/s refused: it must lie in [{}, {}]",

@@ -129,6 +129,9 @@ pub fn install(world: &mut World, sim: Sim) {
     screen.stride = OnScreen::stride_for(screen.budget, total);
     mirror::respawn_entities(world, &sim.engine);
     world.resource_mut::<Selection>().0 = None;
+    if let Some(mut t) = world.get_resource_mut::<super::Transport>() {
+        t.reset_pace();
+    }
     *world.resource_mut::<SpikedSinceDrawn>() = SpikedSinceDrawn { ids: Vec::new(), all: true };
     world.insert_resource(sim);
     world.write_message(SimulationInstalled);

@@ -24,6 +24,16 @@ pub struct Transport {
     pub realtime_factor: f64,
     /// Whether the last tick could not do all the steps the speed asked for.
     pub behind: bool,
+    /// The fastest smoothed pace reached since the scene opened (biological ms per wall ms).
+    pub fastest_factor: f64,
+    /// The engine's own pace: biological ms per wall ms spent stepping (smoothed), what the
+    /// machine allows if stepping had the whole frame.
+    pub engine_factor: f64,
+    /// Whether the speed is still the one the app chose at opening (it then follows what the
+    /// machine allows: real time, or the fastest it keeps up with); false once the user sets it.
+    pub auto_speed: bool,
+    /// Seconds the simulation has been behind in a row.
+    behind_for_s: f64,
     /// Single steps requested while paused.
     pub pending_steps: u64,
     carry_ms: f64,
@@ -33,10 +43,14 @@ impl Default for Transport {
     fn default() -> Self {
         Self {
             paused: false,
-            speed_ms_per_s: 100.0,
+            speed_ms_per_s: REAL_TIME,
             budget_ms: 12.0,
             realtime_factor: 0.0,
             behind: false,
+            fastest_factor: 0.0,
+            engine_factor: 0.0,
+            auto_speed: true,
+            behind_for_s: 0.0,
             pending_steps: 0,
             carry_ms: 0.0,
         }
@@ -45,6 +59,50 @@ impl Default for Transport {
 
 /// Slowest and fastest speeds the transport slider offers (biological ms per second).
 pub const SPEED_RANGE: (f64, f64) = (0.1, 10_000.0);
+
+/// Real time: a biological second per second.
+pub const REAL_TIME: f64 = 1000.0;
+
+/// Seconds behind in a row after which an app-chosen speed drops to what the machine keeps up with.
+const BEHIND_GRACE_S: f64 = 2.0;
+
+impl Transport {
+    /// A new scene opened: the fastest pace is measured anew, and an app-chosen speed returns to
+    /// real time.
+    pub fn reset_pace(&mut self) {
+        self.fastest_factor = 0.0;
+        self.engine_factor = 0.0;
+        self.realtime_factor = 0.0;
+        self.behind_for_s = 0.0;
+        if self.auto_speed {
+            self.speed_ms_per_s = REAL_TIME;
+        }
+    }
+
+    /// After a tick of `tick_s` that did `done` steps of `dt` ms in `stepping_s` of stepping:
+    /// the paces, and an app-chosen speed that the machine cannot keep up with lowered to 90 % of
+    /// the pace reached (never below the slider's slowest).
+    fn measure(&mut self, tick_s: f64, stepping_s: f64, done: u64, dt: f64) {
+        if tick_s <= 0.0 || self.paused {
+            return;
+        }
+        let factor = done as f64 * dt / (tick_s * 1000.0);
+        self.realtime_factor = 0.8 * self.realtime_factor + 0.2 * factor;
+        if self.realtime_factor.is_finite() {
+            self.fastest_factor = self.fastest_factor.max(self.realtime_factor);
+        }
+        if done > 0 && stepping_s > 0.0 {
+            let engine = done as f64 * dt / (stepping_s * 1000.0);
+            self.engine_factor =
+                if self.engine_factor > 0.0 { 0.8 * self.engine_factor + 0.2 * engine } else { engine };
+        }
+        self.behind_for_s = if self.behind { self.behind_for_s + tick_s } else { 0.0 };
+        if self.auto_speed && self.behind_for_s > BEHIND_GRACE_S && self.realtime_factor > 0.0 {
+            self.speed_ms_per_s = (0.9 * self.realtime_factor * 1000.0).clamp(SPEED_RANGE.0, SPEED_RANGE.1);
+            self.behind_for_s = 0.0;
+        }
+    }
+}
 
 /// The schedule of the simulation's own systems, run once per stretch of steps between
 /// structural rounds, as many times per fixed tick as needed (the pattern of avian's
@@ -100,6 +158,7 @@ pub fn run_simulation(world: &mut World) {
         (steps, Instant::now() + Duration::from_secs_f64(t.budget_ms / 1000.0))
     };
     world.insert_resource(StepBudget { remaining: steps, done: 0, deadline: Some(deadline) });
+    let started = Instant::now();
     while world.resource::<StepBudget>().remaining > 0 {
         let before = world.resource::<StepBudget>().remaining;
         world.run_schedule(SimulationSchedule);
@@ -109,15 +168,13 @@ pub fn run_simulation(world: &mut World) {
         }
     }
     let done = world.resource::<StepBudget>().done;
+    let stepping_s = started.elapsed().as_secs_f64();
     let mut t = world.resource_mut::<Transport>();
     t.behind = done < steps;
     if t.behind {
         t.carry_ms = 0.0;
     }
-    if tick_s > 0.0 && !t.paused {
-        let factor = done as f64 * dt / (tick_s * 1000.0);
-        t.realtime_factor = 0.8 * t.realtime_factor + 0.2 * factor;
-    }
+    t.measure(tick_s, stepping_s, done, dt);
 }
 
 /// Steps the network until this tick's steps are done, the time is up, or a structural round is
@@ -154,4 +211,35 @@ pub fn grow_network(mut sim: ResMut<Sim>, mut changes: MessageWriter<StructureCh
     let mut events = Vec::new();
     sim.engine.run_structural_rounds(&mut events);
     changes.write_batch(events.into_iter().map(|event| StructureChanged { event, time_ms }));
+}
+
+#[cfg(test)]
+mod pace_tests {
+    use super::*;
+
+    /// A scene opens at real time; when the machine cannot keep up for 2 s, an app-chosen speed
+    /// drops to 90 % of the pace reached, a speed the user chose never does; the fastest pace
+    /// reached and the engine's own pace are kept.
+    #[test]
+    fn an_app_chosen_speed_follows_what_the_machine_keeps_up_with() {
+        let mut t = Transport::default();
+        assert_eq!(t.speed_ms_per_s, REAL_TIME);
+        // Ticks of 1/64 s doing 0.4 of real time (dt 0.1 ms: 62 steps of the 156 asked), stepping
+        // for 12 ms of each.
+        for _ in 0..200 {
+            t.behind = true;
+            t.measure(1.0 / 64.0, 0.012, 62, 0.1);
+        }
+        assert!((t.speed_ms_per_s - 0.9 * 1000.0 * 0.3968).abs() < 5.0, "{}", t.speed_ms_per_s);
+        assert!((t.fastest_factor - 0.3968).abs() < 0.01, "{}", t.fastest_factor);
+        assert!((t.engine_factor - 0.517).abs() < 0.01, "{}", t.engine_factor);
+        let mut user = Transport { auto_speed: false, ..Transport::default() };
+        for _ in 0..200 {
+            user.behind = true;
+            user.measure(1.0 / 64.0, 0.012, 62, 0.1);
+        }
+        assert_eq!(user.speed_ms_per_s, REAL_TIME, "the user's speed stays");
+        t.reset_pace();
+        assert_eq!((t.speed_ms_per_s, t.fastest_factor), (REAL_TIME, 0.0), "a new scene starts over");
+    }
 }

@@ -4,6 +4,7 @@
 
 mod graph_panel;
 mod inspector;
+mod lineage;
 mod loading;
 mod panels;
 pub(crate) mod plots;
@@ -222,6 +223,8 @@ pub struct UiView<'w, 's> {
     pub ids: Res<'w, super::bridge::IdMap>,
     /// Neurons born while running.
     pub born: Query<'w, 's, &'static super::bridge::Born>,
+    /// The same with their neuron ids, for the lineage tree.
+    pub lineage: Query<'w, 's, (&'static super::bridge::Neuron, &'static super::bridge::Born)>,
     /// The graph's measures (absent in apps built without them).
     pub graph: Option<Res<'w, super::graph::GraphState>>,
 }
@@ -274,6 +277,7 @@ fn draw_ui(
             .show(&mut root, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     graph_panel::graph_section(ui, &view, &mut settings);
+                    lineage::lineage_section(ui, &view, &mut out);
                     ui.separator();
                     panels::rules_panel(ui, &view, &mut settings, &mut out);
                 });

@@ -150,6 +150,15 @@ pub fn left_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, o
     let rt = t.realtime_factor;
     let note = if t.behind { " — the simulation cannot keep up with this speed" } else { "" };
     ui.label(format!("running at {:.3}× real time{note}", rt));
+    ui.label(format!(
+        "fastest reached {:.2}× real time; the engine alone {:.2}×{}",
+        t.fastest_factor,
+        t.engine_factor,
+        if t.auto_speed { " (speed set by the app: real time, or what this machine keeps up with)" } else { "" }
+    ))
+    .on_hover_text(
+        "the engine alone: biological time per wall time spent stepping, what it could do with the whole frame",
+    );
     ui.horizontal(|ui| {
         ui.label("seed");
         ui.add(egui::DragValue::new(&mut settings.state.seed));
