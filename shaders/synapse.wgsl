@@ -20,7 +20,7 @@ struct GpuSynapseParams {
     kinds: u32,         // bit k: edges of kind k (EDGE_*) are drawn
     weight_lo: f32,     // drawn weights, as a fraction of their projection's reference
     weight_hi: f32,
-    _pad1: u32,
+    highlight: u32,     // 1: every edge of this draw is a highlighted path (bright, one colour)
 };
 
 @group(#{MATERIAL_BIND_GROUP}) @binding(0) var<uniform> params: GpuSynapseParams;
@@ -108,6 +108,9 @@ fn vertex(v: Vertex) -> VertexOut {
             out.color = vec3<f32>(1.0, 0.5, 0.1);
         }
     }
+    if (params.highlight == 1u) {
+        out.color = vec3<f32>(1.0, 0.92, 0.25);
+    }
     let age = spike_age_ms(last_spike[p.pre], params.now_step, params.dt_ms);
     out.pulse_at = -10.0;
     if (params.show_pulses == 1u && age >= 0.0 && age < params.pulse_ms) {
@@ -117,6 +120,9 @@ fn vertex(v: Vertex) -> VertexOut {
     if (p.kind == EDGE_ATTENTION) {
         // Attention edges are few and matter: brighter, and linear in their strength.
         out.strength = w.opacity * (0.3 + 0.7 * w.weight) * 2.5;
+    }
+    if (params.highlight == 1u) {
+        out.strength = w.opacity * 1.2;
     }
     return out;
 }

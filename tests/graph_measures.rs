@@ -10,11 +10,11 @@ use std::process::Command;
 
 use neuroplast::analysis::graph::{
     Effort, GraphMeasures, PairEdge, SmallWorldEffort, SynapseGraph, TRIAD_NAMES, betweenness, clustering,
-    core_numbers, degrees, louvain, modularity, path_summary, rich_club, small_world, strong_components, triad_census,
-    weak_components,
+    core_numbers, degrees, hop_distances_from, louvain, modularity, path_summary, rich_club, shortest_synapse_path,
+    small_world, strong_components, triad_census, weak_components,
 };
 use neuroplast::scene::Scene;
-use neuroplast::sim::StepReport;
+use neuroplast::sim::{NeuronId, StepReport};
 use serde_json::Value;
 
 fn graph_of(scene: &str, at_ms: f64) -> SynapseGraph {
@@ -227,4 +227,37 @@ fn the_graph_command_reports_the_connectome_as_a_small_world() {
     assert_eq!(sw["nodes"].as_u64(), Some(380), "the largest connected component");
     let (ok, _, err) = graph_cli(&["scenes/celegans.ron", "--small-world", "--nrand", "0"]);
     assert!(!ok && err.contains("--nrand and --niter must be at least 1"), "{err}");
+}
+
+/// The fewest-hop path between two neurons over the network's synapses: its length equals the BFS
+/// distance of the graph measures, every synapse starts where the last ended, and an unreachable
+/// target gives none.
+#[test]
+fn the_shortest_synapse_path_is_a_chain_as_long_as_the_hop_distance() {
+    let sim = Scene::load(std::path::Path::new("scenes/celegans.ron")).unwrap().build(None).unwrap();
+    let net = &sim.network;
+    let g = SynapseGraph::of(net);
+    let mut dist = Vec::new();
+    let from = 10usize;
+    hop_distances_from(&g, from, &mut dist);
+    let (mut reached, mut unreached) = (0, 0);
+    for (to, &d) in dist.iter().enumerate() {
+        let path = shortest_synapse_path(net, NeuronId(from as u32), NeuronId(to as u32));
+        match (path, d) {
+            (Some(p), d) if d != u32::MAX => {
+                assert_eq!(p.len(), d as usize, "to {to}");
+                let mut at = NeuronId(from as u32);
+                for &s in &p {
+                    assert_eq!(net.synapses.pre(s), at, "to {to}: a chain");
+                    at = net.synapses.post(s);
+                }
+                assert_eq!(at.index(), to);
+                reached += 1;
+            }
+            (None, u32::MAX) => unreached += 1,
+            (p, d) => panic!("to {to}: path {p:?}, distance {d}"),
+        }
+    }
+    assert!(reached > 200 && unreached > 10, "{reached} reached, {unreached} not");
+    assert_eq!(shortest_synapse_path(net, NeuronId(0), NeuronId(u32::MAX)), None);
 }

@@ -511,3 +511,27 @@ fn filters_hide_populations_synapse_kinds_and_weights_outside_the_range() {
     assert!(lit(&strong, 1, 2) < 2.0, "weak synapse hidden: {:.1}", lit(&strong, 1, 2));
     assert!(lit(&strong, 0, 1) > 4.0, "strong synapse kept");
 }
+
+#[test]
+fn the_shortest_path_between_two_picked_neurons_is_drawn_in_yellow() {
+    // Every ordinary synapse filtered out: only the path's own draw remains.
+    let quiet = ["--hide-ui", "--select", "0", "--synapse-kinds", "attention"];
+    let none = render_scene(TRIANGLE, "path-none", "0", &quiet);
+    let path = render_scene(TRIANGLE, "path", "0", &[&quiet[..], &["--path-to", "2"]].concat());
+    let mid = |f: &Frame, a: usize, b: usize| {
+        let (p, q) = (f.neurons[a].expect("on screen"), f.neurons[b].expect("on screen"));
+        ((p.0 + q.0) / 2.0, (p.1 + q.1) / 2.0)
+    };
+    let lit = |f: &Frame, a: usize, b: usize| f.luminance_around(mid(f, a, b), 2) - f.background();
+    for (a, b) in [(0, 1), (1, 2), (2, 0)] {
+        assert!(lit(&none, a, b) < 2.0, "{a} -> {b} filtered out without a path: {:.1}", lit(&none, a, b));
+    }
+    // 0 -> 1 -> 2 is the path; 2 -> 0 is not on it.
+    for (a, b) in [(0, 1), (1, 2)] {
+        assert!(lit(&path, a, b) > 20.0, "{a} -> {b} on the path: {:.1}", lit(&path, a, b));
+        let (x, y) = mid(&path, a, b);
+        let [r, g, bl] = path.pixel(x as usize, y as usize);
+        assert!(r > bl + 40 && g > bl + 40, "{a} -> {b} is yellow: {:?}", [r, g, bl]);
+    }
+    assert!(lit(&path, 2, 0) < 2.0, "2 -> 0 is not on the path: {:.1}", lit(&path, 2, 0));
+}

@@ -239,7 +239,7 @@ mod layouts {
                     kinds,
                     weight_lo,
                     weight_hi,
-                    pad1
+                    highlight
                 }),
             ),
         ];

@@ -13,6 +13,7 @@ pub mod history;
 pub mod layout;
 pub mod options;
 pub mod palette;
+pub mod path;
 pub mod picking;
 pub mod record;
 pub mod recorder;
@@ -36,6 +37,7 @@ pub use options::{AppOptions, DEFAULT_SCENE};
 /// | [`graph::GraphPlugin`] | the graph's measures, computed off the frame, and their history |
 /// | [`layout::LayoutPlugin`] | where neurons are drawn: spatial, force-directed, circular, layers; animated |
 /// | [`view::NetworkViewPlugin`] | the instanced neuron, synapse and attention-edge draws |
+/// | [`path::PathPlugin`] | the shortest path between the picked neuron and a Ctrl+clicked one, drawn bright |
 /// | [`camera::CameraPlugin`] | the orbit camera and the scene's camera path |
 /// | [`picking::PickingPlugin`] | click to pick, Shift+click to stimulate, hover |
 /// | [`ui::UiPlugin`] | panels, sliders, plots, inspector, toasts, loading progress |
@@ -50,6 +52,7 @@ impl PluginGroup for NeuroplastPlugins {
             .add(graph::GraphPlugin)
             .add(layout::LayoutPlugin)
             .add(view::NetworkViewPlugin)
+            .add(path::PathPlugin)
             .add(camera::CameraPlugin)
             .add(picking::PickingPlugin)
             .add(ui::UiPlugin)

@@ -43,6 +43,8 @@ pub struct AppOptions {
     pub color_by: crate::app::graph::GraphColor,
     /// The layout neurons are drawn in at start (`None`: the scene's saved one, else spatial).
     pub layout: Option<crate::app::layout::LayoutMode>,
+    /// The end of the shortest path shown from the picked neuron at start (with `select`).
+    pub path_to: Option<u32>,
     /// Populations switched off at start (by name).
     pub hide_populations: Vec<String>,
     /// Synapse kinds drawn at start (bit 0 excitatory, 1 inhibitory, 2 attention edges).

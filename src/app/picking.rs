@@ -77,6 +77,7 @@ fn pick_neurons(
     mut requests: MessageWriter<SimRequest>,
     layout: Option<Res<crate::app::layout::ShownLayout>>,
     view: Res<crate::app::view::ViewSettings>,
+    path: Option<ResMut<crate::app::path::PathView>>,
 ) {
     let Ok(window) = window.single() else { return };
     let Some(cursor) = window.cursor_position() else { return };
@@ -101,7 +102,13 @@ fn pick_neurons(
         && p.distance(cursor) < 4.0
     {
         let shift = keys.pressed(KeyCode::ShiftLeft) || keys.pressed(KeyCode::ShiftRight);
-        if shift {
+        let ctrl = keys.pressed(KeyCode::ControlLeft) || keys.pressed(KeyCode::ControlRight);
+        if ctrl && selection.0.is_some() {
+            // The path's end; Ctrl+click on empty space clears it.
+            if let Some(mut path) = path {
+                path.to = now;
+            }
+        } else if shift {
             if let Some(center) = now {
                 let c = Vec3::from_array(positions[center.index()]);
                 let reach = cpu.radius() * stimulus.radius_in_radii;

@@ -312,6 +312,7 @@ fn offscreen_app(o: &RecordOptions, scene_path: &Path) -> App {
         color_by: crate::app::graph::GraphColor::Population,
         layout: None,
         hide_populations: Vec::new(),
+        path_to: None,
         synapse_kinds: 0b111,
         weight_range: (0.0, 1.0),
         launched: std::time::Instant::now(),

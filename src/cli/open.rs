@@ -58,6 +58,10 @@ pub struct OpenArgs {
     /// saved layout opens in it.
     #[arg(long, value_parser = ["spatial", "force", "circular", "layers", "saved"])]
     pub layout: Option<String>,
+    /// Show the shortest path (fewest synapses) from the picked neuron (`--select`) to this one;
+    /// in the app, Ctrl+click a neuron.
+    #[arg(long, value_name = "N")]
+    pub path_to: Option<u32>,
     /// Switch a population off: its neurons and their synapses are not drawn (repeatable).
     #[arg(long = "hide-population", value_name = "NAME")]
     pub hide_populations: Vec<String>,
@@ -131,6 +135,7 @@ pub fn open(args: OpenArgs) -> anyhow::Result<()> {
             .transpose()
             .map_err(anyhow::Error::msg)?,
         hide_populations: args.hide_populations,
+        path_to: args.path_to,
         synapse_kinds: args.synapse_kinds,
         weight_range: args.weight_range,
         launched: std::time::Instant::now(),

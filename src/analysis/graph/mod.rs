@@ -24,7 +24,7 @@ pub use communities::{louvain, modularity};
 pub use cores::{core_numbers, rich_club};
 pub use local::{TRIAD_NAMES, average_clustering, clustering, transitivity, triad_census};
 pub use measures::{Effort, GraphMeasures, NodeValues, Spread};
-pub use paths::{PathSummary, betweenness, hop_distances_from, path_summary};
+pub use paths::{PathSummary, betweenness, hop_distances_from, path_summary, shortest_synapse_path};
 pub use small_world::{SmallWorld, SmallWorldEffort, small_world};
 
 /// One edge of the graph: the synapses from one neuron onto another.

@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use serde::Serialize;
 
 use super::SynapseGraph;
+use crate::sim::NeuronId;
 
 /// Hop distance from `source` to every node (`u32::MAX` where unreachable), into `dist`.
 pub fn hop_distances_from(g: &SynapseGraph, source: usize, dist: &mut Vec<u32>) {
@@ -22,6 +23,47 @@ pub fn hop_distances_from(g: &SynapseGraph, source: usize, dist: &mut Vec<u32>) 
             }
         }
     }
+}
+
+/// The fewest-hop path of synapses from `from` to `to` over the network's own rows (directed,
+/// chemical synapses; of parallel synapses the first in the row): the synapse slots in order, empty
+/// when `from == to`, `None` when `to` cannot be reached or either is not a neuron.
+pub fn shortest_synapse_path(net: &crate::sim::Network, from: NeuronId, to: NeuronId) -> Option<Vec<usize>> {
+    let n = net.num_neurons();
+    if from.index() >= n || to.index() >= n {
+        return None;
+    }
+    let syn = &net.synapses;
+    // The slot each neuron was first reached through (usize::MAX: not reached).
+    let mut via = vec![usize::MAX; n];
+    let mut seen = vec![false; n];
+    seen[from.index()] = true;
+    let mut queue = VecDeque::from([from]);
+    'search: while let Some(v) = queue.pop_front() {
+        for s in syn.row(v) {
+            let w = syn.post(s);
+            if !seen[w.index()] {
+                seen[w.index()] = true;
+                via[w.index()] = s;
+                if w == to {
+                    break 'search;
+                }
+                queue.push_back(w);
+            }
+        }
+    }
+    if !seen[to.index()] {
+        return None;
+    }
+    let mut path = Vec::new();
+    let mut at = to;
+    while at != from {
+        let s = via[at.index()];
+        path.push(s);
+        at = syn.pre(s);
+    }
+    path.reverse();
+    Some(path)
 }
 
 /// Path lengths within the largest strongly connected component, where every node reaches every

@@ -94,6 +94,7 @@ pub fn inspector(ctx: &egui::Context, view: &UiView, incoming: &mut Incoming, ou
                 out.push(SimRequest::Select(None));
             }
         });
+        path_line(ui, view, out);
         let trace: Vec<[f64; 2]> = view.sim.history.trace.iter().copied().collect();
         plot("voltage_trace").height(120.0).allow_scroll(false).y_axis_label("mV").show(ui, |p| {
             p.line(Line::new("V", PlotPoints::from(trace)).color(egui::Color32::from_rgb(120, 220, 200)));
@@ -111,6 +112,34 @@ pub fn inspector(ctx: &egui::Context, view: &UiView, incoming: &mut Incoming, ou
     });
     if !open {
         out.push(SimRequest::Select(None));
+    }
+}
+
+/// The shortest path from the picked neuron, when one is asked for: its neurons as links.
+fn path_line(ui: &mut egui::Ui, view: &UiView, out: &mut Vec<SimRequest>) {
+    let Some(path) = &view.path else { return };
+    let Some(to) = path.to else {
+        ui.label(egui::RichText::new("Ctrl+click another neuron for the shortest path to it").small());
+        return;
+    };
+    match &path.synapses {
+        Some(s) => {
+            ui.label(format!("shortest path to {}: {} synapses (drawn in yellow)", to.0, s.len()));
+            ui.horizontal_wrapped(|ui| {
+                for (k, &n) in path.neurons.iter().enumerate() {
+                    if k > 0 {
+                        ui.label(">");
+                    }
+                    if ui.link(n.to_string()).clicked() {
+                        out.push(SimRequest::Select(Some(NeuronId(n))));
+                    }
+                }
+            });
+        }
+        None if path.unreachable => {
+            ui.colored_label(egui::Color32::from_rgb(240, 180, 90), format!("no path of synapses reaches {}", to.0));
+        }
+        None => {}
     }
 }
 

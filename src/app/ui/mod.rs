@@ -225,6 +225,8 @@ pub struct UiView<'w, 's> {
     pub born: Query<'w, 's, &'static super::bridge::Born>,
     /// The same with their neuron ids, for the lineage tree.
     pub lineage: Query<'w, 's, (&'static super::bridge::Neuron, &'static super::bridge::Born)>,
+    /// The shortest path shown (absent in apps built without it).
+    pub path: Option<Res<'w, super::path::PathView>>,
     /// The graph's measures (absent in apps built without them).
     pub graph: Option<Res<'w, super::graph::GraphState>>,
 }
@@ -359,6 +361,7 @@ fn help(ui: &mut egui::Ui) {
             ("wheel", "zoom"),
             ("click", "pick a neuron (also in the raster)"),
             ("Shift+click", "stimulate the neurons around the clicked one"),
+            ("Ctrl+click", "the shortest path from the picked neuron to this one (empty space: none)"),
         ] {
             ui.strong(k);
             ui.label(what);

@@ -134,8 +134,8 @@ pub struct GpuSynapseParams {
     pub weight_lo: f32,
     /// Highest weight drawn, as that fraction.
     pub weight_hi: f32,
-    /// Padding to 16 bytes.
-    pub pad1: u32,
+    /// 1: every edge of this draw is a highlighted path (bright, one colour).
+    pub highlight: u32,
 }
 
 /// Material of the single neuron draw.

@@ -467,7 +467,7 @@ pub fn refresh_view(
             kinds: settings.synapse_kinds,
             weight_lo: settings.weight_range.0,
             weight_hi: settings.weight_range.1,
-            pad1: 0,
+            highlight: 0,
         };
     }
     if let Ok(mut v) = visibility.get_mut(handles.synapse_entity) {
