@@ -535,3 +535,50 @@ fn the_shortest_path_between_two_picked_neurons_is_drawn_in_yellow() {
     }
     assert!(lit(&path, 2, 0) < 2.0, "2 -> 0 is not on the path: {:.1}", lit(&path, 2, 0));
 }
+
+#[test]
+fn sizing_by_degree_draws_the_hub_larger_than_its_leaves() {
+    // A hub (neuron 0) joined both ways to eight leaves on a ring around it.
+    let mut positions = vec!["(0.0, 0.0, 0.0)".to_string()];
+    let mut pairs = Vec::new();
+    for k in 1..=8u32 {
+        let a = std::f64::consts::TAU * f64::from(k) / 8.0;
+        positions.push(format!("({:.1}, {:.1}, 0.0)", 300.0 * a.cos(), 300.0 * a.sin()));
+        pairs.push(format!("(0, {k})"));
+        pairs.push(format!("({k}, 0)"));
+    }
+    let scene = format!(
+        r#"Scene(version: 1, name: "star", dt: "0.1 ms", seed: 1,
+    populations: [(name: "A", size: 9, model: LifCurrent(), layout: Positions([{}]))],
+    projections: [(source: "A", target: "A", connectivity: Pairs([{}]), weight: Constant("1 pA"))],
+)"#,
+        positions.join(", "),
+        pairs.join(", ")
+    );
+    let quiet = ["--hide-ui", "--synapse-kinds", "attention"];
+    let plain = render_scene(&scene, "size-plain", "0", &quiet);
+    let sized = render_scene(&scene, "size-degree", "0", &[&quiet[..], &["--size-by-degree"]].concat());
+    // Lit pixels within 100 px of a neuron's centre (its neighbours are farther).
+    let area = |f: &Frame, i: usize| {
+        let (cx, cy) = f.neurons[i].expect("on screen");
+        let bg = f.background();
+        let mut n = 0;
+        for dy in -100i64..=100 {
+            for dx in -100i64..=100 {
+                let (x, y) = (cx as i64 + dx, cy as i64 + dy);
+                if x >= 0 && y >= 0 && (x as usize) < f.width && (y as usize) < f.height {
+                    let [r, g, b] = f.pixel(x as usize, y as usize);
+                    n += usize::from(0.2126 * r as f64 + 0.7152 * g as f64 + 0.0722 * b as f64 > bg + 15.0);
+                }
+            }
+        }
+        n
+    };
+    let (hub_plain, leaf_plain) = (area(&plain, 0), area(&plain, 1));
+    let (hub, leaf) = (area(&sized, 0), area(&sized, 1));
+    assert!(hub_plain < 2 * leaf_plain && leaf_plain > 0, "same size unsized: {hub_plain} vs {leaf_plain}");
+    assert!(
+        hub > 2 * leaf && hub > 3 * hub_plain / 2,
+        "the hub (degree 16) is drawn larger than a leaf (degree 2): {hub} vs {leaf} px"
+    );
+}

@@ -134,8 +134,8 @@ fn scripted_capture(
     // After the requested frames, and once structural fades have settled (at most 5 s more), so
     // the picture shows a reproducible state.
     // A colouring by a graph measure waits for its first computation.
-    let measuring =
-        options.color_by != crate::app::graph::GraphColor::Population && graph.is_some_and(|g| g.latest.is_none());
+    let measuring = (options.color_by != crate::app::graph::GraphColor::Population || options.size_by_degree)
+        && graph.is_some_and(|g| g.latest.is_none());
     // A layout moving into place waits until it is there (a force layout: its last iteration).
     let moving = layout.as_ref().is_some_and(|l| l.moving()) && now.duration_since(first).as_secs_f64() < 60.0;
     let settling = ((!fading.is_empty() || measuring) && now.duration_since(first).as_secs_f64() < 5.0) || moving;

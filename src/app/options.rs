@@ -43,6 +43,8 @@ pub struct AppOptions {
     pub color_by: crate::app::graph::GraphColor,
     /// The layout neurons are drawn in at start (`None`: the scene's saved one, else spatial).
     pub layout: Option<crate::app::layout::LayoutMode>,
+    /// Size neurons by their degree from the start.
+    pub size_by_degree: bool,
     /// The end of the shortest path shown from the picked neuron at start (with `select`).
     pub path_to: Option<u32>,
     /// Populations switched off at start (by name).

@@ -313,6 +313,7 @@ fn offscreen_app(o: &RecordOptions, scene_path: &Path) -> App {
         layout: None,
         hide_populations: Vec::new(),
         path_to: None,
+        size_by_degree: false,
         synapse_kinds: 0b111,
         weight_range: (0.0, 1.0),
         launched: std::time::Instant::now(),

@@ -58,6 +58,9 @@ pub struct OpenArgs {
     /// saved layout opens in it.
     #[arg(long, value_parser = ["spatial", "force", "circular", "layers", "saved"])]
     pub layout: Option<String>,
+    /// Size neurons by their degree (in + out, measured off the frame).
+    #[arg(long)]
+    pub size_by_degree: bool,
     /// Show the shortest path (fewest synapses) from the picked neuron (`--select`) to this one;
     /// in the app, Ctrl+click a neuron.
     #[arg(long, value_name = "N")]
@@ -136,6 +139,7 @@ pub fn open(args: OpenArgs) -> anyhow::Result<()> {
             .map_err(anyhow::Error::msg)?,
         hide_populations: args.hide_populations,
         path_to: args.path_to,
+        size_by_degree: args.size_by_degree,
         synapse_kinds: args.synapse_kinds,
         weight_range: args.weight_range,
         launched: std::time::Instant::now(),

@@ -17,6 +17,8 @@ pub fn graph_section(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings
                 ui.selectable_value(&mut v.graph_color, c, c.label());
             }
         });
+        ui.checkbox(&mut v.size_by_degree, "size neurons by degree")
+            .on_hover_text("radius from 0.6× (no synapse) to 2× (the 99th percentile of in + out degree)");
         if v.color_by_voltage && v.graph_color != GraphColor::Population {
             ui.label(egui::RichText::new("(membrane-potential colouring is on and takes precedence)").small());
         }

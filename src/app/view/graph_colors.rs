@@ -56,6 +56,17 @@ pub fn colors_for(color: GraphColor, values: &[f64]) -> Vec<[f32; 3]> {
     }
 }
 
+/// Radius factors from degrees: 0.6 for none up to 2 at the 99th percentile (and above), by the
+/// square root, so a neuron's area grows with its degree.
+pub fn degree_sizes(degrees: &[u32]) -> Vec<f32> {
+    let mut sorted = degrees.to_vec();
+    sorted.sort_unstable();
+    // The 99th percentile, rounded up to the largest in graphs of fewer than 100 neurons.
+    let at = (sorted.len().saturating_sub(1) as f64 * 0.99).round() as usize;
+    let top = sorted.get(at).copied().unwrap_or(0).max(1) as f32;
+    degrees.iter().map(|&d| 0.6 + 1.4 * (d as f32 / top).min(1.0).sqrt()).collect()
+}
+
 /// Rewrites the neuron statics when the colouring, the graph computation, the neuron buffers or
 /// the layout shown changed since they were last written: colours from the graph measure chosen
 /// (the previous ones until its first computation arrives), positions from the layout.
@@ -67,7 +78,7 @@ pub fn write_statics(
     cpu: Res<ViewBuffers>,
     handles: Option<Res<ViewHandles>>,
     mut buffers: ResMut<Assets<ShaderBuffer>>,
-    mut applied: Local<Option<((GraphColor, u64, u64), u64)>>,
+    mut applied: Local<Option<((GraphColor, u64, u64), u64, u64)>>,
     mut colors: Local<Vec<[f32; 3]>>,
 ) {
     let (Some(sim), Some(handles)) = (sim, handles) else { return };
@@ -77,11 +88,12 @@ pub fn write_statics(
         if settings.graph_color == GraphColor::Population { 0 } else { serial },
         cpu.neurons.generation,
     );
-    let key = (color_key, layout.as_ref().map_or(0, |l| l.generation));
+    let sizes_key = if settings.size_by_degree { serial + 1 } else { 0 };
+    let key = (color_key, layout.as_ref().map_or(0, |l| l.generation), sizes_key);
     if *applied == Some(key) {
         return;
     }
-    if applied.is_none_or(|(c, _)| c != color_key) {
+    if applied.is_none_or(|(c, _, _)| c != color_key) {
         match graph.as_ref().and_then(|g| g.latest.as_ref()).and_then(|s| s.values(settings.graph_color)) {
             Some(values) => *colors = colors_for(settings.graph_color, &values),
             None if settings.graph_color == GraphColor::Population => colors.clear(),
@@ -91,8 +103,28 @@ pub fn write_statics(
     }
     let net = sim.network();
     let positions = shown_positions(layout.as_deref(), net);
+    let degrees = graph.as_ref().and_then(|g| g.latest.as_ref()).map(|s| s.degree.as_slice()).unwrap_or(&[]);
+    let sizes = if settings.size_by_degree { degree_sizes(degrees) } else { Vec::new() };
     if let Some(mut b) = buffers.get_mut(&handles.neurons.neurons) {
-        b.data = Some(cpu.neurons.statics(net, positions, |i| colors.get(i).copied()));
+        let size_of = |i: usize| sizes.get(i).copied().unwrap_or(1.0);
+        b.data = Some(cpu.neurons.statics_sized(net, positions, |i| colors.get(i).copied(), size_of));
     }
     *applied = Some(key);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn degree_sizes_run_from_small_to_twice_the_radius() {
+        let degrees: Vec<u32> = (0..=100).collect();
+        let s = degree_sizes(&degrees);
+        assert!((s[0] - 0.6).abs() < 1e-6 && (s[99] - 2.0).abs() < 1e-6 && (s[100] - 2.0).abs() < 1e-6);
+        assert!(s.windows(2).all(|w| w[1] >= w[0]), "larger with degree");
+        assert!(degree_sizes(&[]).is_empty());
+        // A small star: the hub is the largest.
+        let star = degree_sizes(&[16, 2, 2, 2, 2, 2, 2, 2, 2]);
+        assert!((star[0] - 2.0).abs() < 1e-6 && star[1] < 1.2, "{star:?}");
+    }
 }

@@ -59,6 +59,8 @@ pub struct ViewSettings {
     pub synapse_kinds: u32,
     /// Synapses drawn: weights from .0 to .1 of their projection's reference weight (0..1).
     pub weight_range: (f32, f32),
+    /// Size neurons by their degree (from the newest graph measurement).
+    pub size_by_degree: bool,
 }
 
 impl ViewSettings {
@@ -84,6 +86,7 @@ impl Default for ViewSettings {
             hidden_populations: 0,
             synapse_kinds: 0b111,
             weight_range: (0.0, 1.0),
+            size_by_degree: false,
         }
     }
 }
@@ -166,6 +169,7 @@ fn settings_from_options(options: Option<Res<crate::app::AppOptions>>, mut setti
         settings.graph_color = o.color_by;
         settings.synapse_kinds = o.synapse_kinds;
         settings.weight_range = o.weight_range;
+        settings.size_by_degree = o.size_by_degree;
     }
 }
 

@@ -72,12 +72,24 @@ impl NeuronBuffers {
         positions: &[[f32; 3]],
         color_of: impl Fn(usize) -> Option<[f32; 3]>,
     ) -> Vec<u8> {
+        self.statics_sized(net, positions, color_of, |_| 1.0)
+    }
+
+    /// [`NeuronBuffers::statics`] with each neuron's radius scaled by `size_of`.
+    pub fn statics_sized(
+        &self,
+        net: &Network,
+        positions: &[[f32; 3]],
+        color_of: impl Fn(usize) -> Option<[f32; 3]>,
+        size_of: impl Fn(usize) -> f32,
+    ) -> Vec<u8> {
         let statics: Vec<GpuNeuron> = (0..self.count.min(net.num_neurons()))
             .map(|i| {
                 let p = positions.get(i).copied().unwrap_or(net.neurons.position[i]);
                 let pop = net.neurons.population[i].index();
                 let c = color_of(i).unwrap_or(self.colors[pop]);
-                GpuNeuron { pos_radius: [p[0], p[1], p[2], self.radius], color: [c[0], c[1], c[2], pop as f32] }
+                let r = self.radius * size_of(i);
+                GpuNeuron { pos_radius: [p[0], p[1], p[2], r], color: [c[0], c[1], c[2], pop as f32] }
             })
             .collect();
         bytes(&statics)
