@@ -82,3 +82,42 @@ fn the_curves_mark_the_present() {
     assert_eq!(c.level, Some((30.0, "threshold")));
     assert!(c.curve.points.windows(2).all(|w| w[0][1] >= w[1][1]), "sorted");
 }
+
+/// MSP (NEST's structural plasticity) has sliders too: calcium τ and β, the growth curves' target,
+/// growth rate and vacant decay, each set for every population and element; a target at or below
+/// a Gaussian curve's η is refused leaving the rule as it was; a faster growth rate grows more
+/// elements, so more synapses form in the same 2 s; the curve marks the population's mean calcium.
+#[test]
+fn msp_has_sliders_whose_edits_change_the_growth() {
+    let load = || Scene::load(std::path::Path::new("scenes/msp_nest.ron")).unwrap().build(None).unwrap();
+    let mut sim = load();
+    let k = sim.structural.iter().position(|r| r.name() == "structural plasticity").expect("MSP in the scene");
+    let names: Vec<&str> = sim.structural[k].schema().iter().map(|s| s.name).collect();
+    assert_eq!(names, ["tau_ca", "beta_ca", "target_ca", "growth_rate", "tau_vacant"]);
+    assert_eq!(sim.structural[k].schema()[0].unit, Dim::Time);
+    let target = sim.structural[k].get("target_ca").unwrap();
+    for (param, value) in [("target_ca", f64::NAN), ("target_ca", -1.0), ("tau_vacant", 2.0), ("tau_ca", 0.0)] {
+        assert!(sim.set_growth_param(k, param, value).is_err(), "{param} = {value} accepted");
+    }
+    assert_eq!(sim.structural[k].get("target_ca"), Some(target));
+    let mut report = StepReport::with_capacity(sim.network.num_neurons());
+    let mut raised = load();
+    let rate = raised.structural[k].get("growth_rate").unwrap();
+    raised.set_growth_param(k, "growth_rate", rate * 100.0).unwrap();
+    raised.set_growth_param(k, "target_ca", target * 4.0).unwrap();
+    assert_eq!(raised.param_changes.len(), 2, "the edits are logged");
+    let steps = (2000.0 / sim.network.dt_ms()) as u64;
+    sim.run(steps, &mut report, |_| {});
+    raised.run(steps, &mut report, |_| {});
+    let (before, after) = (sim.network.num_synapses(), raised.network.num_synapses());
+    assert!(after > before + 10, "a faster growth forms more synapses: {after} vs {before}");
+    let curve = raised.structural[k].curve(&raised.network).expect("MSP draws its growth curve");
+    assert_eq!(curve.now.len(), 1);
+    assert!(curve.now[0][0] > 0.0, "the mean calcium is marked: {:?}", curve.now);
+    // The edit survives a snapshot.
+    let path = std::env::temp_dir().join(format!("np-msp-{}.npsnap", std::process::id()));
+    snapshot::save(&raised, &path).unwrap();
+    let back = snapshot::load(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(back.structural[k].get("target_ca"), Some(target * 4.0));
+}

@@ -15,9 +15,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::sim::edit::{Edits, NewSynapse};
 use crate::sim::network::{Network, members};
+use crate::sim::params::{Curve, ParamSpec, Tunable};
 use crate::sim::rng::{CounterRng, shuffle, stream};
-use crate::sim::rule::{Activity, StructuralRule};
-use crate::sim::{NeuronId, PopulationId, Receptor, Segment, Synapses};
+use crate::sim::rule::{Activity, RuleCurve, StructuralRule, tunable_hooks};
+use crate::sim::{Dim, NeuronId, ParamError, PopulationId, Receptor, Segment, Synapses};
 
 /// How the number of synaptic elements follows calcium.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -460,9 +461,136 @@ impl Msp {
     }
 }
 
+/// MSP's sliders: each sets the value for every growing population and element (the value shown
+/// is the first's).
+const MSP_SCHEMA: &[ParamSpec] = &[
+    ParamSpec::new("tau_ca", Dim::Time, 1.0, 1e6, 10_000.0, "calcium time constant"),
+    ParamSpec::new("beta_ca", Dim::Dimensionless, 0.0, 1.0, 0.001, "calcium added per spike"),
+    ParamSpec::new(
+        "target_ca",
+        Dim::Dimensionless,
+        1e-6,
+        10.0,
+        0.05,
+        "growth curve's target ε (elements grow below it)",
+    ),
+    ParamSpec::new("growth_rate", Dim::Dimensionless, 0.0, 10.0, 1e-4, "ν: elements grown per ms at the curve's peak"),
+    ParamSpec::new("tau_vacant", Dim::Dimensionless, 0.0, 1.0, 0.1, "fraction of vacant elements lost per update"),
+];
+
+impl Tunable for Msp {
+    const RULE: &'static str = "structural plasticity";
+
+    fn schema() -> &'static [ParamSpec] {
+        MSP_SCHEMA
+    }
+
+    fn get(&self, name: &str) -> Option<f64> {
+        let spec = MSP_SCHEMA.iter().find(|s| s.name == name)?;
+        let pop = self.populations.first();
+        let element = pop.and_then(|p| p.elements.first());
+        let value = match name {
+            "tau_ca" => pop.map(|p| p.calcium.tau_ms),
+            "beta_ca" => pop.map(|p| p.calcium.beta),
+            "target_ca" => element.map(|e| match e.curve {
+                GrowthCurve::Linear { eps } | GrowthCurve::Gaussian { eps, .. } | GrowthCurve::Sigmoid { eps, .. } => {
+                    eps
+                }
+            }),
+            "growth_rate" => element.map(|e| e.growth_rate),
+            "tau_vacant" => element.map(|e| e.tau_vacant),
+            _ => None,
+        };
+        // A rule without populations shows the defaults.
+        Some(value.unwrap_or(spec.default))
+    }
+
+    fn put(&mut self, name: &str, value: f64) -> bool {
+        for p in &mut self.populations {
+            match name {
+                "tau_ca" => p.calcium.tau_ms = value,
+                "beta_ca" => p.calcium.beta = value,
+                _ => {}
+            }
+            for e in &mut p.elements {
+                match name {
+                    "target_ca" => match &mut e.curve {
+                        GrowthCurve::Linear { eps }
+                        | GrowthCurve::Gaussian { eps, .. }
+                        | GrowthCurve::Sigmoid { eps, .. } => {
+                            *eps = value;
+                        }
+                    },
+                    "growth_rate" => e.growth_rate = value,
+                    "tau_vacant" => e.tau_vacant = value,
+                    _ => {}
+                }
+            }
+        }
+        MSP_SCHEMA.iter().any(|s| s.name == name)
+    }
+
+    /// A target set for every curve must suit each (a Gaussian's ε above its η).
+    fn check_related(&self) -> Result<(), ParamError> {
+        for e in self.populations.iter().flat_map(|p| &p.elements) {
+            e.curve.validate().map_err(|(_, reason)| ParamError { model: Self::RULE, param: "target_ca", reason })?;
+        }
+        Ok(())
+    }
+}
+
+impl Msp {
+    /// The mean calcium of the neurons of growing population `k`.
+    fn mean_calcium(&self, k: usize) -> f64 {
+        let (mut sum, mut n) = (0.0, 0usize);
+        for (&m, &ca) in self.member.iter().zip(&self.ca) {
+            if m as usize == k {
+                sum += ca;
+                n += 1;
+            }
+        }
+        if n == 0 { 0.0 } else { sum / n as f64 }
+    }
+}
+
 impl StructuralRule for Msp {
+    tunable_hooks!();
+
     fn name(&self) -> &'static str {
         "structural plasticity"
+    }
+
+    fn label(&self, net: &Network) -> String {
+        let names: Vec<&str> = self
+            .populations
+            .iter()
+            .filter_map(|p| net.populations.get(p.population.index()).map(|q| q.name.as_str()))
+            .collect();
+        format!("structural plasticity (MSP) in {}", names.join(", "))
+    }
+
+    /// Each element's growth rate ν·curve(Ca) against calcium, the first population's, with its
+    /// mean calcium now marked on every curve.
+    fn curve(&self, _net: &Network) -> Option<RuleCurve> {
+        let p = self.populations.first()?;
+        let e = p.elements.first()?;
+        let eps = match e.curve {
+            GrowthCurve::Linear { eps } | GrowthCurve::Gaussian { eps, .. } | GrowthCurve::Sigmoid { eps, .. } => eps,
+        };
+        let ca_now = self.mean_calcium(0);
+        let top = (2.0 * eps).max(1.2 * ca_now).max(1e-9);
+        let points = (0..=100)
+            .map(|j| {
+                let ca = top * f64::from(j) / 100.0;
+                [ca, e.growth_rate * e.curve.rate(ca)]
+            })
+            .collect();
+        let now = p.elements.iter().take(1).map(|e| [ca_now, e.growth_rate * e.curve.rate(ca_now)]).collect();
+        Some(RuleCurve {
+            curve: Curve { x_label: "calcium (mean now marked)", y_label: "dz/dt (elements / ms)", points },
+            now,
+            level: Some((0.0, "no growth")),
+        })
     }
 
     fn check_decoded(&self, net: &Network) -> Result<(), String> {
