@@ -392,14 +392,7 @@ impl AttentionEdges {
 
 /// What a user may change while attention edges run.
 const ATTENTION_SCHEMA: &[ParamSpec] = &[
-    ParamSpec::new(
-        "weight",
-        Dim::Dimensionless,
-        -1e6,
-        1e6,
-        20.0,
-        "current at attention x strength 1 (the target's unit)",
-    ),
+    ParamSpec::new("weight", Dim::Weight, -1e6, 1e6, 20.0, "current at attention x strength 1 (the target's unit)"),
     ParamSpec::new("min_distance", Dim::Length, 0.0, 1e9, 0.0, "pairs closer than this never get an edge"),
     ParamSpec::new("sharpness", Dim::Dimensionless, 0.0, 1e3, 4.0, "scale of the correlation in the logits"),
     ParamSpec::new("reinforce", Dim::Dimensionless, 0.0, 1.0, 0.3, "strength gained when re-selected"),

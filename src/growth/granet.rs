@@ -274,14 +274,7 @@ const PRUNING_SCHEMA: &[ParamSpec] = &[
     ParamSpec::new("final_density", Dim::Dimensionless, 0.0, 1.0, 0.1, "density the schedule ends at"),
     ParamSpec::new("death_rate", Dim::Dimensionless, 0.0, 1.0, 0.5, "fraction replaced per round at the start"),
     ParamSpec::new("death_rate_min", Dim::Dimensionless, 0.0, 1.0, 0.005, "fraction replaced per round at the end"),
-    ParamSpec::new(
-        "regrow_weight",
-        Dim::Dimensionless,
-        -1e6,
-        1e6,
-        0.0,
-        "weight of a regrown synapse (the target's unit)",
-    ),
+    ParamSpec::new("regrow_weight", Dim::Weight, -1e6, 1e6, 0.0, "weight of a regrown synapse (the target's unit)"),
 ];
 
 fn pruning_related(p: &Pruning) -> Result<(), ParamError> {

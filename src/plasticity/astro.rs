@@ -100,7 +100,7 @@ const ASTRO_SCHEMA: &[ParamSpec] = &[
     ParamSpec::new("b_a", Dim::Dimensionless, 0.0, 1e6, 0.15, "astrocyte bias (weight units)"),
     ParamSpec::new("tau_astro", Dim::Time, 1.0, 100_000.0, 100.0, "astrocyte time constant"),
     ParamSpec::new("w_min", Dim::Dimensionless, -1e12, 1e12, 0.0, "lower weight bound"),
-    ParamSpec::new("w_max", Dim::Dimensionless, -1e12, 1e12, 3.0, "upper weight bound"),
+    ParamSpec::new("w_max", Dim::Weight, -1e12, 1e12, 3.0, "upper weight bound"),
 ];
 
 /// AstroStdp's bounds must be ordered.

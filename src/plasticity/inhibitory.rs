@@ -43,7 +43,7 @@ const INHIBITORY_SCHEMA: &[ParamSpec] = &[
     ParamSpec::new("tau", Dim::Time, 0.1, 1000.0, 20.0, "trace time constant"),
     ParamSpec::new("eta", Dim::Dimensionless, 0.0, 1.0, 0.01, "learning rate (fraction of w_max)"),
     ParamSpec::new("target_rate", Dim::Rate, 0.0, 500.0, 3.0, "target postsynaptic rate"),
-    ParamSpec::new("w_max", Dim::Dimensionless, -1e12, 1e12, 1.0, "weight bound (sign: direction of inhibition)"),
+    ParamSpec::new("w_max", Dim::Weight, -1e12, 1e12, 1.0, "weight bound (sign: direction of inhibition)"),
 ];
 
 tunable!(InhibitoryStdp, "InhibitoryStdp", INHIBITORY_SCHEMA, [tau, eta, target_rate, w_max]);

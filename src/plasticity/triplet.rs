@@ -122,7 +122,7 @@ const TRIPLET_SCHEMA: &[ParamSpec] = &[
     ParamSpec::new("a3_plus", Dim::Dimensionless, 0.0, 1.0, 6.2e-3, "triplet potentiation"),
     ParamSpec::new("a2_minus", Dim::Dimensionless, 0.0, 1.0, 7e-3, "pair depression"),
     ParamSpec::new("a3_minus", Dim::Dimensionless, 0.0, 1.0, 2.3e-4, "triplet depression"),
-    ParamSpec::new("w_max", Dim::Dimensionless, 1e-12, 1e12, 1.0, "weight scale and bound"),
+    ParamSpec::new("w_max", Dim::Weight, 1e-12, 1e12, 1.0, "weight scale and bound"),
 ];
 
 tunable!(

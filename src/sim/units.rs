@@ -23,6 +23,8 @@ pub enum Dim {
     Rate,
     /// Length, in µm.
     Length,
+    /// A synaptic weight, in its target's unit (pA onto current synapses, nS onto conductances).
+    Weight,
 }
 
 impl Dim {
@@ -37,6 +39,8 @@ impl Dim {
             Dim::Conductance => "nS",
             Dim::Rate => "Hz",
             Dim::Length => "um",
+            // The target's: pA or nS, which the schema cannot know (the UI names it).
+            Dim::Weight => "",
         }
     }
 
@@ -51,6 +55,7 @@ impl Dim {
             Dim::Conductance => "a conductance such as \"10 nS\"",
             Dim::Rate => "a rate such as \"15 Hz\"",
             Dim::Length => "a length such as \"100 um\"",
+            Dim::Weight => "a weight in its target's unit (pA or nS)",
         }
     }
 }
@@ -166,6 +171,7 @@ fn dim_name(d: Dim) -> &'static str {
         Dim::Conductance => "a conductance",
         Dim::Rate => "a rate",
         Dim::Length => "a length",
+        Dim::Weight => "a weight",
     }
 }
 

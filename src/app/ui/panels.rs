@@ -76,6 +76,14 @@ fn filters(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings) {
     });
 }
 
+/// The weight unit of the network's synapses: its populations' one unit, or "pA/nS" when they
+/// differ (a structural rule's schema does not say which population it writes to).
+fn network_weight_unit(net: &crate::sim::Network) -> &'static str {
+    let mut units = net.populations.iter().map(|p| p.model.weight_unit()).filter(|u| !u.is_empty());
+    let first = units.next().unwrap_or("");
+    if units.all(|u| u == first) { first } else { "pA/nS" }
+}
+
 /// Scene, gallery, transport, display and stimulus controls.
 pub fn left_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, out: &mut Vec<SimRequest>) {
     let sim = &view.sim;
@@ -222,6 +230,7 @@ fn growth_rules(ui: &mut egui::Ui, view: &UiView, out: &mut Vec<SimRequest>) {
         return;
     }
     ui.heading("Growth");
+    let unit = network_weight_unit(&engine.network);
     for (k, r) in engine.structural.iter().enumerate() {
         egui::CollapsingHeader::new(r.label(&engine.network)).id_salt(("growth", k)).default_open(true).show(
             ui,
@@ -231,7 +240,7 @@ fn growth_rules(ui: &mut egui::Ui, view: &UiView, out: &mut Vec<SimRequest>) {
                 }
                 for spec in r.schema() {
                     let value = r.get(spec.name).unwrap_or(spec.default);
-                    if let Some(new) = param_slider(ui, spec, value) {
+                    if let Some(new) = param_slider(ui, spec, value, unit) {
                         out.push(SimRequest::SetGrowthParam { index: k, param: spec.name.to_string(), value: new });
                     }
                 }
@@ -271,13 +280,14 @@ pub fn rules_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, 
     for (k, b) in engine.synaptic.iter().enumerate() {
         let rule = &b.params();
         has_reward |= matches!(rule, PlasticityRule::RewardStdp(_));
+        let unit = net.populations.get(b.scope().target.index()).map_or("", |p| p.model.weight_unit());
         egui::CollapsingHeader::new(format!("{} — {}", b.label(), rule.name()))
             .id_salt(("rule", k))
             .default_open(true)
             .show(ui, |ui| {
                 for spec in rule.schema() {
                     let value = rule.get(spec.name).unwrap_or(spec.default);
-                    if let Some(new) = param_slider(ui, spec, value) {
+                    if let Some(new) = param_slider(ui, spec, value, unit) {
                         out.push(SimRequest::SetRuleParam { binding: k, param: spec.name.to_string(), value: new });
                     }
                 }
@@ -318,7 +328,7 @@ pub fn rules_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, 
             .show(ui, |ui| {
                 for spec in ip.rule.schema() {
                     let value = ip.rule.get(spec.name).unwrap_or(spec.default);
-                    if let Some(new) = param_slider(ui, spec, value) {
+                    if let Some(new) = param_slider(ui, spec, value, "") {
                         out.push(SimRequest::SetIntrinsicParam { index: k, param: spec.name.to_string(), value: new });
                     }
                 }

@@ -32,12 +32,12 @@ pub fn to_slider_value(spec: &ParamSpec, value: f64) -> f64 {
     value.clamp(spec.min, spec.max)
 }
 
-/// Draws the slider and a precise entry box for one parameter; returns the new value when the
-/// user changed it.
-pub fn param_slider(ui: &mut egui::Ui, spec: &ParamSpec, value: f64) -> Option<f64> {
+/// Draws the slider and a precise entry box for one parameter (a weight in `weight_unit`, its
+/// target's); returns the new value when the user changed it.
+pub fn param_slider(ui: &mut egui::Ui, spec: &ParamSpec, value: f64, weight_unit: &str) -> Option<f64> {
     let (lo, hi, log) = slider_range(spec, value);
     let mut v = value;
-    let unit = spec.unit.unit();
+    let unit = if spec.unit == crate::sim::Dim::Weight { weight_unit } else { spec.unit.unit() };
     let mut changed = false;
     ui.horizontal(|ui| {
         let label = ui.label(spec.name);
