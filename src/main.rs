@@ -31,6 +31,9 @@ enum Command {
     /// The network's graph measures (degrees, reciprocity, components, clustering, triads, paths,
     /// communities, cores, betweenness), once or as a time series.
     Graph(cli::graph::GraphArgs),
+    /// A recording made elsewhere (NEST's ascii spike files, our CSV) checked against its network:
+    /// counts, span, rates and CV ISI per population (`--stats`, `--json`).
+    Replay(cli::replay::ReplayArgs),
     /// Run the benchmark suite and print a table.
     Bench(cli::bench::BenchArgs),
     /// Continual-learning experiments on the shipped data.
@@ -56,6 +59,7 @@ fn main() -> std::process::ExitCode {
         Some(Command::Import(args)) => cli::import::import_edges(args),
         Some(Command::Export(args)) => cli::export::export(args),
         Some(Command::Graph(args)) => cli::graph::graph(args),
+        Some(Command::Replay(args)) => cli::replay::replay(args),
         Some(Command::Record(args)) => cli::record::record(args),
         Some(Command::Learn(LearnTask::SplitDigits(args))) => cli::learn::learn(args),
         Some(Command::Ctm(cmd)) => cli::ctm::ctm(cmd),

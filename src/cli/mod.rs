@@ -10,4 +10,5 @@ pub mod interrupt;
 pub mod learn;
 pub mod open;
 pub mod record;
+pub mod replay;
 pub mod run;

@@ -7,6 +7,7 @@ pub mod graph_export;
 pub mod nest_script;
 pub mod neuroml;
 pub mod pynn_script;
+pub mod recording;
 mod script;
 pub mod sonata;
 

@@ -47,7 +47,7 @@ pub fn pynest_script(sim: &Simulation, label: &str) -> Result<NestScript, String
         sim,
         label,
         "NEST",
-        "[--duration-ms 1000] [--seed 1] [--out-dir .]  (also under mpirun -np N).",
+        "[--duration-ms 1000] [--seed 1] [--out-dir .] [--threads 1]  (also under mpirun -np N).",
         &left_out,
     );
     let _ = writeln!(s, "import argparse\n\nimport nest\nimport numpy as np\n");
@@ -55,12 +55,13 @@ pub fn pynest_script(sim: &Simulation, label: &str) -> Result<NestScript, String
     let _ = writeln!(s, "ap.add_argument(\"--duration-ms\", type=float, default=1000.0)");
     let _ = writeln!(s, "ap.add_argument(\"--seed\", type=int, default={})", net.seed());
     let _ = writeln!(s, "ap.add_argument(\"--out-dir\", default=\".\")");
+    let _ = writeln!(s, "ap.add_argument(\"--threads\", type=int, default=1)");
     let _ = writeln!(s, "a = ap.parse_args()\n");
     let _ = writeln!(s, "nest.ResetKernel()");
     let _ = writeln!(s, "nest.verbosity = nest.VerbosityLevel.ERROR");
     let _ = writeln!(
         s,
-        "nest.SetKernelStatus({{\"resolution\": {dt}, \"rng_seed\": a.seed, \"data_path\": a.out_dir, \"overwrite_files\": True}})\n"
+        "nest.SetKernelStatus({{\"resolution\": {dt}, \"rng_seed\": a.seed, \"data_path\": a.out_dir, \"overwrite_files\": True, \"local_num_threads\": a.threads}})\n"
     );
     // Neurons in our id order, so NEST's node id is ours + 1.
     let _ = writeln!(s, "# Neurons, in Neuroplast's id order (NEST id = Neuroplast id + 1).");

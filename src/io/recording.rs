@@ -1,0 +1,244 @@
+//! Spike recordings made elsewhere, read for replay: NEST's ascii recording backend
+//! (`<label>-<node_id>-<vp>.dat`, one file per virtual process: two `#` header lines, a column
+//! header `sender` `time_ms`, or `sender` `time_step` `time_offset` with `time_in_steps`) and our own
+//! `time_ms,neuron` CSV. Files are merged and sorted by time; NEST's node ids (from 1, in creation
+//! order, as `neuroplast export --to nest` creates the neurons) become our ids from 0. Every error
+//! names the file, the line and the field. HDF5 recordings (SONATA spike files, NWB units) are not
+//! read yet: they are refused naming the file.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::analysis::spikes::cv_isi;
+use crate::sim::{Network, PopulationId};
+
+/// Spikes from one or more files, sorted by time then neuron.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Recording {
+    /// Neuron of each spike (our ids, from 0).
+    pub neurons: Vec<u32>,
+    /// Time of each spike (ms).
+    pub times_ms: Vec<f64>,
+    /// The files read, in order.
+    pub files: Vec<PathBuf>,
+}
+
+/// What is wrong with a recording, and where.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordingError {
+    /// The file.
+    pub file: PathBuf,
+    /// The line (from 1), when the problem is on one.
+    pub line: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for RecordingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{}:{l}: {}", self.file.display(), self.message),
+            None => write!(f, "{}: {}", self.file.display(), self.message),
+        }
+    }
+}
+
+impl std::error::Error for RecordingError {}
+
+fn error(file: &Path, line: Option<usize>, message: impl Into<String>) -> RecordingError {
+    RecordingError { file: file.to_path_buf(), line, message: message.into() }
+}
+
+/// How the time of a NEST row is written.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum NestTime {
+    /// `time_ms`.
+    Ms,
+    /// `time_step` and `time_offset`: t = step · dt − offset.
+    Steps,
+}
+
+impl Recording {
+    /// Reads and merges `paths` (`dt_ms`: the simulation's step, for NEST's `time_in_steps`).
+    pub fn read(paths: &[PathBuf], dt_ms: f64) -> Result<Self, RecordingError> {
+        let mut rec = Recording::default();
+        for path in paths {
+            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+            if matches!(ext.as_str(), "h5" | "hdf5" | "nwb" | "sonata") {
+                return Err(error(
+                    path,
+                    None,
+                    "HDF5 spike files (SONATA, NWB) are not read yet: NEST ascii (.dat) or CSV",
+                ));
+            }
+            let bytes = std::fs::read(path).map_err(|e| error(path, None, format!("cannot be read: {e}")))?;
+            let text = String::from_utf8(bytes).map_err(|_| error(path, None, "is not text (UTF-8)"))?;
+            if ext == "csv" {
+                read_csv(path, &text, &mut rec)?;
+            } else {
+                read_nest(path, &text, dt_ms, &mut rec)?;
+            }
+            rec.files.push(path.clone());
+        }
+        let mut order: Vec<usize> = (0..rec.neurons.len()).collect();
+        order.sort_by(|&a, &b| rec.times_ms[a].total_cmp(&rec.times_ms[b]).then(rec.neurons[a].cmp(&rec.neurons[b])));
+        rec.neurons = order.iter().map(|&k| rec.neurons[k]).collect();
+        rec.times_ms = order.iter().map(|&k| rec.times_ms[k]).collect();
+        Ok(rec)
+    }
+
+    /// Checks that every spike's neuron is in `net`, naming the first that is not.
+    pub fn check_against(&self, net: &Network) -> Result<(), String> {
+        let n = net.num_neurons();
+        match self.neurons.iter().position(|&id| id as usize >= n) {
+            Some(k) => Err(format!(
+                "the recording names neuron {} (at {} ms), but the network has {n} neurons (ids 0..{})",
+                self.neurons[k],
+                self.times_ms[k],
+                n.saturating_sub(1)
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+fn read_csv(path: &Path, text: &str, rec: &mut Recording) -> Result<(), RecordingError> {
+    let mut lines = text.lines().enumerate();
+    match lines.next() {
+        Some((_, h)) if h.trim() == "time_ms,neuron" => {}
+        Some((_, h)) => {
+            return Err(error(path, Some(1), format!("the header must be `time_ms,neuron`, not `{}`", h.trim())));
+        }
+        None => return Err(error(path, None, "is empty (no header)")),
+    }
+    for (k, line) in lines {
+        let line_no = k + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let (t, id) =
+            line.split_once(',').ok_or_else(|| error(path, Some(line_no), "a row must be `time_ms,neuron`"))?;
+        rec.times_ms.push(time(path, line_no, "time_ms", t)?);
+        rec.neurons.push(
+            id.trim()
+                .parse()
+                .map_err(|_| error(path, Some(line_no), format!("neuron `{}` is not an id", id.trim())))?,
+        );
+    }
+    Ok(())
+}
+
+fn time(path: &Path, line: usize, field: &str, v: &str) -> Result<f64, RecordingError> {
+    let t: f64 =
+        v.trim().parse().map_err(|_| error(path, Some(line), format!("{field} `{}` is not a number", v.trim())))?;
+    if !t.is_finite() || t < 0.0 {
+        return Err(error(path, Some(line), format!("{field} {t} must be a finite time >= 0")));
+    }
+    Ok(t)
+}
+
+fn read_nest(path: &Path, text: &str, dt_ms: f64, rec: &mut Recording) -> Result<(), RecordingError> {
+    let mut format = None;
+    for (k, line) in text.lines().enumerate() {
+        let line_no = k + 1;
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = trimmed.split_whitespace().collect();
+        let Some(kind) = format else {
+            format = Some(match fields.as_slice() {
+                ["sender", "time_ms"] => NestTime::Ms,
+                ["sender", "time_step", "time_offset"] => NestTime::Steps,
+                _ => {
+                    return Err(error(
+                        path,
+                        Some(line_no),
+                        format!(
+                            "expected NEST's column header `sender time_ms` or `sender time_step time_offset`, found `{trimmed}`"
+                        ),
+                    ));
+                }
+            });
+            continue;
+        };
+        let want = if kind == NestTime::Ms { 2 } else { 3 };
+        if fields.len() != want {
+            return Err(error(path, Some(line_no), format!("{} fields where the header names {want}", fields.len())));
+        }
+        let sender: u64 = fields[0]
+            .parse()
+            .map_err(|_| error(path, Some(line_no), format!("sender `{}` is not a node id", fields[0])))?;
+        if sender == 0 || sender > u64::from(u32::MAX) {
+            return Err(error(path, Some(line_no), format!("sender {sender}: NEST node ids start at 1")));
+        }
+        let t = match kind {
+            NestTime::Ms => time(path, line_no, "time_ms", fields[1])?,
+            NestTime::Steps => {
+                let step: u64 = fields[1].parse().map_err(|_| {
+                    error(path, Some(line_no), format!("time_step `{}` is not a whole number", fields[1]))
+                })?;
+                let offset = time(path, line_no, "time_offset", fields[2])?;
+                (step as f64 * dt_ms - offset).max(0.0)
+            }
+        };
+        rec.neurons.push((sender - 1) as u32);
+        rec.times_ms.push(t);
+    }
+    if format.is_none() {
+        return Err(error(path, None, "has no column header (`sender time_ms`): not a NEST ascii recording"));
+    }
+    Ok(())
+}
+
+/// What `replay --stats` prints for a group of neurons.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct GroupStats {
+    /// The group's name (`all` or a population).
+    pub name: String,
+    /// Its neurons.
+    pub neurons: usize,
+    /// Their spikes.
+    pub spikes: usize,
+    /// Mean rate over the recording's span, from 0 to its last spike (Hz).
+    pub mean_rate_hz: f64,
+    /// Mean CV ISI over neurons with at least 3 spikes (`None` when there is none).
+    pub mean_cv_isi: Option<f64>,
+}
+
+/// The recording's time span and its statistics overall and per population of `net`.
+pub fn stats(rec: &Recording, net: &Network) -> (f64, f64, Vec<GroupStats>) {
+    let first = rec.times_ms.first().copied().unwrap_or(0.0);
+    let last = rec.times_ms.last().copied().unwrap_or(0.0);
+    let mut trains: Vec<Vec<f64>> = vec![Vec::new(); net.num_neurons()];
+    for (&n, &t) in rec.neurons.iter().zip(&rec.times_ms) {
+        if let Some(train) = trains.get_mut(n as usize) {
+            train.push(t);
+        }
+    }
+    let group = |name: String, ids: &mut dyn Iterator<Item = u32>| {
+        let (mut neurons, mut spikes, mut cv_sum, mut cv_n) = (0, 0, 0.0, 0);
+        for i in ids {
+            neurons += 1;
+            let train = &trains[i as usize];
+            spikes += train.len();
+            if let Some(cv) = cv_isi(train) {
+                cv_sum += cv;
+                cv_n += 1;
+            }
+        }
+        let span_s = last * 1e-3;
+        GroupStats {
+            name,
+            neurons,
+            spikes,
+            mean_rate_hz: if neurons > 0 && span_s > 0.0 { spikes as f64 / neurons as f64 / span_s } else { 0.0 },
+            mean_cv_isi: (cv_n > 0).then(|| cv_sum / cv_n as f64),
+        }
+    };
+    let mut out = vec![group("all".into(), &mut (0..net.num_neurons() as u32))];
+    for (p, pop) in net.populations.iter().enumerate() {
+        out.push(group(pop.name.clone(), &mut net.population_neurons(PopulationId(p as u16))));
+    }
+    (first, last, out)
+}
