@@ -99,17 +99,24 @@ fn bad_input_gives_a_located_error_and_exit_status_1() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// The app launched with `args` and no display to open a window on: its status and standard error.
+#[cfg(feature = "app")]
+fn without_display(args: &[&str]) -> (std::process::Output, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_neuroplast"))
+        .args(args)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out, err)
+}
+
 #[cfg(feature = "app")]
 #[test]
 fn app_refuses_an_impossible_scale_before_opening_a_window() {
     for bad in ["0", "NaN", "-2"] {
-        let out = Command::new(env!("CARGO_BIN_EXE_neuroplast"))
-            .args(["scenes/cuba.ron", &format!("--scale={bad}")])
-            .env_remove("DISPLAY")
-            .env_remove("WAYLAND_DISPLAY")
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
+        let (out, err) = without_display(&["scenes/cuba.ron", &format!("--scale={bad}")]);
         assert_eq!(out.status.code(), Some(1), "--scale {bad}: {err}");
         assert!(err.contains("--scale must be a positive number"), "--scale {bad}: {err}");
         assert!(!err.contains("panicked"), "--scale {bad}: {err}");
@@ -126,13 +133,7 @@ fn app_refuses_impossible_filters_and_layouts_before_opening_a_window() {
         ("--synapse-kinds", "excitatory,gap", "`gap`: synapse kinds are excitatory, inhibitory and attention"),
         ("--layout", "spiral", "spiral"),
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_neuroplast"))
-            .args(["scenes/cuba.ron", flag, bad])
-            .env_remove("DISPLAY")
-            .env_remove("WAYLAND_DISPLAY")
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
+        let (out, err) = without_display(&["scenes/cuba.ron", flag, bad]);
         assert_eq!(out.status.code(), Some(2), "{flag} {bad}: {err}");
         assert!(err.contains(says) && err.contains(flag), "{flag} {bad}: {err}");
         assert!(!err.contains("panicked"), "{flag} {bad}: {err}");
@@ -142,13 +143,7 @@ fn app_refuses_impossible_filters_and_layouts_before_opening_a_window() {
 #[cfg(feature = "app")]
 #[test]
 fn app_without_a_display_names_the_headless_commands() {
-    let out = Command::new(env!("CARGO_BIN_EXE_neuroplast"))
-        .arg("scenes/cuba.ron")
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
+    let (out, err) = without_display(&["scenes/cuba.ron"]);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
         err.contains("no display") && err.contains("neuroplast run SCENE") && err.contains("neuroplast record"),

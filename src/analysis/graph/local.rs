@@ -5,7 +5,7 @@ use rayon::prelude::*;
 use super::{SynapseGraph, Undirected};
 
 /// Size of the intersection of two sorted lists.
-fn common(a: &[u32], b: &[u32]) -> usize {
+pub(super) fn common(a: &[u32], b: &[u32]) -> usize {
     let (mut i, mut j, mut n) = (0, 0, 0);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {

@@ -7,6 +7,7 @@
 //! directions merged, self-loops dropped).
 
 use super::Undirected;
+use super::local::common;
 use crate::sim::rng::CounterRng;
 
 /// How hard to try: networkx's `sigma(niter=100, nrand=10)` and `omega(niter=5, nrand=10)`.
@@ -168,19 +169,7 @@ impl Rewirable {
             let mut t = 0u64;
             for &u in row {
                 // Common neighbours of v and u, each triangle counted from both of v's edges.
-                let other = &self.adj[u as usize];
-                let (mut i, mut j) = (0, 0);
-                while i < row.len() && j < other.len() {
-                    match row[i].cmp(&other[j]) {
-                        std::cmp::Ordering::Less => i += 1,
-                        std::cmp::Ordering::Greater => j += 1,
-                        std::cmp::Ordering::Equal => {
-                            t += 1;
-                            i += 1;
-                            j += 1;
-                        }
-                    }
-                }
+                t += common(row, &self.adj[u as usize]) as u64;
             }
             t /= 2;
             triangles += t;
