@@ -21,6 +21,11 @@ fn dir(name: &str) -> PathBuf {
     d
 }
 
+/// The network the recordings are of: CUBA (E 3,200 and I 800 neurons, dt 0.1 ms).
+fn cuba() -> neuroplast::engine::Simulation {
+    Scene::load(std::path::Path::new("scenes/cuba.ron")).unwrap().build(None).unwrap()
+}
+
 const NEST_HEADER: &str = "# NEST version: 3.10\n# RecordingBackendASCII version: 2\n";
 
 #[test]
@@ -30,13 +35,14 @@ fn nest_ascii_files_of_two_virtual_processes_merge_in_time_order() {
     let b = d.join("spikes-1065-1.dat");
     std::fs::write(&a, format!("{NEST_HEADER}sender\ttime_ms\n3\t5.200\n1\t0.700\n")).unwrap();
     std::fs::write(&b, format!("{NEST_HEADER}sender\ttime_ms\n2\t0.700\n4\t12.000\n")).unwrap();
-    let rec = Recording::read(&[a.clone(), b.clone()], 0.1).unwrap();
+    let sim = cuba();
+    let rec = Recording::read(&[a.clone(), b.clone()], &sim.network).unwrap();
     assert_eq!(rec.neurons, [0, 1, 2, 3], "NEST's node ids from 1 become ours from 0, sorted by time then id");
     assert_eq!(rec.times_ms, [0.7, 0.7, 5.2, 12.0]);
     // `time_in_steps`: t = step dt − offset.
     let c = d.join("steps-1065-0.dat");
     std::fs::write(&c, format!("{NEST_HEADER}sender\ttime_step\ttime_offset\n5\t20\t0.05\n")).unwrap();
-    let rec = Recording::read(&[c], 0.1).unwrap();
+    let rec = Recording::read(&[c], &sim.network).unwrap();
     assert_eq!(rec.neurons, [4]);
     assert!((rec.times_ms[0] - 1.95).abs() < 1e-12, "{:?}", rec.times_ms);
     std::fs::remove_dir_all(&d).unwrap();
@@ -45,6 +51,7 @@ fn nest_ascii_files_of_two_virtual_processes_merge_in_time_order() {
 #[test]
 fn bad_recordings_are_refused_naming_file_line_and_field() {
     let d = dir("bad");
+    let sim = cuba();
     let cases = [
         (
             "garbled.dat",
@@ -66,15 +73,15 @@ fn bad_recordings_are_refused_naming_file_line_and_field() {
         ("empty.dat", NEST_HEADER.to_string(), "empty.dat: has no column header"),
         ("csv.csv", "time_ms,neuron\n0.5,abc\n".to_string(), "csv.csv:2: neuron `abc` is not an id"),
         ("head.csv", "t,n\n".to_string(), "head.csv:1: the header must be `time_ms,neuron`"),
-        ("spikes.h5", "HDF".to_string(), "spikes.h5: HDF5 spike files (SONATA, NWB) are not read yet"),
+        ("spikes.h5", "HDF".to_string(), "spikes.h5: not a readable HDF5 file"),
     ];
     for (name, text, says) in cases {
         let p = d.join(name);
         std::fs::write(&p, text).unwrap();
-        let e = Recording::read(&[p], 0.1).unwrap_err().to_string();
+        let e = Recording::read(&[p], &sim.network).unwrap_err().to_string();
         assert!(e.contains(says), "{name}: {e}");
     }
-    let e = Recording::read(&[d.join("missing.dat")], 0.1).unwrap_err().to_string();
+    let e = Recording::read(&[d.join("missing.dat")], &sim.network).unwrap_err().to_string();
     assert!(e.contains("missing.dat: cannot be read"), "{e}");
     // A neuron the network does not have.
     let p = d.join("far.dat");
@@ -107,8 +114,8 @@ fn a_runs_spikes_replay_with_the_runs_statistics() {
     let per_pop: u64 = groups[1..].iter().map(|g| g["spikes"].as_u64().unwrap()).sum();
     assert_eq!(per_pop, groups[0]["spikes"].as_u64().unwrap(), "populations add up");
     // The library's view agrees with the command's.
-    let sim = Scene::load(std::path::Path::new("scenes/cuba.ron")).unwrap().build(None).unwrap();
-    let rec = Recording::read(std::slice::from_ref(&csv), sim.network.dt_ms()).unwrap();
+    let sim = cuba();
+    let rec = Recording::read(std::slice::from_ref(&csv), &sim.network).unwrap();
     let (_, last, g) = stats(&rec, &sim.network);
     assert_eq!(g[0].spikes as u64, rep["spikes"].as_u64().unwrap());
     assert_eq!(last, rep["last_ms"].as_f64().unwrap());
@@ -116,4 +123,54 @@ fn a_runs_spikes_replay_with_the_runs_statistics() {
     let (ok, _, err) = neuroplast(&["replay", "--network", "scenes/cuba.ron", "--spikes", csv.to_str().unwrap()]);
     assert!(!ok && err.contains("--stats"), "{err}");
     std::fs::remove_dir_all(&d).unwrap();
+}
+
+/// SONATA spike files in both layouts and NWB units (h5py fixtures from
+/// `tools/make_spike_fixtures.py`) read with their ids mapped to the network's and their times in
+/// ms; a population the network lacks, an unsorted `by_time` table and ids beyond a population are
+/// refused naming the dataset.
+#[test]
+fn sonata_and_nwb_spike_files_read_with_ids_and_times() {
+    let sim = cuba();
+    let fixture = |name: &str| PathBuf::from(format!("tests/fixtures/spikes/{name}"));
+    let close = |ours: &[f64], want: &[f64]| {
+        assert_eq!(ours.len(), want.len(), "{ours:?} vs {want:?}");
+        assert!(ours.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-9), "{ours:?} vs {want:?}");
+    };
+    // E's node ids are E's own (E starts at 0), I's start at 3200; I's times are in seconds.
+    let rec = Recording::read(&[fixture("sonata.h5")], &sim.network).unwrap();
+    assert_eq!(rec.neurons, [5, 0, 3200, 3199, 3999, 5]);
+    close(&rec.times_ms, &[0.5, 1.0, 1.0, 2.5, 4.0, 7.25]);
+    // The older layout: global ids.
+    let rec = Recording::read(&[fixture("sonata_gids.h5")], &sim.network).unwrap();
+    assert_eq!(rec.neurons, [1, 3999, 3200]);
+    close(&rec.times_ms, &[1.5, 2.0, 3.0]);
+    // NWB: unit 10 spiked twice, 3300 never, 42 once; seconds become ms.
+    let rec = Recording::read(&[fixture("units.nwb")], &sim.network).unwrap();
+    assert_eq!(rec.neurons, [42, 10, 10]);
+    close(&rec.times_ms, &[5.5, 10.0, 20.0]);
+    // All three at once merge in time order.
+    let all = Recording::read(&[fixture("sonata.h5"), fixture("sonata_gids.h5"), fixture("units.nwb")], &sim.network);
+    assert_eq!(all.unwrap().neurons.len(), 12);
+    // Against networks they are not of, and a table that breaks its own sorting.
+    let small = Scene::load(std::path::Path::new("scenes/default.ron")).unwrap().build(None).unwrap();
+    let e = Recording::read(&[fixture("sonata.h5")], &small.network).unwrap_err().to_string();
+    assert!(e.contains("/spikes/E/node_ids: row 2: node id 3199, but the population has 800 neurons"), "{e}");
+    let worm = Scene::load(std::path::Path::new("scenes/celegans.ron")).unwrap().build(None).unwrap();
+    let e = Recording::read(&[fixture("sonata.h5")], &worm.network).unwrap_err().to_string();
+    assert!(e.contains("/spikes/E: the network has no population `E`"), "{e}");
+    let e = Recording::read(&[fixture("sonata_unsorted.h5")], &sim.network).unwrap_err().to_string();
+    assert!(e.contains("/spikes/E/timestamps: says `sorting = by_time` but row 2 comes before row 1"), "{e}");
+    // Through the command.
+    let (ok, out, err) = neuroplast(&[
+        "replay",
+        "--network",
+        "scenes/cuba.ron",
+        "--spikes",
+        "tests/fixtures/spikes/units.nwb",
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["spikes"].as_u64(), Some(3));
 }

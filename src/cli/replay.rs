@@ -47,7 +47,7 @@ pub fn replay(a: ReplayArgs) -> Result<()> {
     let _plan = plan.output("--out", a.out.as_deref())?;
     let (sim, _) = super::export::network_at(&a.network, 0.0, None)?;
     let net = &sim.network;
-    let rec = Recording::read(&a.spikes, net.dt_ms())?;
+    let rec = Recording::read(&a.spikes, net)?;
     rec.check_against(net)
         .map_err(|m| anyhow::anyhow!("{} against {}: {m}", a.spikes[0].display(), a.network.display()))?;
     if let Some(out) = &a.out {

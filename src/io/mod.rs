@@ -8,6 +8,7 @@ pub mod nest_script;
 pub mod neuroml;
 pub mod pynn_script;
 pub mod recording;
+mod recording_h5;
 mod script;
 pub mod sonata;
 

@@ -3,8 +3,11 @@
 //! header `sender` `time_ms`, or `sender` `time_step` `time_offset` with `time_in_steps`) and our own
 //! `time_ms,neuron` CSV. Files are merged and sorted by time; NEST's node ids (from 1, in creation
 //! order, as `neuroplast export --to nest` creates the neurons) become our ids from 0. Every error
-//! names the file, the line and the field. HDF5 recordings (SONATA spike files, NWB units) are not
-//! read yet: they are refused naming the file.
+//! names the file, the line and the field. HDF5 recordings are read too: SONATA spike files
+//! (`/spikes/<population>/timestamps` + `node_ids`, ids within the population of that name, a
+//! `by_time` sorting held to; or the older `/spikes/gids` + `/spikes/timestamps`, global ids; times
+//! in the `units` attribute's ms or s) and NWB units (`/units/id`, `/units/spike_times` in s,
+//! `/units/spike_times_index`), errors naming the file and the dataset.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -59,17 +62,18 @@ enum NestTime {
 }
 
 impl Recording {
-    /// Reads and merges `paths` (`dt_ms`: the simulation's step, for NEST's `time_in_steps`).
-    pub fn read(paths: &[PathBuf], dt_ms: f64) -> Result<Self, RecordingError> {
+    /// Reads and merges `paths`, spikes of `net` (its step for NEST's `time_in_steps`, its
+    /// populations for SONATA's population-relative node ids).
+    pub fn read(paths: &[PathBuf], net: &Network) -> Result<Self, RecordingError> {
+        let dt_ms = net.dt_ms();
         let mut rec = Recording::default();
         for path in paths {
             let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
             if matches!(ext.as_str(), "h5" | "hdf5" | "nwb" | "sonata") {
-                return Err(error(
-                    path,
-                    None,
-                    "HDF5 spike files (SONATA, NWB) are not read yet: NEST ascii (.dat) or CSV",
-                ));
+                super::recording_h5::read(path, net, &mut rec.neurons, &mut rec.times_ms)
+                    .map_err(|e| error(path, None, e.what))?;
+                rec.files.push(path.clone());
+                continue;
             }
             let bytes = std::fs::read(path).map_err(|e| error(path, None, format!("cannot be read: {e}")))?;
             let text = String::from_utf8(bytes).map_err(|_| error(path, None, "is not text (UTF-8)"))?;

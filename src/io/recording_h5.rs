@@ -1,0 +1,133 @@
+//! Spikes in HDF5 files: SONATA spike files (both layouts) and NWB units, read through the SONATA
+//! reader's `h5` helpers; each problem names the dataset.
+
+use std::path::Path;
+
+use crate::files::FileError;
+use crate::sim::{Network, PopulationId};
+use crate::sonata::h5::{H5, attr_text};
+
+/// Appends the spikes of `path` (our ids, ms) to `neurons` and `times_ms`.
+pub(super) fn read(
+    path: &Path,
+    net: &Network,
+    neurons: &mut Vec<u32>,
+    times_ms: &mut Vec<f64>,
+) -> Result<(), FileError> {
+    let mut notes = Vec::new();
+    let h5 = H5::open(path, &mut notes)?;
+    let root = h5.members("/")?;
+    if root.groups.iter().any(|g| g == "units") {
+        return nwb(&h5, neurons, times_ms);
+    }
+    if !root.groups.iter().any(|g| g == "spikes") {
+        return Err(FileError::new(path, "has neither /spikes (SONATA) nor /units (NWB): not a spike file"));
+    }
+    let spikes = h5.members("/spikes")?;
+    if spikes.datasets.iter().any(|d| d == "gids") {
+        // The older layout: global ids, one table.
+        let ids = h5.column("/spikes/gids")?;
+        let times = h5.column("/spikes/timestamps")?;
+        times.expect_len(ids.len, "/spikes/gids")?;
+        let scale = time_scale(&h5, "/spikes/timestamps", times.text_attr("units")?)?;
+        let (ids, times) = (ids.all_ids()?, times.all_numbers()?);
+        return push(&h5, "/spikes/gids", &ids, &times, scale, 0, u64::MAX, neurons, times_ms);
+    }
+    for pop in &spikes.groups {
+        let at = format!("/spikes/{pop}");
+        let p = net.populations.iter().position(|q| &q.name == pop).ok_or_else(|| {
+            let known: Vec<&str> = net.populations.iter().map(|q| q.name.as_str()).collect();
+            h5.err(&at, format!("the network has no population `{pop}` (it has {})", known.join(", ")))
+        })?;
+        let first = net.population_neurons(PopulationId(p as u16)).next().unwrap_or(0);
+        let size = u64::from(net.populations[p].size);
+        let ids = h5.column(&format!("{at}/node_ids"))?;
+        let times = h5.column(&format!("{at}/timestamps"))?;
+        times.expect_len(ids.len, &format!("{at}/node_ids"))?;
+        let scale = time_scale(&h5, &format!("{at}/timestamps"), times.text_attr("units")?)?;
+        let (ids, t) = (ids.all_ids()?, times.all_numbers()?);
+        let sorting = h5
+            .group(&at)?
+            .attrs()
+            .map_err(|e| h5.err(&at, format!("cannot read its attributes: {e}")))?
+            .get("sorting")
+            .and_then(attr_text);
+        if sorting.as_deref() == Some("by_time")
+            && let Some(k) = t.windows(2).position(|w| w[1] < w[0])
+        {
+            return Err(h5.err(
+                &format!("{at}/timestamps"),
+                format!("says `sorting = by_time` but row {} comes before row {k}", k + 1),
+            ));
+        }
+        push(&h5, &format!("{at}/node_ids"), &ids, &t, scale, first, size, neurons, times_ms)?;
+    }
+    Ok(())
+}
+
+/// NWB units: unit k's spikes are `spike_times[index[k-1]..index[k]]` (seconds).
+fn nwb(h5: &H5, neurons: &mut Vec<u32>, times_ms: &mut Vec<f64>) -> Result<(), FileError> {
+    let ids = h5.column("/units/id")?.all_ids()?;
+    let index = h5.column("/units/spike_times_index")?;
+    index.expect_len(ids.len() as u64, "/units/id")?;
+    let index = index.all_ids()?;
+    let times = h5.column("/units/spike_times")?.all_numbers()?;
+    let mut start = 0u64;
+    for (k, (&id, &end)) in ids.iter().zip(&index).enumerate() {
+        if end < start || end > times.len() as u64 {
+            return Err(h5.err(
+                "/units/spike_times_index",
+                format!("row {k}: {end} is not between the previous end {start} and the {} spike times", times.len()),
+            ));
+        }
+        let id = u32::try_from(id).map_err(|_| h5.err("/units/id", format!("row {k}: id {id} is too large")))?;
+        for (j, &t) in times[start as usize..end as usize].iter().enumerate() {
+            if !t.is_finite() || t < 0.0 {
+                return Err(
+                    h5.err("/units/spike_times", format!("row {}: {t} s is not a time >= 0", start as usize + j))
+                );
+            }
+            neurons.push(id);
+            times_ms.push(t * 1000.0);
+        }
+        start = end;
+    }
+    Ok(())
+}
+
+/// Milliseconds per unit of a timestamps column (`ms` when the attribute is missing, as SONATA
+/// says).
+fn time_scale(h5: &H5, at: &str, units: Option<String>) -> Result<f64, FileError> {
+    match units.as_deref().map(str::trim) {
+        None | Some("ms") => Ok(1.0),
+        Some("s") => Ok(1000.0),
+        Some(other) => Err(h5.err(at, format!("units `{other}`: timestamps are in ms or s"))),
+    }
+}
+
+/// Appends `ids` (offset by `first`, each below `size`) at `times` × `scale`.
+#[expect(clippy::too_many_arguments, reason = "one table's columns and where they go")]
+fn push(
+    h5: &H5,
+    at: &str,
+    ids: &[u64],
+    times: &[f64],
+    scale: f64,
+    first: u32,
+    size: u64,
+    neurons: &mut Vec<u32>,
+    times_ms: &mut Vec<f64>,
+) -> Result<(), FileError> {
+    for (k, (&id, &t)) in ids.iter().zip(times).enumerate() {
+        if id >= size {
+            return Err(h5.err(at, format!("row {k}: node id {id}, but the population has {size} neurons")));
+        }
+        if !t.is_finite() || t < 0.0 {
+            return Err(h5.err(at, format!("row {k}: time {t} is not a time >= 0")));
+        }
+        let our = u64::from(first) + id;
+        neurons.push(u32::try_from(our).map_err(|_| h5.err(at, format!("row {k}: node id {id} is too large")))?);
+        times_ms.push(t * scale);
+    }
+    Ok(())
+}
