@@ -582,3 +582,44 @@ fn sizing_by_degree_draws_the_hub_larger_than_its_leaves() {
         "the hub (degree 16) is drawn larger than a leaf (degree 2): {hub} vs {leaf} px"
     );
 }
+
+#[test]
+fn the_growth_scene_draws_pruning_and_neurogenesis_sliders() {
+    let dir = std::env::temp_dir().join(format!("neuroplast-render-{}-growth-ui", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = dir.join("frame.png");
+    let display = Display::open();
+    let out = Command::new(env!("CARGO_BIN_EXE_neuroplast"))
+        .args(["scenes/growth.ron", "--screenshot", png.to_str().unwrap(), "--frames", "30", "--warmup-ms", "200"])
+        .args(["--size", "1600x900"])
+        .env("DISPLAY", &display.name)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "app failed: {}", String::from_utf8_lossy(&out.stderr));
+    let mut json = png.as_os_str().to_owned();
+    json.push(".json");
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(PathBuf::from(json)).unwrap()).unwrap();
+    let drawn: Vec<&str> = v["sliders"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    for want in [
+        "pruning E -> E: final_density",
+        "pruning E -> E: death_rate",
+        "neurogenesis in E: threshold",
+        "neurogenesis in E: weight_jitter",
+        "attention edges: weight",
+    ] {
+        assert!(drawn.contains(&want), "{want} not drawn: {drawn:?}");
+    }
+    // The right panel holds them: its column is far from empty.
+    let f = Frame::load(&png);
+    let bg = f.background();
+    let (mut lit, mut all) = (0usize, 0usize);
+    for y in (f.height / 2)..f.height {
+        for x in (f.width * 4 / 5)..f.width {
+            let [r, g, b] = f.pixel(x, y);
+            lit += usize::from(0.2126 * r as f64 + 0.7152 * g as f64 + 0.0722 * b as f64 > bg + 40.0);
+            all += 1;
+        }
+    }
+    assert!(lit * 50 > all, "the right panel's lower half has {lit} of {all} pixels lit");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

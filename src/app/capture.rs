@@ -123,6 +123,7 @@ fn scripted_capture(
     fading: Query<(), Fading>,
     graph: Option<Res<crate::app::graph::GraphState>>,
     layout: Option<Res<crate::app::layout::ShownLayout>>,
+    ui: Option<Res<crate::app::ui::UiState>>,
 ) {
     let Some(path) = options.screenshot.clone() else { return };
     if !state.ready {
@@ -153,7 +154,9 @@ fn scripted_capture(
             .take(20_000)
             .map(|p| camera.world_to_viewport(tf, Vec3::from_array(*p)).ok())
             .collect();
-        write_layout(&path, window.physical_width(), window.physical_height(), &positions, selection.0.map(|n| n.0));
+        let sliders = ui.as_ref().map_or(&[][..], |u| u.sliders_drawn.as_slice());
+        let size = (window.physical_width(), window.physical_height());
+        write_layout(&path, size, &positions, selection.0.map(|n| n.0), sliders);
     } else {
         warn!("no single 3D camera and window: the screenshot's neuron layout is not written");
     }
@@ -169,8 +172,15 @@ fn scripted_capture(
     );
 }
 
-/// Writes `<png>.json`: the window size and each neuron's pixel position (null when off screen).
-fn write_layout(png: &Path, width: u32, height: u32, positions: &[Option<Vec2>], selected: Option<u32>) {
+/// Writes `<png>.json`: the window size, each neuron's pixel position (null when off screen), the
+/// picked neuron and the parameter sliders the frame drew.
+fn write_layout(
+    png: &Path,
+    (width, height): (u32, u32),
+    positions: &[Option<Vec2>],
+    selected: Option<u32>,
+    sliders: &[String],
+) {
     let mut s = format!("{{\"width\":{width},\"height\":{height},\"selected\":");
     s += &selected.map_or("null".to_string(), |n| n.to_string());
     s += ",\"neurons\":[";
@@ -182,6 +192,13 @@ fn write_layout(png: &Path, width: u32, height: u32, positions: &[Option<Vec2>],
             Some(p) => s += &format!("[{:.1},{:.1}]", p.x, p.y),
             None => s += "null",
         }
+    }
+    s += "],\"sliders\":[";
+    for (i, name) in sliders.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        s += &serde_json::to_string(name).unwrap_or_else(|_| "\"\"".into());
     }
     s += "]}\n";
     let mut json = png.as_os_str().to_owned();

@@ -49,6 +49,9 @@ pub struct UiState {
     pub gallery: Vec<std::path::PathBuf>,
     /// The picked neuron's incoming synapses, found once per pick and synapse table.
     pub incoming: inspector::Incoming,
+    /// The parameter sliders the last frame drew, as `rule: parameter` (the screenshot's `.json`
+    /// lists them).
+    pub sliders_drawn: Vec<String>,
 }
 
 impl Default for UiState {
@@ -61,6 +64,7 @@ impl Default for UiState {
             toasts: Vec::new(),
             gallery: Vec::new(),
             incoming: inspector::Incoming::default(),
+            sliders_drawn: Vec::new(),
         }
     }
 }
@@ -257,6 +261,7 @@ fn draw_ui(
     let ctx = contexts.ctx_mut()?;
     let mut out: Vec<SimRequest> = Vec::new();
     let mut margins = [0.0f32; 4]; // left, right, top, bottom (logical px)
+    settings.state.sliders_drawn.clear();
     if settings.state.show_panels && !settings.recording.hides_panels() {
         let mut root = egui::Ui::new(
             ctx.clone(),

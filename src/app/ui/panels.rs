@@ -224,7 +224,7 @@ pub fn left_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, o
 
 /// A slider for every parameter of every structural rule, with the rule's curve and the present
 /// marked on it.
-fn growth_rules(ui: &mut egui::Ui, view: &UiView, out: &mut Vec<SimRequest>) {
+fn growth_rules(ui: &mut egui::Ui, view: &UiView, drawn: &mut Vec<String>, out: &mut Vec<SimRequest>) {
     let engine = &view.sim.engine;
     if engine.structural.is_empty() {
         return;
@@ -240,6 +240,7 @@ fn growth_rules(ui: &mut egui::Ui, view: &UiView, out: &mut Vec<SimRequest>) {
                 }
                 for spec in r.schema() {
                     let value = r.get(spec.name).unwrap_or(spec.default);
+                    drawn.push(format!("{}: {}", r.label(&engine.network), spec.name));
                     if let Some(new) = param_slider(ui, spec, value, unit) {
                         out.push(SimRequest::SetGrowthParam { index: k, param: spec.name.to_string(), value: new });
                     }
@@ -275,7 +276,7 @@ pub fn rules_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, 
     if engine.synaptic.is_empty() && engine.intrinsic.is_empty() {
         ui.label("This scene has no plasticity rules.");
     }
-    growth_rules(ui, view, out);
+    growth_rules(ui, view, &mut settings.state.sliders_drawn, out);
     let mut has_reward = false;
     for (k, b) in engine.synaptic.iter().enumerate() {
         let rule = &b.params();
@@ -287,6 +288,7 @@ pub fn rules_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, 
             .show(ui, |ui| {
                 for spec in rule.schema() {
                     let value = rule.get(spec.name).unwrap_or(spec.default);
+                    settings.state.sliders_drawn.push(format!("{}: {}", b.label(), spec.name));
                     if let Some(new) = param_slider(ui, spec, value, unit) {
                         out.push(SimRequest::SetRuleParam { binding: k, param: spec.name.to_string(), value: new });
                     }
@@ -328,6 +330,7 @@ pub fn rules_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, 
             .show(ui, |ui| {
                 for spec in ip.rule.schema() {
                     let value = ip.rule.get(spec.name).unwrap_or(spec.default);
+                    settings.state.sliders_drawn.push(format!("{pop}: {}", spec.name));
                     if let Some(new) = param_slider(ui, spec, value, "") {
                         out.push(SimRequest::SetIntrinsicParam { index: k, param: spec.name.to_string(), value: new });
                     }
