@@ -332,15 +332,7 @@ fn animate(time: Res<Time<Real>>, mut layout: ResMut<ShownLayout>) {
 
 /// Centre and half diagonal of the points' bounding box (as the camera frames them).
 fn bounding(points: &[[f32; 3]]) -> (Vec3, f32) {
-    let (mut lo, mut hi) = (Vec3::splat(f32::MAX), Vec3::splat(f32::MIN));
-    for p in points {
-        lo = lo.min(Vec3::from_array(*p));
-        hi = hi.max(Vec3::from_array(*p));
-    }
-    if points.is_empty() {
-        return (Vec3::ZERO, 1.0);
-    }
-    ((lo + hi) * 0.5, ((hi - lo).length() * 0.5).max(1e-3))
+    crate::app::camera::box_bounds(points).map_or((Vec3::ZERO, 1.0), |(c, r)| (c, r.max(1e-3)))
 }
 
 /// `points` moved and scaled so that their bounding box has the centre and half diagonal of

@@ -3,14 +3,13 @@
 //! when either end or the synapse table changes, listed in the inspector, and drawn bright over the
 //! network by a synapse draw of its own (whatever the synapse budget and filters).
 
-use bevy::camera::visibility::NoFrustumCulling;
-use bevy::light::NotShadowCaster;
 use bevy::prelude::*;
 use bevy::render::storage::ShaderBuffer;
 
 use super::bridge::{Selection, Sim, SimulationInstalled};
 use super::view::{
-    GpuEdge, GpuEdgeLook, GpuSynapseParams, SynapseMaterial, ViewBuffers, ViewHandles, bytes, quad_mesh, storage,
+    GpuEdge, GpuEdgeLook, GpuSynapseParams, SynapseMaterial, ViewBuffers, ViewHandles, bytes, quad_mesh, redraw,
+    storage,
 };
 use crate::analysis::graph::shortest_synapse_path;
 use crate::sim::NeuronId;
@@ -110,11 +109,13 @@ fn draw_path(
     if draw.drawn == now {
         return;
     }
-    if let Some(e) = draw.entity.take() {
-        commands.entity(e).despawn();
-    }
     draw.drawn = now;
-    let Some(slots) = want else { return };
+    let Some(slots) = want else {
+        if let Some(e) = draw.entity.take() {
+            commands.entity(e).despawn();
+        }
+        return;
+    };
     let syn = &sim.network().synapses;
     let edges: Vec<GpuEdge> =
         slots.iter().map(|&s| GpuEdge { pre: syn.pre(s).0, post: syn.post(s).0, kind: 0, plastic: 1 }).collect();
@@ -139,7 +140,6 @@ fn draw_path(
         edges: storage(&mut buffers, bytes(&edges)),
         looks: storage(&mut buffers, bytes(&looks)),
     });
-    let parts =
-        (Name::new("shortest path"), Mesh3d(meshes.add(quad_mesh(edges.len(), true))), MeshMaterial3d(material));
-    draw.entity = Some(commands.spawn((parts, Transform::IDENTITY, NoFrustumCulling, NotShadowCaster)).id());
+    let mesh = meshes.add(quad_mesh(edges.len(), true));
+    draw.entity = Some(redraw(&mut commands, draw.entity, "shortest path", mesh, &material, true));
 }

@@ -80,6 +80,7 @@ pub fn write_statics(
     mut buffers: ResMut<Assets<ShaderBuffer>>,
     mut applied: Local<Option<((GraphColor, u64, u64), u64, u64)>>,
     mut colors: Local<Vec<[f32; 3]>>,
+    mut sizes: Local<Vec<f32>>,
 ) {
     let (Some(sim), Some(handles)) = (sim, handles) else { return };
     let serial = graph.as_ref().and_then(|g| g.latest.as_ref()).map_or(0, |s| s.serial);
@@ -101,10 +102,13 @@ pub fn write_statics(
             None => {}
         }
     }
+    // Sizes follow a new measurement or the switch, not each frame a layout moves.
+    if applied.is_none_or(|(_, _, s)| s != sizes_key) {
+        let degrees = graph.as_ref().and_then(|g| g.latest.as_ref()).map(|s| s.degree.as_slice()).unwrap_or(&[]);
+        *sizes = if settings.size_by_degree { degree_sizes(degrees) } else { Vec::new() };
+    }
     let net = sim.network();
     let positions = shown_positions(layout.as_deref(), net);
-    let degrees = graph.as_ref().and_then(|g| g.latest.as_ref()).map(|s| s.degree.as_slice()).unwrap_or(&[]);
-    let sizes = if settings.size_by_degree { degree_sizes(degrees) } else { Vec::new() };
     if let Some(mut b) = buffers.get_mut(&handles.neurons.neurons) {
         let size_of = |i: usize| sizes.get(i).copied().unwrap_or(1.0);
         b.data = Some(cpu.neurons.statics_sized(net, positions, |i| colors.get(i).copied(), size_of));

@@ -261,7 +261,7 @@ fn setup_view(
 /// A draw entity with `mesh` and `material`, replacing `old` (despawned): a draw whose mesh or
 /// buffers changed is a new entity, specialised and bound afresh (changing them on a live entity
 /// sometimes left it undrawn under pipelined rendering).
-fn redraw<M: Material>(
+pub(crate) fn redraw<M: Material>(
     commands: &mut Commands,
     old: Option<Entity>,
     name: &'static str,
