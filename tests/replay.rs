@@ -174,3 +174,39 @@ fn sonata_and_nwb_spike_files_read_with_ids_and_times() {
     let v: Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(v["spikes"].as_u64(), Some(3));
 }
+
+/// A run cut short: a file ending mid-row keeps the rows before it and says so; files of one run
+/// ending far apart are noted; a virtual process's file left out is refused, naming it; a file
+/// NEST is still writing is followed as it grows.
+#[test]
+fn cut_files_play_to_their_end_a_missing_process_is_named_and_a_growing_file_is_followed() {
+    let d = dir("cut");
+    let sim = cuba();
+    let a = d.join("spikes-4001-0.dat");
+    let b = d.join("spikes-4001-1.dat");
+    std::fs::write(&a, format!("{NEST_HEADER}sender\ttime_ms\n3\t5.200\n1\t400.000\n7\t40")).unwrap();
+    std::fs::write(&b, format!("{NEST_HEADER}sender\ttime_ms\n2\t0.700\n4\t120.000\n")).unwrap();
+    let rec = Recording::read(&[a.clone(), b.clone()], &sim.network).unwrap();
+    assert_eq!(rec.neurons, [1, 2, 3, 0], "the cut row `7 40` is left out");
+    assert_eq!(rec.notes.len(), 2, "{:?}", rec.notes);
+    assert!(rec.notes[0].contains("spikes-4001-0.dat:6: the file ends mid-row (`7\t40`)"), "{:?}", rec.notes);
+    assert!(rec.notes[1].contains("spikes-4001-1.dat ends at 120.0 ms but"), "{:?}", rec.notes);
+    // Virtual processes 0 and 2 without 1.
+    let c = d.join("spikes-4001-2.dat");
+    std::fs::write(&c, format!("{NEST_HEADER}sender\ttime_ms\n5\t1.000\n")).unwrap();
+    let e = Recording::read(&[a.clone(), c.clone()], &sim.network).unwrap_err().to_string();
+    assert!(e.contains("spikes-4001-2.dat: is virtual process 2, but spikes-4001-1.dat is not given"), "{e}");
+    // Following: the cut row is completed and more rows come, in both files.
+    let mut rec = Recording::read(&[a.clone(), b.clone()], &sim.network).unwrap();
+    assert!(!rec.follow().unwrap(), "nothing new yet");
+    let append = |p: &PathBuf, s: &str| {
+        use std::io::Write;
+        std::fs::OpenOptions::new().append(true).open(p).unwrap().write_all(s.as_bytes()).unwrap();
+    };
+    append(&a, "0.000\n9\t450.5\n");
+    append(&b, "6\t130.000\n8\t45");
+    assert!(rec.follow().unwrap());
+    assert_eq!(rec.neurons, [1, 2, 3, 5, 0, 6, 8], "new rows merged in time order; `8 45` waits");
+    assert_eq!(rec.times_ms, [0.7, 5.2, 120.0, 130.0, 400.0, 400.0, 450.5]);
+    std::fs::remove_dir_all(&d).unwrap();
+}

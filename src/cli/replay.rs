@@ -65,11 +65,15 @@ pub fn replay(a: ReplayArgs) -> Result<()> {
             "first_ms": first,
             "last_ms": last,
             "groups": groups,
+            "notes": rec.notes,
         });
         say!("{v}");
         return Ok(());
     }
     say!("recording: {} files, {} spikes from {first:.3} to {last:.3} ms", rec.files.len(), rec.neurons.len());
+    for note in &rec.notes {
+        say!("note: {note}");
+    }
     say!("{:<16} {:>9} {:>10} {:>10} {:>8}", "group", "neurons", "spikes", "rate (Hz)", "CV ISI");
     for g in &groups {
         let cv = g.mean_cv_isi.map_or("-".to_string(), |c| format!("{c:.3}"));

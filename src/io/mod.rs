@@ -9,6 +9,7 @@ pub mod neuroml;
 pub mod pynn_script;
 pub mod recording;
 mod recording_h5;
+pub mod replay;
 mod script;
 pub mod sonata;
 

@@ -24,6 +24,27 @@ pub struct Recording {
     pub times_ms: Vec<f64>,
     /// The files read, in order.
     pub files: Vec<PathBuf>,
+    /// What the reader noticed that the user should know: a file cut mid-row, files of one run
+    /// ending at very different times.
+    pub notes: Vec<String>,
+    /// The NEST files read, where reading stopped in each (for following a running job).
+    followed: Vec<Followed>,
+}
+
+/// A NEST file read up to `offset`, to read on from there when it grows.
+#[derive(Clone, Debug, PartialEq)]
+struct Followed {
+    path: PathBuf,
+    offset: usize,
+    state: NestState,
+    dt_ms: f64,
+}
+
+/// Where the reading of a NEST file is: its time format once the header is read, the lines done.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct NestState {
+    format: Option<NestTime>,
+    lines: usize,
 }
 
 /// What is wrong with a recording, and where.
@@ -62,11 +83,23 @@ enum NestTime {
 }
 
 impl Recording {
+    /// A recording of the given spikes (`(time ms, neuron)`, in any order), sorted by time.
+    pub fn from_spikes(spikes: &[(f64, u32)]) -> Self {
+        let mut rec = Recording {
+            times_ms: spikes.iter().map(|s| s.0).collect(),
+            neurons: spikes.iter().map(|s| s.1).collect(),
+            ..Recording::default()
+        };
+        sort_by_time(&mut rec.neurons, &mut rec.times_ms);
+        rec
+    }
+
     /// Reads and merges `paths`, spikes of `net` (its step for NEST's `time_in_steps`, its
     /// populations for SONATA's population-relative node ids).
     pub fn read(paths: &[PathBuf], net: &Network) -> Result<Self, RecordingError> {
         let dt_ms = net.dt_ms();
         let mut rec = Recording::default();
+        let mut ends = Vec::new();
         for path in paths {
             let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
             if matches!(ext.as_str(), "h5" | "hdf5" | "nwb" | "sonata") {
@@ -80,15 +113,84 @@ impl Recording {
             if ext == "csv" {
                 read_csv(path, &text, &mut rec)?;
             } else {
-                read_nest(path, &text, dt_ms, &mut rec)?;
+                let mut state = NestState::default();
+                let first = rec.times_ms.len();
+                let done = read_nest(path, &text, dt_ms, &mut state, &mut rec.neurons, &mut rec.times_ms)?;
+                if state.format.is_none() {
+                    return Err(error(
+                        path,
+                        None,
+                        "has no column header (`sender time_ms`): not a NEST ascii recording",
+                    ));
+                }
+                if done < text.len() {
+                    rec.notes.push(format!(
+                        "{}:{}: the file ends mid-row (`{}`): the run was cut or is still being written; that row is left out",
+                        path.display(),
+                        state.lines + 1,
+                        text[done..].trim()
+                    ));
+                }
+                let end = rec.times_ms[first..].iter().copied().fold(0.0, f64::max);
+                ends.push((path.clone(), end));
+                rec.followed.push(Followed { path: path.clone(), offset: done, state, dt_ms });
             }
             rec.files.push(path.clone());
         }
-        let mut order: Vec<usize> = (0..rec.neurons.len()).collect();
-        order.sort_by(|&a, &b| rec.times_ms[a].total_cmp(&rec.times_ms[b]).then(rec.neurons[a].cmp(&rec.neurons[b])));
-        rec.neurons = order.iter().map(|&k| rec.neurons[k]).collect();
-        rec.times_ms = order.iter().map(|&k| rec.times_ms[k]).collect();
+        check_virtual_processes(paths)?;
+        rec.note_uneven_ends(&ends);
+        sort_by_time(&mut rec.neurons, &mut rec.times_ms);
         Ok(rec)
+    }
+
+    /// Reads what the NEST files gained since they were last read (a job still running: NEST
+    /// flushes its files at the end of each `Run`), merged in time order; returns whether any
+    /// spike was added. Rows not yet ended by a newline wait for the next call.
+    pub fn follow(&mut self) -> Result<bool, RecordingError> {
+        let (mut neurons, mut times) = (Vec::new(), Vec::new());
+        for f in &mut self.followed {
+            let bytes = std::fs::read(&f.path).map_err(|e| error(&f.path, None, format!("cannot be read: {e}")))?;
+            if bytes.len() < f.offset {
+                return Err(error(&f.path, None, "became shorter while it was followed: it was rewritten"));
+            }
+            let text = std::str::from_utf8(&bytes[f.offset..])
+                .map_err(|_| error(&f.path, Some(f.state.lines + 1), "is not text (UTF-8)"))?;
+            f.offset += read_nest(&f.path, text, f.dt_ms, &mut f.state, &mut neurons, &mut times)?;
+        }
+        if neurons.is_empty() {
+            return Ok(false);
+        }
+        sort_by_time(&mut neurons, &mut times);
+        // Merge: everything before the new spikes' first time stays where it is.
+        let k = self.times_ms.partition_point(|&t| t < times[0]);
+        let mut tail_n = self.neurons.split_off(k);
+        let mut tail_t = self.times_ms.split_off(k);
+        tail_n.append(&mut neurons);
+        tail_t.append(&mut times);
+        sort_by_time(&mut tail_n, &mut tail_t);
+        self.neurons.append(&mut tail_n);
+        self.times_ms.append(&mut tail_t);
+        Ok(true)
+    }
+
+    /// Notes files of one run whose last spikes are far apart (a run cut short on some of its
+    /// processes): after the earliest end, only part of the network is recorded.
+    fn note_uneven_ends(&mut self, ends: &[(PathBuf, f64)]) {
+        let (Some(first), Some(last)) =
+            (ends.iter().min_by(|a, b| a.1.total_cmp(&b.1)), ends.iter().max_by(|a, b| a.1.total_cmp(&b.1)))
+        else {
+            return;
+        };
+        if last.1 - first.1 > (0.1 * last.1).max(50.0) {
+            self.notes.push(format!(
+                "{} ends at {:.1} ms but {} at {:.1} ms: after {:.1} ms only part of the network is recorded",
+                first.0.display(),
+                first.1,
+                last.0.display(),
+                last.1,
+                first.1
+            ));
+        }
     }
 
     /// Checks that every spike's neuron is in `net`, naming the first that is not.
@@ -141,17 +243,69 @@ fn time(path: &Path, line: usize, field: &str, v: &str) -> Result<f64, Recording
     Ok(t)
 }
 
-fn read_nest(path: &Path, text: &str, dt_ms: f64, rec: &mut Recording) -> Result<(), RecordingError> {
-    let mut format = None;
-    for (k, line) in text.lines().enumerate() {
-        let line_no = k + 1;
+/// Sorts spikes by time, then neuron.
+fn sort_by_time(neurons: &mut Vec<u32>, times: &mut Vec<f64>) {
+    let mut order: Vec<usize> = (0..neurons.len()).collect();
+    order.sort_by(|&a, &b| times[a].total_cmp(&times[b]).then(neurons[a].cmp(&neurons[b])));
+    *neurons = order.iter().map(|&k| neurons[k]).collect();
+    *times = order.iter().map(|&k| times[k]).collect();
+}
+
+/// NEST names a recorder's files `<label>-<node_id>-<vp>.dat`, one per virtual process from 0:
+/// a gap in the numbers given is a file left out.
+fn check_virtual_processes(paths: &[PathBuf]) -> Result<(), RecordingError> {
+    let mut runs: std::collections::BTreeMap<String, Vec<(u32, &PathBuf)>> = Default::default();
+    for p in paths {
+        let Some(stem) = p.file_stem().and_then(|s| s.to_str()) else { continue };
+        if p.extension().and_then(|e| e.to_str()) != Some("dat") {
+            continue;
+        }
+        let Some((run, vp)) = stem.rsplit_once('-') else { continue };
+        let (Ok(vp), true) = (vp.parse::<u32>(), run.contains('-')) else { continue };
+        let dir = p.parent().map(|d| d.display().to_string()).unwrap_or_default();
+        runs.entry(format!("{dir}/{run}")).or_default().push((vp, p));
+    }
+    for files in runs.values_mut() {
+        files.sort();
+        for (k, &(vp, path)) in files.iter().enumerate() {
+            if vp as usize != k {
+                let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+                let run = stem.rsplit_once('-').map_or(stem, |r| r.0);
+                return Err(error(
+                    path,
+                    None,
+                    format!(
+                        "is virtual process {vp}, but {run}-{k}.dat is not given: NEST writes one file per virtual process, from 0; give them all"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads the rows of `text` (the part of a NEST file after `state.lines` lines) that a newline
+/// ends, appending their spikes; returns the bytes read. A last row without a newline is left:
+/// NEST ends every row with one, so it was cut (or is still being written).
+fn read_nest(
+    path: &Path,
+    text: &str,
+    dt_ms: f64,
+    state: &mut NestState,
+    neurons: &mut Vec<u32>,
+    times: &mut Vec<f64>,
+) -> Result<usize, RecordingError> {
+    let complete = text.rfind('\n').map_or(0, |k| k + 1);
+    for line in text[..complete].lines() {
+        state.lines += 1;
+        let line_no = state.lines;
         let trimmed = line.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
         let fields: Vec<&str> = trimmed.split_whitespace().collect();
-        let Some(kind) = format else {
-            format = Some(match fields.as_slice() {
+        let Some(kind) = state.format else {
+            state.format = Some(match fields.as_slice() {
                 ["sender", "time_ms"] => NestTime::Ms,
                 ["sender", "time_step", "time_offset"] => NestTime::Steps,
                 _ => {
@@ -186,13 +340,10 @@ fn read_nest(path: &Path, text: &str, dt_ms: f64, rec: &mut Recording) -> Result
                 (step as f64 * dt_ms - offset).max(0.0)
             }
         };
-        rec.neurons.push((sender - 1) as u32);
-        rec.times_ms.push(t);
+        neurons.push((sender - 1) as u32);
+        times.push(t);
     }
-    if format.is_none() {
-        return Err(error(path, None, "has no column header (`sender time_ms`): not a NEST ascii recording"));
-    }
-    Ok(())
+    Ok(complete)
 }
 
 /// What `replay --stats` prints for a group of neurons.

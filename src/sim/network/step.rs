@@ -191,6 +191,34 @@ impl Network {
         self.step += 1;
     }
 
+    /// Takes one step whose spikes are given, not computed (a recording replayed): `spikes`, in
+    /// ascending id order without repeats, are written into the spike-time columns and `report` as
+    /// [`Network::advance`] would write them; nothing is integrated, propagated or delivered.
+    pub fn impose_step(&mut self, spikes: &[u32], report: &mut StepReport) {
+        let step = self.step;
+        report.spikes.clear();
+        report.rewards.clear();
+        report.step = step;
+        report.time_ms = (step + 1) as f64 * self.dt_ms;
+        let nn = &mut self.neurons;
+        for &id in spikes {
+            if let Some(last) = nn.last_spike.get_mut(id as usize) {
+                nn.prev_spike[id as usize] = *last;
+                *last = step + 1;
+                report.spikes.push(NeuronId(id));
+            }
+        }
+        self.step += 1;
+    }
+
+    /// Moves the clock to `step` with no spike remembered (every neuron's spike times cleared):
+    /// where a replay jumps to; the caller then imposes what came just before.
+    pub fn restart_clock_at(&mut self, step: u64) {
+        self.step = step;
+        self.neurons.last_spike.fill(u64::MAX);
+        self.neurons.prev_spike.fill(u64::MAX);
+    }
+
     /// Runs `steps` steps, calling `on_step` after each with its report.
     pub fn run(&mut self, steps: u64, report: &mut StepReport, mut on_step: impl FnMut(&StepReport)) {
         for _ in 0..steps {
