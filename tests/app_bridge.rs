@@ -486,3 +486,72 @@ fn graph_measures_arrive_off_the_frame_and_follow_the_network() {
     assert_eq!(state.history.len(), 1, "a new simulation starts a new history");
     assert_eq!(state.latest.as_ref().unwrap().measures.edges, SynapseGraph::of(net).edges(), "of the new network");
 }
+
+/// Spike files opened in the app replay into the running scene: the rules stop, each recorded
+/// spike is in the network's spike columns and the raster at its step, a jump leaves the spike
+/// times of that moment, the end pauses and says so, looping goes on from the start; stimuli are
+/// refused, and a recording that does not fit the network is refused, leaving the replay running.
+#[test]
+fn a_recording_replays_into_the_scene_jumps_loops_and_stops_at_its_end() {
+    let mut app = app();
+    app.world_mut().resource_mut::<Transport>().paused = true;
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("spikes.csv");
+    std::fs::write(&csv, "time_ms,neuron\n1.0,3\n2.0,3\n2.0,7\n5.0,39\n").unwrap();
+    let steps = |app: &mut App, n: usize| {
+        for _ in 0..n {
+            send(app, SimRequest::Step);
+        }
+        fixed_tick(app);
+    };
+    send(&mut app, SimRequest::OpenRecording(vec![csv.clone()]));
+    fixed_tick(&mut app);
+    wait_for_loading(&mut app);
+    {
+        let sim = app.world().resource::<Sim>();
+        assert!(sim.replay.is_some() && sim.engine.synaptic.is_empty(), "the recording drives the network");
+        assert_eq!(sim.network().step_count(), 0);
+    }
+    steps(&mut app, 30);
+    {
+        let sim = app.world().resource::<Sim>();
+        let nn = &sim.network().neurons;
+        assert_eq!(sim.network().step_count(), 30);
+        assert_eq!((nn.last_spike[3], nn.prev_spike[3], nn.last_spike[7]), (20, 10, 20));
+        assert_eq!(nn.last_spike.iter().filter(|&&s| s != u64::MAX).count(), 2, "only the recorded neurons spiked");
+        let raster: Vec<(f64, u32)> = sim.history.raster.iter().copied().collect();
+        assert_eq!(raster.iter().map(|r| r.1).collect::<Vec<_>>(), [3, 3, 7], "{raster:?}");
+    }
+    let _ = app.world_mut().resource_mut::<Messages<Toast>>().drain().count();
+    send(&mut app, SimRequest::Stimulate { neurons: vec![0], amplitude_pa: 500.0, duration_ms: 5.0 });
+    steps(&mut app, 40);
+    let toasts: Vec<Toast> = app.world_mut().resource_mut::<Messages<Toast>>().drain().collect();
+    assert!(toasts.iter().any(|t| t.error && t.text.contains("a replay shows what was recorded")), "{toasts:?}");
+    assert!(toasts.iter().any(|t| !t.error && t.text.contains("the recording ends at 5.0 ms")), "{toasts:?}");
+    assert_eq!(app.world().resource::<Sim>().network().step_count(), 50, "the replay stops at its last spike");
+    assert!(app.world().resource::<Transport>().paused);
+    send(&mut app, SimRequest::Seek(1.5));
+    fixed_tick(&mut app);
+    {
+        let sim = app.world().resource::<Sim>();
+        let nn = &sim.network().neurons;
+        assert_eq!(sim.network().step_count(), 15);
+        assert_eq!((nn.last_spike[3], nn.last_spike[7], nn.last_spike[39]), (10, u64::MAX, u64::MAX));
+    }
+    send(&mut app, SimRequest::SetLoop(true));
+    steps(&mut app, 45);
+    assert_eq!(app.world().resource::<Sim>().network().step_count(), 10, "35 steps to the end, then 10 from 0");
+    // A recording of a neuron the network lacks, a NaN time to jump to.
+    let far = dir.path().join("far.csv");
+    std::fs::write(&far, "time_ms,neuron\n1.0,99\n").unwrap();
+    send(&mut app, SimRequest::OpenRecording(vec![far]));
+    send(&mut app, SimRequest::Seek(f64::NAN));
+    fixed_tick(&mut app);
+    wait_for_loading(&mut app);
+    let toasts: Vec<Toast> = app.world_mut().resource_mut::<Messages<Toast>>().drain().collect();
+    assert!(toasts.iter().any(|t| t.error && t.text.contains("names neuron 99")), "{toasts:?}");
+    assert!(toasts.iter().any(|t| t.error && t.text.contains("time NaN ms refused")), "{toasts:?}");
+    let sim = app.world().resource::<Sim>();
+    assert!(sim.replay.as_ref().is_some_and(|r| r.files == [csv.clone()]), "the replay running goes on");
+    assert_eq!(sim.network().step_count(), 10);
+}

@@ -162,3 +162,26 @@ fn the_ctm_scene_records_one_tick_per_frame() {
     assert!(changed >= 8, "only {changed} of 11 consecutive frame pairs differ");
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+/// `record --spikes`: a video of a recording replayed into the scene, not of the scene running.
+/// Every neuron's one recorded spike is at 50 ms: the frames before it show the neurons at rest
+/// (the scene's own Poisson drive does not run), the frame at 50 ms lights up.
+#[test]
+fn a_replay_records_as_a_video_of_the_recorded_spikes() {
+    let d = dir("replay");
+    let mut csv = String::from("time_ms,neuron\n");
+    for n in 0..160 {
+        csv.push_str(&format!("50.0,{n}\n"));
+    }
+    std::fs::write(d.join("burst.csv"), csv).unwrap();
+    let spikes = d.join("burst.csv");
+    let o = record(&d, "frames", &["--spikes", spikes.to_str().unwrap()], None);
+    assert!(o.status.success(), "record failed: {}", String::from_utf8_lossy(&o.stderr));
+    let bright: Vec<usize> = (0..20).map(|k| image_stats(&d.join(format!("frames/frame_{k:05}.png"))).1).collect();
+    // Frame k shows t = 5k ms: frame 10 is the first with the burst.
+    let dark = *bright[..10].iter().max().unwrap();
+    assert!(bright[10] * 10 > dark * 14, "bright pixels per frame: {bright:?}");
+    let first_lit = bright.iter().position(|&b| b * 10 > dark * 14);
+    assert_eq!(first_lit, Some(10), "bright pixels per frame: {bright:?}");
+    std::fs::remove_dir_all(&d).unwrap();
+}

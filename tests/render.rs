@@ -127,15 +127,37 @@ fn render(name: &str, extra: &[&str]) -> Frame {
 
 /// Renders `scene_text` after `warmup_ms` of simulation (then paused) and loads the frame.
 fn render_scene(scene_text: &str, name: &str, warmup_ms: &str, extra: &[&str]) -> Frame {
+    render_launched(scene_text, name, warmup_ms, extra, &|scene, _| vec![scene.into()])
+}
+
+/// Renders `scene_text` replaying `spikes_csv` (`time_ms,neuron` rows) after `warmup_ms` of it.
+fn render_replay(scene_text: &str, spikes_csv: &str, name: &str, warmup_ms: &str, extra: &[&str]) -> Frame {
+    render_launched(scene_text, name, warmup_ms, extra, &|scene, dir| {
+        let spikes = dir.join("spikes.csv");
+        std::fs::write(&spikes, spikes_csv).unwrap();
+        vec!["replay".into(), "--network".into(), scene.into(), "--spikes".into(), spikes.into()]
+    })
+}
+
+/// Writes the scene in a folder of its own, launches the app with `head(scene, folder)` and the
+/// screenshot options, and loads the frame.
+fn render_launched(
+    scene_text: &str,
+    name: &str,
+    warmup_ms: &str,
+    extra: &[&str],
+    head: &dyn Fn(&Path, &Path) -> Vec<std::ffi::OsString>,
+) -> Frame {
     let dir = std::env::temp_dir().join(format!("neuroplast-render-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let scene = dir.join("two.ron");
     std::fs::write(&scene, scene_text).unwrap();
     let png = dir.join("frame.png");
     let display = Display::open();
+    let head = head(&scene, &dir);
     let launch = || {
         Command::new(env!("CARGO_BIN_EXE_neuroplast"))
-            .arg(&scene)
+            .args(&head)
             // 30 frames: the first few come before the pipelines are compiled.
             .args([
                 "--screenshot",
@@ -622,4 +644,26 @@ fn the_growth_scene_draws_pruning_and_neurogenesis_sliders() {
     }
     assert!(lit * 50 > all, "the right panel's lower half has {lit} of {all} pixels lit");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Three resting neurons driven by a recording instead of their model: the one whose recorded
+/// spike falls in the step just shown is lit, not in the frame a step before it; one whose spike
+/// is still to come is as dark as at rest.
+#[test]
+fn a_replayed_spike_lights_its_neuron_in_the_frame_where_its_time_falls() {
+    let model = r#"LifCurrent(c_m: "250 pF", tau_m: "20 ms", e_l: "-65 mV", v_th: "-50 mV", v_reset: "-60 mV", t_ref: "2 ms", tau_syn_ex: "5 ms", tau_syn_in: "10 ms")"#;
+    let scene = format!(
+        r#"Scene(version: 1, name: "three", dt: "0.1 ms", seed: 1,
+        populations: [(name: "P", size: 3, model: {model}, layout: Positions([(-250.0, 0.0, 0.0), (0.0, 0.0, 0.0), (250.0, 0.0, 0.0)]))])"#
+    );
+    let spikes = "time_ms,neuron\n30.0,0\n49.5,1\n70.0,2\n";
+    let at = render_replay(&scene, spikes, "replay-at", "49.5", &["--hide-ui"]);
+    let before = render_replay(&scene, spikes, "replay-before", "49.4", &["--hide-ui"]);
+    let lum = |f: &Frame, i: usize| f.luminance_around(f.neurons[i].expect("neuron on screen"), 3);
+    let (lit, later, earlier) = (lum(&at, 1), lum(&at, 2), lum(&at, 0));
+    assert!(lit > later * 1.4 && lit > later + 30.0, "just replayed {lit:.1} vs still to spike {later:.1}");
+    assert!(earlier < lit, "20 ms after its spike neuron 0 has faded: {earlier:.1} vs {lit:.1}");
+    let not_yet = lum(&before, 1);
+    assert!(lit > not_yet * 1.4 && lit > not_yet + 30.0, "a step before its spike: {not_yet:.1} vs {lit:.1}");
+    assert!((not_yet - lum(&before, 2)).abs() < 12.0, "before its spike it is as dark as a neuron at rest");
 }

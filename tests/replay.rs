@@ -119,9 +119,13 @@ fn a_runs_spikes_replay_with_the_runs_statistics() {
     let (_, last, g) = stats(&rec, &sim.network);
     assert_eq!(g[0].spikes as u64, rep["spikes"].as_u64().unwrap());
     assert_eq!(last, rep["last_ms"].as_f64().unwrap());
-    // Without --stats the app's view is not there yet, and it says so.
-    let (ok, _, err) = neuroplast(&["replay", "--network", "scenes/cuba.ron", "--spikes", csv.to_str().unwrap()]);
-    assert!(!ok && err.contains("--stats"), "{err}");
+    // Without --stats the app opens (tests/render.rs); `--out` belongs to the statistics, and a
+    // spike file that is not there is named before any window opens.
+    let (ok, _, err) =
+        neuroplast(&["replay", "--network", "scenes/cuba.ron", "--spikes", csv.to_str().unwrap(), "--out", "x.csv"]);
+    assert!(!ok && err.contains("--out writes the merged spikes with --stats"), "{err}");
+    let (ok, _, err) = neuroplast(&["replay", "--network", "scenes/cuba.ron", "--spikes", "nowhere.dat"]);
+    assert!(!ok && err.contains("nowhere.dat: no such spike file"), "{err}");
     std::fs::remove_dir_all(&d).unwrap();
 }
 

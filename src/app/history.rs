@@ -86,6 +86,9 @@ pub struct History {
     pub synapse_count: Series,
     /// Voltage trace (time ms, mV) of the selected neuron.
     pub trace: VecDeque<[f64; 2]>,
+    /// Whether the selected neuron's voltage is traced (not in a replay, whose network's
+    /// potentials are not the recording's).
+    pub trace_voltage: bool,
     traced: Option<NeuronId>,
     bin_counts: Vec<u64>,
     bin_end_ms: f64,
@@ -111,6 +114,7 @@ impl History {
             neuron_count: Series::default(),
             synapse_count: Series::default(),
             trace: VecDeque::new(),
+            trace_voltage: true,
             traced: None,
             bin_counts: vec![0; pops],
             bin_end_ms: net.time_ms() + BIN_MS,
@@ -144,7 +148,7 @@ impl History {
         while self.raster.front().is_some_and(|&(ts, _)| ts < t - RASTER_WINDOW_MS) {
             self.raster.pop_front();
         }
-        if let Some(sel) = self.traced
+        if let Some(sel) = self.traced.filter(|_| self.trace_voltage)
             && let Some(&v) = net.neurons.v.get(sel.index())
         {
             if self.trace.len() == TRACE_LEN {

@@ -116,7 +116,8 @@ pub fn run(options: AppOptions) -> anyhow::Result<()> {
                 .add_systems(Update, capture::ctm_capture);
         }
         OpenedScene::Network(scene) => {
-            app.insert_resource(bridge::scene_io::loading(*scene, scene_path, options.seed, true));
+            let replay = options.replay.clone();
+            app.insert_resource(bridge::scene_io::loading(*scene, scene_path, options.seed, true, replay));
             if options.screenshot.is_some() {
                 app.insert_resource(capture::ExitAfterCapture);
             }

@@ -53,6 +53,8 @@ pub struct AppOptions {
     pub synapse_kinds: u32,
     /// Weights drawn at start, as fractions of their projection's reference weight.
     pub weight_range: (f32, f32),
+    /// A recording to replay into the scene instead of running it (`neuroplast replay`).
+    pub replay: Option<crate::io::replay::ReplayRequest>,
     /// When the process started handling the command (for the time-to-first-frame figure).
     pub launched: std::time::Instant,
 }

@@ -49,6 +49,8 @@ pub struct RecordOptions {
     pub overlay: bool,
     /// Most synapses drawn.
     pub max_synapses: Option<usize>,
+    /// A recording replayed into the scene instead of running it (a video of a NEST run).
+    pub replay: Option<crate::io::replay::ReplayRequest>,
     /// Asked once per frame: `true` ends the recording there and keeps the frames so far (Ctrl-C).
     pub stop_requested: fn() -> bool,
 }
@@ -166,6 +168,13 @@ pub fn record(o: RecordOptions) -> Result<()> {
         }
         OpenedScene::Network(scene) => {
             let mut sim = Sim::from_scene(*scene, scene_path.clone(), o.seed).map_err(|e| anyhow::anyhow!("{e}"))?;
+            if let Some(request) = &o.replay {
+                let replay = super::bridge::replay::Replay::read(request, sim.network()).map_err(anyhow::Error::msg)?;
+                for note in replay.feed.notes() {
+                    eprintln!("note: {note}");
+                }
+                sim.start_replay(replay);
+            }
             if o.warmup_ms > 0.0 {
                 sim.run_ms(o.warmup_ms, None, |_| {});
             }
@@ -316,6 +325,7 @@ fn offscreen_app(o: &RecordOptions, scene_path: &Path) -> App {
         size_by_degree: false,
         synapse_kinds: 0b111,
         weight_range: (0.0, 1.0),
+        replay: o.replay.clone(),
         launched: std::time::Instant::now(),
     });
     app

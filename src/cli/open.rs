@@ -9,6 +9,14 @@ use clap::Args;
 pub struct OpenArgs {
     /// Scene file to open (default: scenes/default.ron).
     pub scene: Option<PathBuf>,
+    /// How the app shows it.
+    #[command(flatten)]
+    pub view: ViewArgs,
+}
+
+/// How the app builds and shows a scene (shared by the app and `neuroplast replay`).
+#[derive(Args, Debug, Default)]
+pub struct ViewArgs {
     /// Seed override.
     #[arg(long)]
     pub seed: Option<u64>,
@@ -113,10 +121,20 @@ pub fn parse_size(s: &str) -> Result<(u32, u32), String> {
 }
 
 /// Opens the app.
-#[cfg(feature = "app")]
 pub fn open(args: OpenArgs) -> anyhow::Result<()> {
+    open_with(args.scene, args.view, None)
+}
+
+/// Opens the app on `scene`, replaying `replay` into it if given.
+#[cfg(feature = "app")]
+pub fn open_with(
+    scene: Option<PathBuf>,
+    args: ViewArgs,
+    replay: Option<neuroplast::io::replay::ReplayRequest>,
+) -> anyhow::Result<()> {
     neuroplast::app::run(neuroplast::app::AppOptions {
-        scene: args.scene,
+        scene,
+        replay,
         seed: args.seed,
         scale: args.scale,
         max_memory: args.max_memory,
@@ -148,7 +166,11 @@ pub fn open(args: OpenArgs) -> anyhow::Result<()> {
 
 /// Without the `app` feature there is no window to open.
 #[cfg(not(feature = "app"))]
-pub fn open(_args: OpenArgs) -> anyhow::Result<()> {
+pub fn open_with(
+    _scene: Option<PathBuf>,
+    _args: ViewArgs,
+    _replay: Option<neuroplast::io::replay::ReplayRequest>,
+) -> anyhow::Result<()> {
     anyhow::bail!(
         "this build has no 3D app (built with --no-default-features); run a scene headless with `neuroplast run scenes/cuba.ron`"
     )

@@ -37,6 +37,13 @@ pub struct RecordArgs {
     /// Most synapses drawn (8000 by default); beyond it a uniform sample, chosen by synapse id.
     #[arg(long)]
     pub max_synapses: Option<usize>,
+    /// Replay these spike files (NEST .dat, SONATA .h5, NWB, CSV) into the scene instead of
+    /// running it: a video of a run made elsewhere.
+    #[arg(long, num_args = 1..)]
+    pub spikes: Vec<PathBuf>,
+    /// With `--spikes`: at the recording's end, start it again.
+    #[arg(long = "loop")]
+    pub looping: bool,
 }
 
 /// Records the video.
@@ -54,6 +61,11 @@ pub fn record(a: RecordArgs) -> Result<()> {
         out: a.out,
         overlay: !a.no_overlay,
         max_synapses: a.max_synapses,
+        replay: (!a.spikes.is_empty()).then(|| neuroplast::io::replay::ReplayRequest {
+            files: a.spikes.clone(),
+            looping: a.looping,
+            follow: false,
+        }),
         stop_requested: super::interrupt::requested,
     })?;
     if super::interrupt::requested() {

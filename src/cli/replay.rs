@@ -32,14 +32,29 @@ pub struct ReplayArgs {
     /// Also write the merged, sorted spikes as `time_ms,neuron` CSV (our ids) to this file.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// In the app: at the end, jump back to the start.
+    #[arg(long = "loop")]
+    pub looping: bool,
+    /// In the app: follow NEST files a running job is still writing, showing the newest time.
+    #[arg(long)]
+    pub follow: bool,
+    /// How the app shows the replay (without `--stats`).
+    #[command(flatten)]
+    pub view: super::open::ViewArgs,
 }
 
-/// Reads the recording, checks it against the network and prints its statistics.
+/// Without `--stats`: opens the app replaying the recording into the network; with it, reads the
+/// recording, checks it against the network and prints its statistics.
 pub fn replay(a: ReplayArgs) -> Result<()> {
-    anyhow::ensure!(
-        a.stats || a.json,
-        "the app's replay view is not built yet: `--stats` (or `--json`) prints what the recording holds"
-    );
+    if !(a.stats || a.json) {
+        anyhow::ensure!(a.out.is_none(), "--out writes the merged spikes with --stats or --json");
+        for f in &a.spikes {
+            anyhow::ensure!(f.exists(), "{}: no such spike file", f.display());
+        }
+        let request =
+            neuroplast::io::replay::ReplayRequest { files: a.spikes.clone(), looping: a.looping, follow: a.follow };
+        return replay_in_app(a, request);
+    }
     let mut plan = FilePlan::new().input("--network", &a.network);
     for s in &a.spikes {
         plan = plan.input("--spikes", s);
@@ -80,4 +95,16 @@ pub fn replay(a: ReplayArgs) -> Result<()> {
         say!("{:<16} {:>9} {:>10} {:>10.3} {:>8}", g.name, g.neurons, g.spikes, g.mean_rate_hz, cv);
     }
     Ok(())
+}
+
+/// Opens the app replaying `request` into `--network`.
+#[cfg(feature = "app")]
+fn replay_in_app(a: ReplayArgs, request: neuroplast::io::replay::ReplayRequest) -> Result<()> {
+    super::open::open_with(Some(a.network), a.view, Some(request))
+}
+
+/// Without the app, `--stats` is what a replay can do.
+#[cfg(not(feature = "app"))]
+fn replay_in_app(_a: ReplayArgs, _request: neuroplast::io::replay::ReplayRequest) -> Result<()> {
+    anyhow::bail!("this build has no 3D app (--no-default-features): `replay --stats` prints what the recording holds")
 }

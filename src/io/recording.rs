@@ -143,17 +143,29 @@ impl Recording {
         Ok(rec)
     }
 
+    /// Whether some of the files can be followed (NEST ascii files, which a running job appends to).
+    pub fn can_follow(&self) -> bool {
+        !self.followed.is_empty()
+    }
+
     /// Reads what the NEST files gained since they were last read (a job still running: NEST
     /// flushes its files at the end of each `Run`), merged in time order; returns whether any
     /// spike was added. Rows not yet ended by a newline wait for the next call.
     pub fn follow(&mut self) -> Result<bool, RecordingError> {
         let (mut neurons, mut times) = (Vec::new(), Vec::new());
         for f in &mut self.followed {
-            let bytes = std::fs::read(&f.path).map_err(|e| error(&f.path, None, format!("cannot be read: {e}")))?;
-            if bytes.len() < f.offset {
+            use std::io::{Read, Seek, SeekFrom};
+            let cannot = |e: std::io::Error| error(&f.path, None, format!("cannot be read: {e}"));
+            let mut file = std::fs::File::open(&f.path).map_err(cannot)?;
+            if file.metadata().map_err(cannot)?.len() < f.offset as u64 {
                 return Err(error(&f.path, None, "became shorter while it was followed: it was rewritten"));
             }
-            let text = std::str::from_utf8(&bytes[f.offset..])
+            let mut bytes = Vec::new();
+            file.seek(SeekFrom::Start(f.offset as u64)).map_err(cannot)?;
+            file.read_to_end(&mut bytes).map_err(cannot)?;
+            // A row being written may end inside a character: read up to the last newline only.
+            let whole = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |k| k + 1);
+            let text = std::str::from_utf8(&bytes[..whole])
                 .map_err(|_| error(&f.path, Some(f.state.lines + 1), "is not text (UTF-8)"))?;
             f.offset += read_nest(&f.path, text, f.dt_ms, &mut f.state, &mut neurons, &mut times)?;
         }

@@ -4,8 +4,21 @@
 //! recording as it shows a live run. Spikes come from a [`SpikeSource`]: a [`Recording`] read
 //! whole, or a [`super::spike_index::SpikeIndex`] that reads a large file by time block.
 
+use std::path::PathBuf;
+
 use super::recording::Recording;
 use crate::sim::{Network, StepReport};
+
+/// How a replay is asked for: the spike files and how to play them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReplayRequest {
+    /// The spike files (NEST ascii, SONATA, NWB, CSV), merged.
+    pub files: Vec<PathBuf>,
+    /// Jump back to the start at the end.
+    pub looping: bool,
+    /// Follow files a running job is still writing, from the newest time.
+    pub follow: bool,
+}
 
 /// Biological time replayed before the time jumped to, so the neurons that spiked just before
 /// glow and their last inter-spike interval is known (ms).
@@ -25,7 +38,7 @@ pub trait SpikeSource: Send + Sync {
 
     /// Appends the spikes with grid index (see [`grid_index`]) in `from..to` on a grid of `dt_ms`,
     /// as `(grid index, neuron)`, in time order.
-    fn read_grid(&mut self, from: u64, to: u64, dt_ms: f64, out: &mut Vec<(u64, u32)>) -> Result<(), String>;
+    fn read_grid(&self, from: u64, to: u64, dt_ms: f64, out: &mut Vec<(u64, u32)>) -> Result<(), String>;
 
     /// What the reader noticed and the user should know (a file cut mid-row, files ending at
     /// different times).
@@ -37,6 +50,11 @@ pub trait SpikeSource: Send + Sync {
         Ok(false)
     }
 
+    /// Whether the source reads files a running job may still append to.
+    fn can_grow(&self) -> bool {
+        false
+    }
+
     /// The spikes held in memory (an estimate of the bytes, for the memory figures).
     fn resident_bytes(&self) -> usize;
 }
@@ -46,7 +64,7 @@ impl SpikeSource for Recording {
         self.times_ms.last().copied().unwrap_or(0.0)
     }
 
-    fn read_grid(&mut self, from: u64, to: u64, dt_ms: f64, out: &mut Vec<(u64, u32)>) -> Result<(), String> {
+    fn read_grid(&self, from: u64, to: u64, dt_ms: f64, out: &mut Vec<(u64, u32)>) -> Result<(), String> {
         let a = self.times_ms.partition_point(|&t| grid_index(t, dt_ms) < from);
         let b = a + self.times_ms[a..].partition_point(|&t| grid_index(t, dt_ms) < to);
         out.extend(self.times_ms[a..b].iter().zip(&self.neurons[a..b]).map(|(&t, &n)| (grid_index(t, dt_ms), n)));
@@ -61,6 +79,10 @@ impl SpikeSource for Recording {
         self.follow().map_err(|e| e.to_string())
     }
 
+    fn can_grow(&self) -> bool {
+        self.can_follow()
+    }
+
     fn resident_bytes(&self) -> usize {
         self.neurons.len() * 4 + self.times_ms.len() * 8
     }
@@ -71,8 +93,11 @@ impl SpikeSource for Recording {
 pub enum Replayed {
     /// A step of the recording was imposed.
     Step,
-    /// The step is past the recording's last spike (and it is not followed): nothing was done.
+    /// The step is past the recording's last spike (and it is not looped): nothing was done.
     Ended,
+    /// The step is past the last spike read so far of files still being written: nothing was
+    /// done; later steps look again.
+    Waiting,
 }
 
 /// A recording replayed into a network, step by step, with jumps anywhere in it.
@@ -86,7 +111,11 @@ pub struct ReplayFeed {
     window_from: u64,
     window_to: u64,
     step_ids: Vec<u32>,
+    last_refresh: Option<std::time::Instant>,
 }
+
+/// Wall time between two looks at files being followed.
+const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Grid indices read from the source at a time while playing (a window, so a file is read in
 /// blocks, not per step).
@@ -103,6 +132,7 @@ impl ReplayFeed {
             window_from: 0,
             window_to: 0,
             step_ids: Vec::new(),
+            last_refresh: None,
         }
     }
 
@@ -121,18 +151,40 @@ impl ReplayFeed {
         self.source.resident_bytes() + self.window.capacity() * size_of::<(u64, u32)>()
     }
 
+    /// Whether the files can be followed while a job writes them.
+    pub fn can_follow(&self) -> bool {
+        self.source.can_grow()
+    }
+
+    /// Reads what followed files gained (at most every 250 ms of wall time); whether any spike
+    /// came.
+    pub fn refresh(&mut self) -> Result<bool, String> {
+        if self.last_refresh.is_some_and(|t| t.elapsed() < REFRESH_EVERY) {
+            return Ok(false);
+        }
+        self.last_refresh = Some(std::time::Instant::now());
+        let grew = self.source.refresh()?;
+        if grew {
+            (self.window_from, self.window_to) = (0, 0);
+        }
+        Ok(grew)
+    }
+
     /// Imposes the recording's next step on `net` (filling `report`); past the end, jumps back to
-    /// the start when looping, else returns [`Replayed::Ended`] and leaves the network as it is.
+    /// the start when looping, waits for more when following, else returns [`Replayed::Ended`]
+    /// and leaves the network as it is.
     pub fn step(&mut self, net: &mut Network, report: &mut StepReport) -> Result<Replayed, String> {
         let dt = net.dt_ms();
-        if (net.step_count() as f64) * dt >= self.end_ms() {
-            if self.following && self.source.refresh()? {
-                self.window_to = self.window_from; // re-read what may have grown
-            }
-            if (net.step_count() as f64) * dt >= self.end_ms() {
-                if !self.looping || self.end_ms() <= 0.0 {
-                    return Ok(Replayed::Ended);
+        let past_end = |feed: &Self, net: &Network| (net.step_count() as f64) * dt >= feed.end_ms();
+        if past_end(self, net) {
+            if self.following {
+                self.refresh()?;
+                if past_end(self, net) {
+                    return Ok(Replayed::Waiting);
                 }
+            } else if !self.looping || self.end_ms() <= 0.0 {
+                return Ok(Replayed::Ended);
+            } else {
                 self.seek(net, 0.0)?;
             }
         }
@@ -179,7 +231,7 @@ impl ReplayFeed {
 
     /// The recorded spike times (ms) of `neuron` between `from_ms` and `to_ms`, at most `most`,
     /// read from the source (for the inspector).
-    pub fn spikes_of(&mut self, neuron: u32, from_ms: f64, to_ms: f64, dt_ms: f64, most: usize) -> Vec<f64> {
+    pub fn spikes_of(&self, neuron: u32, from_ms: f64, to_ms: f64, dt_ms: f64, most: usize) -> Vec<f64> {
         let mut buf = Vec::new();
         let (a, b) = (grid_index(from_ms.max(0.0), dt_ms), grid_index(to_ms.max(0.0), dt_ms) + 1);
         if self.source.read_grid(a, b, dt_ms, &mut buf).is_err() {

@@ -11,6 +11,7 @@
 
 pub mod components;
 mod mirror;
+pub mod replay;
 pub mod requests;
 pub mod scene_io;
 pub mod transport;
@@ -46,6 +47,8 @@ pub struct Sim {
     pub scene_path: std::path::PathBuf,
     /// Recent activity for the plots.
     pub history: History,
+    /// The recording replayed into the network instead of its rules (`None`: a live run).
+    pub replay: Option<replay::Replay>,
     report: StepReport,
 }
 
@@ -66,7 +69,36 @@ impl Sim {
     pub fn with_simulation(engine: Simulation, scene: Scene, path: std::path::PathBuf) -> Self {
         let history = History::new(&engine);
         let report = StepReport::with_capacity(engine.network.num_neurons());
-        Self { engine, scene, scene_path: path, history, report }
+        Self { engine, scene, scene_path: path, history, replay: None, report }
+    }
+
+    /// Replays `replay` into this network from its start: the rules, inputs and stimuli stop
+    /// (the recording says what spiked), and the history starts again.
+    pub fn start_replay(&mut self, replay: replay::Replay) {
+        self.engine.synaptic.clear();
+        self.engine.intrinsic.clear();
+        self.engine.structural.clear();
+        self.engine.network.inputs.clear();
+        self.replay = Some(replay);
+        self.seek(0.0);
+    }
+
+    /// Jumps a replay to `t_ms` (clamped to the recording); the history starts again there. Does
+    /// nothing in a live run.
+    pub fn seek(&mut self, t_ms: f64) {
+        let Some(r) = &mut self.replay else { return };
+        if let Err(e) = r.feed.seek(&mut self.engine.network, t_ms) {
+            r.error = Some(e);
+        }
+        r.ended = false;
+        r.announced = false;
+        self.history = History::new(&self.engine);
+        self.history.trace_voltage = false;
+    }
+
+    /// Whether a replay has reached its end (or stopped at an error).
+    pub fn replay_ended(&self) -> bool {
+        self.replay.as_ref().is_some_and(|r| r.ended)
     }
 
     /// The scene's name for neuron `i` (an imported connectome's `AVAL`), if it has one.
@@ -99,7 +131,15 @@ impl Sim {
     /// Advances one step (structural rounds due at its start included), records it in the history
     /// and returns its report.
     pub fn step_once(&mut self, selected: Option<NeuronId>) -> &StepReport {
-        self.engine.step(&mut self.report);
+        if let Some(r) = &mut self.replay {
+            if !r.step(&mut self.engine.network, &mut self.report) {
+                self.report.spikes.clear();
+                self.report.events.clear();
+                return &self.report;
+            }
+        } else {
+            self.engine.step(&mut self.report);
+        }
         self.history.record_step(&self.report, &self.engine, selected);
         &self.report
     }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use bevy::prelude::*;
 
 use super::components::Toast;
+use super::replay::ReplayRequest;
 use super::scene_io::{self, FileTasks, Loading};
 use super::transport::{SPEED_RANGE, Transport};
 use super::{Selection, Sim};
@@ -83,6 +84,14 @@ pub enum SimRequest {
     SetDrawBudget(usize),
     /// Draw only (and all) the synapses into and out of this neuron; `None`: the sample again.
     SetEgo(Option<NeuronId>),
+    /// Replay these spike files into the running scene (rebuilt in the background).
+    OpenRecording(Vec<PathBuf>),
+    /// Jump the replay to this time (ms).
+    Seek(f64),
+    /// Loop the replay (back to its start at its end) or not.
+    SetLoop(bool),
+    /// Follow the replay's files as a running job writes them (from the newest time) or not.
+    SetFollow(bool),
 }
 
 /// The most synapses the drawing budget may ask for.
@@ -99,12 +108,22 @@ pub fn apply_requests(
     mut selection: ResMut<Selection>,
     loading: Option<Res<Loading>>,
     mut files: ResMut<FileTasks>,
+    mut spiked: ResMut<super::SpikedSinceDrawn>,
 ) {
     let mut loading = loading.is_some();
     for request in requests.read() {
         match request {
-            SimRequest::TogglePause => transport.paused = !transport.paused,
-            SimRequest::SetPaused(p) => transport.paused = *p,
+            SimRequest::TogglePause | SimRequest::SetPaused(_) => {
+                transport.paused = match request {
+                    SimRequest::SetPaused(p) => *p,
+                    _ => !transport.paused,
+                };
+                // Play at the end of a replay starts it again.
+                if !transport.paused && sim.replay_ended() {
+                    sim.seek(0.0);
+                    spiked.all = true;
+                }
+            }
             SimRequest::Step => transport.pending_steps += 1,
             SimRequest::SetSpeed(s) => {
                 if s.is_finite() && (SPEED_RANGE.0..=SPEED_RANGE.1).contains(s) {
@@ -133,6 +152,11 @@ pub fn apply_requests(
                     toasts.write(Toast::error(format!("structural rule {index}: {e}")));
                 }
             }
+            SimRequest::Stimulate { .. } | SimRequest::Reward(_) if sim.replay.is_some() => {
+                toasts.write(Toast::error(
+                    "a replay shows what was recorded: stimuli and rewards act on a live run (Reset returns to one)",
+                ));
+            }
             SimRequest::Stimulate { neurons, amplitude_pa, duration_ms } => {
                 let net = &mut sim.engine.network;
                 if !(duration_ms.is_finite() && *duration_ms > 0.0) {
@@ -156,7 +180,12 @@ pub fn apply_requests(
                     toasts.write(Toast::error(format!("reward refused: {e}")));
                 }
             }
-            SimRequest::Reset { .. } | SimRequest::OpenScene(_) | SimRequest::OpenSnapshot(_) if loading => {
+            SimRequest::Reset { .. }
+            | SimRequest::OpenScene(_)
+            | SimRequest::OpenSnapshot(_)
+            | SimRequest::OpenRecording(_)
+                if loading =>
+            {
                 toasts.write(Toast::error("another file is still loading; try again when it is done"));
             }
             SimRequest::Reset { seed } => {
@@ -171,6 +200,47 @@ pub fn apply_requests(
             SimRequest::OpenSnapshot(path) => {
                 commands.insert_resource(scene_io::open_snapshot(&sim, path.clone()));
                 loading = true;
+            }
+            SimRequest::OpenRecording(paths) => {
+                if paths.is_empty() {
+                    toasts.write(Toast::error("no spike file was chosen"));
+                    continue;
+                }
+                let request = ReplayRequest { files: paths.clone(), looping: false, follow: false };
+                commands.insert_resource(scene_io::open_recording(&sim, request));
+                loading = true;
+            }
+            SimRequest::Seek(_) | SimRequest::SetLoop(_) | SimRequest::SetFollow(_) if sim.replay.is_none() => {
+                toasts.write(Toast::error("no recording is replayed: open one first (Open recording…)"));
+            }
+            SimRequest::Seek(t) => {
+                if !(t.is_finite() && *t >= 0.0) {
+                    toasts.write(Toast::error(format!("time {t} ms refused: it must be a time >= 0")));
+                    continue;
+                }
+                sim.seek(*t);
+                spiked.all = true;
+            }
+            SimRequest::SetLoop(on) => {
+                if let Some(r) = &mut sim.replay {
+                    r.feed.looping = *on;
+                    // At the end, looping goes on from the start.
+                    r.ended &= !*on;
+                }
+            }
+            SimRequest::SetFollow(on) => {
+                let Some(r) = &mut sim.replay else { continue };
+                if *on && !r.feed.can_follow() {
+                    toasts.write(Toast::error("only NEST ascii files (.dat) can be followed while a job writes them"));
+                    continue;
+                }
+                r.feed.following = *on;
+                if *on {
+                    let _ = r.feed.refresh();
+                    let end = r.feed.end_ms();
+                    sim.seek(end);
+                    spiked.all = true;
+                }
             }
             SimRequest::SaveScene(path) => files.save_scene(&sim, path.clone()),
             SimRequest::SaveSceneWithLayout(path, positions) => {

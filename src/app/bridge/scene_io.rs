@@ -13,6 +13,7 @@ use bevy::prelude::*;
 use bevy::tasks::{IoTaskPool, Task, block_on};
 
 use super::components::{OnScreen, SimulationInstalled, Toast};
+use super::replay::{Replay, ReplayRequest};
 use super::{Selection, Sim, SpikedSinceDrawn, mirror};
 use crate::scene::build::BuildProgress;
 use crate::scene::{Scene, snapshot};
@@ -39,13 +40,31 @@ fn spawn_loader(
 }
 
 impl Loading {
-    /// Builds `scene` (from `path`) in the background with seed `seed`.
-    fn build(what: String, scene: Scene, path: PathBuf, seed: Option<u64>, fatal: bool) -> Self {
+    /// Builds `scene` (from `path`) in the background with seed `seed`, then reads the recording
+    /// to replay into it, if any.
+    fn build(
+        what: String,
+        scene: Scene,
+        path: PathBuf,
+        seed: Option<u64>,
+        fatal: bool,
+        replay: Option<ReplayRequest>,
+    ) -> Self {
         let progress = Arc::new(BuildProgress::default());
         let counter = progress.clone();
         let task = spawn_loader(move || {
             let engine = scene.build_with_progress(seed, &counter).map_err(|e| e.to_string())?;
-            Ok(Sim::with_simulation(engine, scene, path))
+            let mut sim = Sim::with_simulation(engine, scene, path);
+            if let Some(request) = replay {
+                let replay = Replay::read(&request, sim.network())?;
+                sim.start_replay(replay);
+                if request.follow
+                    && let Some(end) = sim.replay.as_ref().map(|r| r.feed.end_ms())
+                {
+                    sim.seek(end);
+                }
+            }
+            Ok(sim)
         });
         Self { what, started: Instant::now(), progress: Some(progress), fatal, task }
     }
@@ -53,8 +72,28 @@ impl Loading {
 
 /// Builds a parsed scene read from `path` in the background; when `fatal` (the scene the app
 /// starts with), a failure ends the app with the error on the terminal.
-pub fn loading(scene: Scene, path: PathBuf, seed: Option<u64>, fatal: bool) -> Loading {
-    Loading::build(path.display().to_string(), scene, path, seed, fatal)
+pub fn loading(scene: Scene, path: PathBuf, seed: Option<u64>, fatal: bool, replay: Option<ReplayRequest>) -> Loading {
+    let what = match &replay {
+        Some(r) => format!("{} replaying {}", path.display(), files_named(&r.files)),
+        None => path.display().to_string(),
+    };
+    Loading::build(what, scene, path, seed, fatal, replay)
+}
+
+/// Replays a recording into the running scene, rebuilt in the background with its seed.
+pub fn open_recording(sim: &Sim, request: ReplayRequest) -> Loading {
+    let what = format!("{} replaying {}", sim.scene_path.display(), files_named(&request.files));
+    let seed = Some(sim.engine.network.seed());
+    Loading::build(what, sim.scene.clone(), sim.scene_path.clone(), seed, false, Some(request))
+}
+
+/// "a.dat" or "a.dat and 3 more".
+fn files_named(files: &[PathBuf]) -> String {
+    let first = files.first().map(|f| f.display().to_string()).unwrap_or_default();
+    match files.len() {
+        0 | 1 => first,
+        n => format!("{first} and {} more", n - 1),
+    }
 }
 
 /// Opens a scene file: read, parsed and built in the background.
@@ -73,7 +112,7 @@ pub fn open_scene(path: PathBuf) -> Loading {
 /// Rebuilds the running scene (reset) with seed `seed`.
 pub fn rebuild(sim: &Sim, seed: Option<u64>) -> Loading {
     let what = format!("{} (reset)", sim.scene_path.display());
-    Loading::build(what, sim.scene.clone(), sim.scene_path.clone(), seed, false)
+    Loading::build(what, sim.scene.clone(), sim.scene_path.clone(), seed, false, None)
 }
 
 /// Replaces the simulation with a snapshot file, read in the background; the scene stays (for
@@ -109,6 +148,9 @@ pub fn finish_loading(
         Ok(sim) => {
             let (n, s) = (sim.network().num_neurons(), sim.network().num_synapses());
             toasts.write(Toast::info(format!("opened {} ({n} neurons, {s} synapses) in {secs:.1} s", loading.what)));
+            for note in sim.replay.iter().flat_map(|r| r.feed.notes()) {
+                toasts.write(Toast::info(note));
+            }
             commands.queue(move |world: &mut World| install(world, sim));
         }
         Err(e) if loading.fatal => {

@@ -169,6 +169,7 @@ pub fn run_simulation(world: &mut World) {
     }
     let done = world.resource::<StepBudget>().done;
     let stepping_s = started.elapsed().as_secs_f64();
+    announce_replay_end(world);
     let mut t = world.resource_mut::<Transport>();
     t.behind = done < steps;
     if t.behind {
@@ -188,7 +189,7 @@ pub fn advance_network(
     mut changes: MessageWriter<StructureChanged>,
 ) {
     let mut k = 0u32;
-    while budget.remaining > 0 && !sim.engine.structural_rounds_due() {
+    while budget.remaining > 0 && !sim.engine.structural_rounds_due() && !sim.replay_ended() {
         let report = sim.step_once(selection.0);
         let time_ms = report.time_ms;
         changes.write_batch(report.events.iter().map(|&event| StructureChanged { event, time_ms }));
@@ -200,6 +201,16 @@ pub fn advance_network(
             break;
         }
     }
+}
+
+/// At the end of a replay (or a read error in it): the transport pauses and says so, once.
+fn announce_replay_end(world: &mut World) {
+    let mut sim = world.resource_mut::<Sim>();
+    let Some(r) = sim.replay.as_mut().filter(|r| r.ended && !r.announced) else { return };
+    r.announced = true;
+    let (message, failed) = (r.end_message(), r.error.is_some());
+    world.resource_mut::<Transport>().paused = true;
+    world.write_message(if failed { super::Toast::error(message) } else { super::Toast::info(message) });
 }
 
 /// Runs the structural rounds due at the start of the next step and sends their changes.

@@ -72,10 +72,12 @@ pub fn inspector(ctx: &egui::Context, view: &UiView, incoming: &mut Incoming, ou
     egui::Window::new(title).open(&mut open).default_pos([300.0, 60.0]).default_width(330.0).show(ctx, |ui| {
         egui::Grid::new("inspector_values").num_columns(2).show(ui, |ui| {
             let p = net.neurons.position[i];
+            let replayed = view.sim.replay.is_some();
+            let v = if replayed { "not recorded".to_string() } else { format!("{:.2} mV", net.neurons.v[i]) };
             for (k, v) in [
                 ("population", pop.name.clone()),
                 ("model", pop.model.name().to_string()),
-                ("V", format!("{:.2} mV", net.neurons.v[i])),
+                ("V", v),
                 ("last spike", last_spike_text(net, i)),
                 ("threshold offset", format!("{:.3} mV", net.neurons.theta[i])),
                 ("position", format!("({:.0}, {:.0}, {:.0}) µm", p[0], p[1], p[2])),
@@ -95,10 +97,14 @@ pub fn inspector(ctx: &egui::Context, view: &UiView, incoming: &mut Incoming, ou
             }
         });
         path_line(ui, view, out);
-        let trace: Vec<[f64; 2]> = view.sim.history.trace.iter().copied().collect();
-        plot("voltage_trace").height(120.0).allow_scroll(false).y_axis_label("mV").show(ui, |p| {
-            p.line(Line::new("V", PlotPoints::from(trace)).color(egui::Color32::from_rgb(120, 220, 200)));
-        });
+        if view.sim.replay.is_some() {
+            super::replay::recorded_spikes(ui, view, sel);
+        } else {
+            let trace: Vec<[f64; 2]> = view.sim.history.trace.iter().copied().collect();
+            plot("voltage_trace").height(120.0).allow_scroll(false).y_axis_label("mV").show(ui, |p| {
+                p.line(Line::new("V", PlotPoints::from(trace)).color(egui::Color32::from_rgb(120, 220, 200)));
+            });
+        }
         let syn = &net.synapses;
         let unit_of = |n: NeuronId| net.populations[net.neurons.population[n.index()].index()].model.weight_unit();
         let inputs: Vec<(f32, u32, &str)> =

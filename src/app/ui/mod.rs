@@ -8,6 +8,7 @@ mod lineage;
 mod loading;
 mod panels;
 pub(crate) mod plots;
+mod replay;
 mod sliders;
 
 use std::time::{Duration, Instant};
@@ -52,6 +53,8 @@ pub struct UiState {
     /// The parameter sliders the last frame drew, as `rule: parameter` (the screenshot's `.json`
     /// lists them).
     pub sliders_drawn: Vec<String>,
+    /// The time typed in the replay's "Jump" field (ms).
+    pub jump_ms: f64,
 }
 
 impl Default for UiState {
@@ -65,6 +68,7 @@ impl Default for UiState {
             gallery: Vec::new(),
             incoming: inspector::Incoming::default(),
             sliders_drawn: Vec::new(),
+            jump_ms: 0.0,
         }
     }
 }

@@ -117,6 +117,7 @@ pub fn left_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, o
         {
             out.push(SimRequest::SaveScene(p));
         }
+        super::replay::open_button(ui, out);
         if ui.button("Open snapshot…").clicked()
             && let Some(p) = rfd::FileDialog::new().add_filter("snapshot", &["npsnap"]).pick_file()
         {
@@ -149,6 +150,7 @@ pub fn left_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, o
             out.push(SimRequest::Step);
         }
     });
+    super::replay::controls(ui, view, &mut settings.state.jump_ms, out);
     let mut speed = t.speed_ms_per_s;
     let resp =
         ui.add(egui::Slider::new(&mut speed, SPEED_RANGE.0..=SPEED_RANGE.1).logarithmic(true).text("bio ms / s"));
@@ -215,6 +217,12 @@ pub fn left_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, o
 
     ui.separator();
     ui.heading("Stimulate");
+    if view.sim.replay.is_some() {
+        ui.label(
+            egui::RichText::new("A replay shows what was recorded; Reset returns to a live run to stimulate.").small(),
+        );
+        return;
+    }
     let s = &mut settings.stimulus;
     ui.add(egui::Slider::new(&mut s.amplitude_pa, -2000.0..=5000.0).text("pA"));
     ui.add(egui::Slider::new(&mut s.duration_ms, 0.1..=500.0).logarithmic(true).text("ms"));

@@ -1,0 +1,81 @@
+//! A recording replayed in the app: the [`Sim`](super::Sim)'s network is driven by a
+//! [`ReplayFeed`] instead of its rules, so the view, the raster, the plots and videos show the
+//! recorded spikes through the same columns and step reports as a live run.
+
+use std::path::PathBuf;
+
+use crate::io::recording::Recording;
+pub use crate::io::replay::ReplayRequest;
+use crate::io::replay::{ReplayFeed, Replayed};
+use crate::sim::StepReport;
+
+/// A recording being replayed, and where it stands.
+pub struct Replay {
+    /// The spikes, stepped into the network.
+    pub feed: ReplayFeed,
+    /// The files it was read from.
+    pub files: Vec<PathBuf>,
+    /// Spikes in the recording when it was read (it may grow when followed).
+    pub spikes: usize,
+    /// Whether the last step found the end of the recording.
+    pub ended: bool,
+    /// Whether the end was already announced (the transport paused, a toast shown).
+    pub announced: bool,
+    /// A read error met while playing (the replay stops at it).
+    pub error: Option<String>,
+}
+
+impl Replay {
+    /// Reads `request.files` against `net` (every spike's neuron checked) into a replay at its
+    /// start; errors name the file and what is wrong.
+    pub fn read(request: &ReplayRequest, net: &crate::sim::Network) -> Result<Self, String> {
+        let rec = Recording::read(&request.files, net).map_err(|e| e.to_string())?;
+        rec.check_against(net).map_err(|m| format!("{}: {m}", request.files[0].display()))?;
+        let spikes = rec.neurons.len();
+        let can_follow = rec.can_follow();
+        let mut feed = ReplayFeed::new(Box::new(rec));
+        feed.looping = request.looping;
+        feed.following = request.follow && can_follow;
+        Ok(Self { feed, files: request.files.clone(), spikes, ended: false, announced: false, error: None })
+    }
+
+    /// Imposes the next recorded step; false (nothing done) at the end, while waiting for a
+    /// followed file to grow, or after a read error.
+    pub(super) fn step(&mut self, net: &mut crate::sim::Network, report: &mut StepReport) -> bool {
+        if self.error.is_some() {
+            return false;
+        }
+        report.events.clear();
+        match self.feed.step(net, report) {
+            Ok(Replayed::Step) => {
+                self.ended = false;
+                self.announced = false;
+                true
+            }
+            Ok(Replayed::Waiting) => false,
+            Ok(Replayed::Ended) => {
+                self.ended = true;
+                false
+            }
+            Err(e) => {
+                self.error = Some(e);
+                self.ended = true;
+                false
+            }
+        }
+    }
+
+    /// What to tell the user once the end is reached: the time, and the reader's notes (a file
+    /// cut mid-row, files ending far apart).
+    pub fn end_message(&self) -> String {
+        if let Some(e) = &self.error {
+            return format!("the replay stopped: {e}");
+        }
+        let mut m = format!("the recording ends at {:.1} ms", self.feed.end_ms());
+        for note in self.feed.notes() {
+            m.push_str("; ");
+            m.push_str(&note);
+        }
+        m
+    }
+}
