@@ -214,3 +214,49 @@ fn cut_files_play_to_their_end_a_missing_process_is_named_and_a_growing_file_is_
     assert_eq!(rec.times_ms, [0.7, 5.2, 120.0, 130.0, 400.0, 400.0, 450.5]);
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+/// A SONATA file sorted by time is streamed: every window of steps read through the index (with
+/// samples every 7 rows, so the searches cross many of them) holds exactly the spikes the whole
+/// file read in memory holds there; a jump through either leaves the same spike times; a table
+/// that breaks its sorting is refused naming the dataset.
+#[test]
+fn a_time_sorted_sonata_file_streams_the_same_spikes_as_it_reads_whole() {
+    use neuroplast::io::replay::{ReplayFeed, SpikeSource};
+    use neuroplast::io::spike_index::SpikeIndex;
+    let sim = cuba();
+    let path = PathBuf::from("tests/fixtures/spikes/by_time.h5");
+    assert!(SpikeIndex::can_stream(&path));
+    assert!(!SpikeIndex::can_stream(std::path::Path::new("tests/fixtures/spikes/sonata.h5")), "I is unsorted");
+    let streamed = SpikeIndex::open_sampled(&path, &sim.network, 7).unwrap();
+    let whole = Recording::read(std::slice::from_ref(&path), &sim.network).unwrap();
+    assert_eq!(streamed.len(), 2000);
+    assert_eq!(streamed.end_ms(), whole.end_ms());
+    let dt = sim.network.dt_ms();
+    let mut from = 0u64;
+    for width in [1u64, 3, 17, 256, 5, 999, 2, 3000].iter().cycle().take(40) {
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        streamed.read_grid(from, from + width, dt, &mut a).unwrap();
+        whole.read_grid(from, from + width, dt, &mut b).unwrap();
+        a.sort_unstable();
+        b.sort_unstable();
+        assert_eq!(a, b, "grid {from}..{}", from + width);
+        from = (from + width) % 2100;
+    }
+    let mut all = Vec::new();
+    streamed.read_grid(0, u64::MAX / 2, dt, &mut all).unwrap();
+    assert_eq!(all.len(), 2000);
+    assert!(all.iter().any(|&(_, n)| n >= 3200), "I's ids start after E's");
+    let (mut a, mut b) = (sim.network.clone(), sim.network.clone());
+    let mut fa = ReplayFeed::new(Box::new(streamed));
+    let mut fb = ReplayFeed::new(Box::new(whole));
+    for t in [150.0, 20.0, 199.9, 0.0] {
+        fa.seek(&mut a, t).unwrap();
+        fb.seek(&mut b, t).unwrap();
+        assert_eq!(a.neurons.last_spike, b.neurons.last_spike, "at {t} ms");
+        assert_eq!(a.neurons.prev_spike, b.neurons.prev_spike, "at {t} ms");
+    }
+    let e = SpikeIndex::open_sampled(std::path::Path::new("tests/fixtures/spikes/sonata_unsorted.h5"), &sim.network, 1)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("/spikes/E/timestamps: says `sorting = by_time` but row 2 comes before row 1"), "{e}");
+}

@@ -6,7 +6,9 @@ virtualenv, installed on first use), for `scenes/cuba.ron` (E: 3,200 neurons, I:
   E in ms sorted by time, I in seconds unsorted (`sorting = none`);
 - tests/fixtures/spikes/sonata_unsorted.h5: /spikes/E claiming `sorting = by_time`, not sorted;
 - tests/fixtures/spikes/sonata_gids.h5: the older /spikes/gids + /spikes/timestamps (global ids, ms);
-- tests/fixtures/spikes/units.nwb: NWB units (/units/id, /units/spike_times in s, its index).
+- tests/fixtures/spikes/units.nwb: NWB units (/units/id, /units/spike_times in s, its index);
+- tests/fixtures/spikes/by_time.h5: /spikes/E (1,500 spikes, ms) and /spikes/I (500, s), both
+  `sorting = by_time`, times on the 0.1 ms grid over 200 ms with repeats (what streaming reads).
 
     python3 tools/make_spike_fixtures.py
 """
@@ -53,6 +55,18 @@ def main():
         # Unit 10: 2 spikes, unit 3300: none, unit 42: 1.
         u.create_dataset("spike_times_index", data=np.array([2, 2, 3], dtype=np.uint64))
         u.create_dataset("spike_times", data=np.array([0.010, 0.020, 0.0055]))
+    rng = np.random.default_rng(3)
+    with h5py.File(os.path.join(out, "by_time.h5"), "w") as f:
+        f.attrs["magic"] = np.uint32(0x0A7A)
+        f.attrs["version"] = np.array([0, 1], dtype=np.uint32)
+        for pop, n, size, units in [("E", 1500, 3200, "ms"), ("I", 500, 800, "s")]:
+            g = f.create_group(f"spikes/{pop}")
+            g.attrs["sorting"] = "by_time"
+            steps = np.sort(rng.integers(1, 2000, n))
+            g.create_dataset("node_ids", data=rng.integers(0, size, n).astype(np.uint32))
+            t = steps * 0.1 if units == "ms" else steps * 0.0001
+            ts = g.create_dataset("timestamps", data=t)
+            ts.attrs["units"] = units
     print("wrote", ", ".join(sorted(os.listdir(out))), "in", out)
 
 

@@ -12,10 +12,19 @@ use clap::Args;
 #[derive(Args)]
 pub struct BenchArgs {
     /// `growth`: the structural-change benchmark; `frame`: the app's per-frame CPU work and its
-    /// time to first frame; `graph`: the graph measures on the growth network; neither: the engine
-    /// suite.
-    #[arg(value_parser = ["growth", "frame", "graph"])]
+    /// time to first frame; `graph`: the graph measures on the growth network; `replay`: a large
+    /// recording streamed (index, seeks, playback, memory); neither: the engine suite.
+    #[arg(value_parser = ["growth", "frame", "graph", "replay"])]
     pub which: Option<String>,
+    /// Replay benchmark: the network (from `tools/make_big_recording.py`).
+    #[arg(long, default_value = "/tmp/neuroplast-replay/big.ron")]
+    pub network: PathBuf,
+    /// Replay benchmark: the recording (a SONATA spike file sorted by time).
+    #[arg(long, default_value = "/tmp/neuroplast-replay/big.h5")]
+    pub spikes: PathBuf,
+    /// Replay benchmark: recorded time played (ms).
+    #[arg(long, default_value_t = 2000.0)]
+    pub play_ms: f64,
     /// Also run CUBA at 400,000 neurons / 32 M synapses (needs ~2 GB and minutes).
     #[arg(long)]
     pub large: bool,
@@ -80,6 +89,9 @@ pub fn bench(args: BenchArgs) -> Result<()> {
     }
     if args.which.as_deref() == Some("frame") {
         return bench_frame();
+    }
+    if args.which.as_deref() == Some("replay") {
+        return super::bench_replay::bench_replay(&args.network, &args.spikes, args.play_ms);
     }
     if args.which.as_deref() == Some("graph") {
         anyhow::ensure!(args.growth_neurons >= 200, "--growth-neurons: at least 200 neurons for 100 synapses each");

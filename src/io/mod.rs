@@ -12,6 +12,7 @@ mod recording_h5;
 pub mod replay;
 mod script;
 pub mod sonata;
+pub mod spike_index;
 
 use std::path::Path;
 

@@ -4,9 +4,8 @@
 
 use std::path::PathBuf;
 
-use crate::io::recording::Recording;
 pub use crate::io::replay::ReplayRequest;
-use crate::io::replay::{ReplayFeed, Replayed};
+use crate::io::replay::{ReplayFeed, Replayed, open_source};
 use crate::sim::StepReport;
 
 /// A recording being replayed, and where it stands.
@@ -29,13 +28,11 @@ impl Replay {
     /// Reads `request.files` against `net` (every spike's neuron checked) into a replay at its
     /// start; errors name the file and what is wrong.
     pub fn read(request: &ReplayRequest, net: &crate::sim::Network) -> Result<Self, String> {
-        let rec = Recording::read(&request.files, net).map_err(|e| e.to_string())?;
-        rec.check_against(net).map_err(|m| format!("{}: {m}", request.files[0].display()))?;
-        let spikes = rec.neurons.len();
-        let can_follow = rec.can_follow();
-        let mut feed = ReplayFeed::new(Box::new(rec));
+        let source = open_source(&request.files, net)?;
+        let spikes = source.spike_count() as usize;
+        let mut feed = ReplayFeed::new(source);
         feed.looping = request.looping;
-        feed.following = request.follow && can_follow;
+        feed.following = request.follow && feed.can_follow();
         Ok(Self { feed, files: request.files.clone(), spikes, ended: false, announced: false, error: None })
     }
 
