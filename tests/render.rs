@@ -61,6 +61,8 @@ struct Frame {
     height: usize,
     rgb: Vec<u8>,
     neurons: Vec<Option<(f32, f32)>>,
+    /// What the frame drew: `neurons` or `bins` (of neurons, far from a large network).
+    drawn: String,
 }
 
 impl Frame {
@@ -91,7 +93,8 @@ impl Frame {
                 break;
             }
         }
-        Self { width: info.width as usize, height: info.height as usize, rgb, neurons }
+        let drawn = json.split("\"drawn\":\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("").to_string();
+        Self { width: info.width as usize, height: info.height as usize, rgb, neurons, drawn }
     }
 
     fn pixel(&self, x: usize, y: usize) -> [u8; 3] {
@@ -666,4 +669,33 @@ fn a_replayed_spike_lights_its_neuron_in_the_frame_where_its_time_falls() {
     let not_yet = lum(&before, 1);
     assert!(lit > not_yet * 1.4 && lit > not_yet + 30.0, "a step before its spike: {not_yet:.1} vs {lit:.1}");
     assert!((not_yet - lum(&before, 2)).abs() < 12.0, "before its spike it is as dark as a neuron at rest");
+}
+
+/// Level of detail: drawn as bins, the half of the network whose neurons the recording fires
+/// glows and the other half stays dark; a small network in `auto` is drawn neuron by neuron.
+#[test]
+fn bins_of_neurons_glow_where_the_recording_fires() {
+    let model = r#"LifCurrent(c_m: "250 pF", tau_m: "20 ms", e_l: "-65 mV", v_th: "-50 mV", v_reset: "-60 mV", t_ref: "2 ms", tau_syn_ex: "5 ms", tau_syn_in: "10 ms")"#;
+    let scene = format!(
+        r#"Scene(version: 1, name: "halves", dt: "0.1 ms", seed: 1,
+        populations: [
+            (name: "A", size: 10000, model: {model}, layout: Box(center: (-300.0, 0.0, 0.0), size: (400.0, 400.0, 400.0))),
+            (name: "B", size: 10000, model: {model}, layout: Box(center: (300.0, 0.0, 0.0), size: (400.0, 400.0, 400.0))),
+        ])"#
+    );
+    let mut spikes = String::from("time_ms,neuron\n");
+    for n in 0..10_000 {
+        spikes.push_str(&format!("49.5,{n}\n"));
+    }
+    let binned = render_replay(&scene, &spikes, "lod-bins", "50", &["--hide-ui", "--lod", "bins"]);
+    assert_eq!(binned.drawn, "bins");
+    let mean = |f: &Frame, ids: std::ops::Range<usize>| {
+        let lums: Vec<f64> = ids.step_by(50).filter_map(|i| f.neurons[i]).map(|p| f.luminance_around(p, 2)).collect();
+        lums.iter().sum::<f64>() / lums.len() as f64
+    };
+    let (fired, quiet) = (mean(&binned, 0..10_000), mean(&binned, 10_000..20_000));
+    assert!(fired > quiet * 1.5 && fired > quiet + 25.0, "the fired half {fired:.1} vs the quiet half {quiet:.1}");
+    assert!(quiet > binned.background() + 3.0, "the quiet half's bins are drawn at rest: {quiet:.1}");
+    let small = render_replay(&scene, &spikes, "lod-auto", "50", &["--hide-ui"]);
+    assert_eq!(small.drawn, "neurons", "20,000 neurons are drawn one by one");
 }

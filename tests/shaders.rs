@@ -242,6 +242,11 @@ mod layouts {
                     highlight
                 }),
             ),
+            (
+                "shaders/lod.wgsl",
+                "GpuLodParams",
+                rust_layout!(GpuLodParams { gain, base_intensity, hidden_pops, radius_scale }),
+            ),
         ];
         for (shader, name, rust) in cases {
             assert_eq!(wgsl_layout(shader, name), rust, "{name}: (size, fields) in {shader} vs Rust");

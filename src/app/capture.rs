@@ -124,6 +124,7 @@ fn scripted_capture(
     graph: Option<Res<crate::app::graph::GraphState>>,
     layout: Option<Res<crate::app::layout::ShownLayout>>,
     ui: Option<Res<crate::app::ui::UiState>>,
+    lod: Option<Res<crate::app::view::lod::Lod>>,
 ) {
     let Some(path) = options.screenshot.clone() else { return };
     if !state.ready {
@@ -156,7 +157,8 @@ fn scripted_capture(
             .collect();
         let sliders = ui.as_ref().map_or(&[][..], |u| u.sliders_drawn.as_slice());
         let size = (window.physical_width(), window.physical_height());
-        write_layout(&path, size, &positions, selection.0.map(|n| n.0), sliders);
+        let drawn = if lod.is_some_and(|l| l.aggregated) { "bins" } else { "neurons" };
+        write_layout(&path, size, &positions, selection.0.map(|n| n.0), sliders, drawn);
     } else {
         warn!("no single 3D camera and window: the screenshot's neuron layout is not written");
     }
@@ -173,15 +175,16 @@ fn scripted_capture(
 }
 
 /// Writes `<png>.json`: the window size, each neuron's pixel position (null when off screen), the
-/// picked neuron and the parameter sliders the frame drew.
+/// picked neuron, the parameter sliders the frame drew and whether it drew neurons or bins of them.
 fn write_layout(
     png: &Path,
     (width, height): (u32, u32),
     positions: &[Option<Vec2>],
     selected: Option<u32>,
     sliders: &[String],
+    drawn: &str,
 ) {
-    let mut s = format!("{{\"width\":{width},\"height\":{height},\"selected\":");
+    let mut s = format!("{{\"width\":{width},\"height\":{height},\"drawn\":\"{drawn}\",\"selected\":");
     s += &selected.map_or("null".to_string(), |n| n.to_string());
     s += ",\"neurons\":[";
     for (i, p) in positions.iter().enumerate() {

@@ -53,6 +53,8 @@ pub struct AppOptions {
     pub synapse_kinds: u32,
     /// Weights drawn at start, as fractions of their projection's reference weight.
     pub weight_range: (f32, f32),
+    /// When a large network is drawn as bins of neurons (far away) instead of neuron by neuron.
+    pub lod: crate::app::view::lod::LodMode,
     /// A recording to replay into the scene instead of running it (`neuroplast replay`).
     pub replay: Option<crate::io::replay::ReplayRequest>,
     /// When the process started handling the command (for the time-to-first-frame figure).

@@ -326,6 +326,7 @@ fn offscreen_app(o: &RecordOptions, scene_path: &Path) -> App {
         synapse_kinds: 0b111,
         weight_range: (0.0, 1.0),
         replay: o.replay.clone(),
+        lod: crate::app::view::lod::LodMode::Auto,
         launched: std::time::Instant::now(),
     });
     app

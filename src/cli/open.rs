@@ -79,6 +79,10 @@ pub struct ViewArgs {
     /// Synapse kinds drawn, comma-separated: excitatory, inhibitory, attention.
     #[arg(long, value_name = "KINDS", default_value = "excitatory,inhibitory,attention", value_parser = parse_kinds)]
     pub synapse_kinds: u32,
+    /// Level of detail: `auto` draws a network of 100,000 neurons or more as glowing bins of
+    /// neurons when one neuron would be smaller than a pixel; `neurons` or `bins` always.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "neurons", "bins"])]
+    pub lod: String,
     /// Weights drawn, as fractions of their projection's reference weight: LO,HI within 0..1.
     #[arg(long, value_name = "LO,HI", default_value = "0,1", value_parser = parse_weight_range)]
     pub weight_range: (f32, f32),
@@ -160,6 +164,7 @@ pub fn open_with(
         size_by_degree: args.size_by_degree,
         synapse_kinds: args.synapse_kinds,
         weight_range: args.weight_range,
+        lod: neuroplast::app::view::lod::LodMode::parse(&args.lod).map_err(anyhow::Error::msg)?,
         launched: std::time::Instant::now(),
     })
 }

@@ -252,6 +252,8 @@ pub struct UiSettings<'w> {
     pub state: ResMut<'w, UiState>,
     /// The layout neurons are drawn in (absent in apps built without it).
     pub layout: Option<ResMut<'w, super::layout::ShownLayout>>,
+    /// The level of detail (absent in apps built without the view).
+    pub lod: Option<ResMut<'w, super::view::lod::Lod>>,
 }
 
 fn draw_ui(

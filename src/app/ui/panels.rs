@@ -43,6 +43,27 @@ fn layout_choice(ui: &mut egui::Ui, settings: &mut UiSettings, out: &mut Vec<Sim
     }
 }
 
+/// The level of detail: neurons, bins of them, or the camera's choice.
+fn lod_choice(ui: &mut egui::Ui, settings: &mut UiSettings) {
+    use crate::app::view::lod::{AUTO_MIN_NEURONS, LodMode};
+    let Some(lod) = settings.lod.as_mut() else { return };
+    ui.horizontal(|ui| {
+        egui::ComboBox::from_label("detail").selected_text(lod.mode.name()).show_ui(ui, |ui| {
+            for m in [LodMode::Auto, LodMode::Neurons, LodMode::Bins] {
+                ui.selectable_value(&mut lod.mode, m, m.name());
+            }
+        });
+        let shown = if lod.aggregated {
+            format!("{} bins of neurons", lod.bins.bins.len())
+        } else {
+            "each neuron".to_string()
+        };
+        ui.label(shown).on_hover_text(format!(
+            "auto: a network of {AUTO_MIN_NEURONS} neurons or more is drawn as bins (a cell of space and a population each, glowing by its neurons' spikes) when a neuron would be smaller than a pixel"
+        ));
+    });
+}
+
 /// Populations on and off, synapse kinds and the weight range drawn.
 fn filters(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings) {
     let v = &mut settings.view;
@@ -180,6 +201,7 @@ pub fn left_panel(ui: &mut egui::Ui, view: &UiView, settings: &mut UiSettings, o
     ui.separator();
     ui.heading("Display");
     layout_choice(ui, settings, out);
+    lod_choice(ui, settings);
     filters(ui, view, settings);
     let v = &mut settings.view;
     ui.checkbox(&mut v.color_by_voltage, "colour by membrane potential");

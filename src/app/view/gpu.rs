@@ -1,6 +1,6 @@
 //! The GPU side of the network view: the shaders (sharing `shaders/common.wgsl` through an import),
 //! the `Gpu*` structs that mirror their buffers and uniforms (tests/shaders.rs holds their sizes and
-//! offsets against naga's reading of the WGSL), the two instanced materials, and byte ranges written
+//! offsets against naga's reading of the WGSL), the instanced materials (neurons, synapses, level-of-detail bins), and byte ranges written
 //! into GPU buffers in place, so a frame uploads only what changed.
 
 use bevy::asset::{AssetId, RenderAssetUsages, uuid_handle};
@@ -27,6 +27,10 @@ pub const COMMON_WGSL: &str = include_str!("../../../shaders/common.wgsl");
 pub const NEURON_WGSL: &str = include_str!("../../../shaders/neuron.wgsl");
 /// WGSL source of the synapse shader.
 pub const SYNAPSE_WGSL: &str = include_str!("../../../shaders/synapse.wgsl");
+/// The level-of-detail shader (bins of neurons, far from a large network).
+pub const LOD_SHADER: Handle<Shader> = uuid_handle!("c3a7d0e2-8b1f-4e6a-9d2c-5f4b3a2e1d0c");
+/// WGSL source of the level-of-detail shader.
+pub const LOD_WGSL: &str = include_str!("../../../shaders/lod.wgsl");
 
 /// The last-spike step of a neuron that never spiked (`NEVER` in common.wgsl).
 pub const NEVER: u32 = u32::MAX;
@@ -155,6 +159,34 @@ pub struct NeuronMaterial {
     pub looks: Handle<ShaderBuffer>,
 }
 
+/// Uniforms of the level-of-detail shader (`GpuLodParams` in lod.wgsl).
+#[repr(C)]
+#[derive(ShaderType, Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
+pub struct GpuLodParams {
+    /// Brightness per unit of a bin's mean glow.
+    pub gain: f32,
+    /// Brightness of a bin at rest.
+    pub base_intensity: f32,
+    /// Bit p: population p is switched off.
+    pub hidden_pops: u32,
+    /// The neuron-size slider, applied to the bins.
+    pub radius_scale: f32,
+}
+
+/// Material of the level-of-detail draw: one glow per bin of neurons.
+#[derive(Asset, TypePath, AsBindGroup, Clone, Debug)]
+pub struct LodMaterial {
+    /// Shader parameters.
+    #[uniform(0)]
+    pub params: GpuLodParams,
+    /// Per bin: its centre, radius, colour and population, as a [`GpuNeuron`].
+    #[storage(1, read_only)]
+    pub bins: Handle<ShaderBuffer>,
+    /// Per bin: its neurons' mean spike glow (`f32`).
+    #[storage(2, read_only)]
+    pub activity: Handle<ShaderBuffer>,
+}
+
 /// Material of the synapse draws (straight ribbons and attention arcs).
 #[derive(Asset, TypePath, AsBindGroup, Clone, Debug)]
 pub struct SynapseMaterial {
@@ -219,6 +251,7 @@ macro_rules! additive_instanced_material {
 
 additive_instanced_material!(NeuronMaterial, NEURON_SHADER);
 additive_instanced_material!(SynapseMaterial, SYNAPSE_SHADER);
+additive_instanced_material!(LodMaterial, LOD_SHADER);
 
 /// The neuron and synapse shaders and materials (also used by the CTM scene's neuron view), and
 /// the in-place buffer writes.
@@ -232,11 +265,16 @@ impl Plugin for ViewMaterialsPlugin {
                 (&COMMON_SHADER, COMMON_WGSL, "shaders/common.wgsl"),
                 (&NEURON_SHADER, NEURON_WGSL, "shaders/neuron.wgsl"),
                 (&SYNAPSE_SHADER, SYNAPSE_WGSL, "shaders/synapse.wgsl"),
+                (&LOD_SHADER, LOD_WGSL, "shaders/lod.wgsl"),
             ] {
                 let _ = shaders.insert(handle.id(), Shader::from_wgsl(wgsl, path));
             }
         }
-        app.add_plugins((MaterialPlugin::<NeuronMaterial>::default(), MaterialPlugin::<SynapseMaterial>::default()));
+        app.add_plugins((
+            MaterialPlugin::<NeuronMaterial>::default(),
+            MaterialPlugin::<SynapseMaterial>::default(),
+            MaterialPlugin::<LodMaterial>::default(),
+        ));
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod edges;
 pub mod gpu;
 pub mod graph_colors;
+pub mod lod;
 pub mod meshes;
 pub mod neurons;
 
@@ -151,10 +152,18 @@ impl Plugin for ViewBuffersPlugin {
         app.add_plugins(gpu::GpuWritesPlugin)
             .init_resource::<ViewSettings>()
             .init_resource::<ViewBuffers>()
-            .add_systems(Startup, (setup_view, settings_from_options))
+            .init_resource::<lod::Lod>()
+            .add_systems(Startup, (setup_view, lod::setup_lod, settings_from_options))
             .add_systems(
                 Update,
-                (hide_populations_from_options, rebuild_view, graph_colors::write_statics, update_edges, refresh_view)
+                (
+                    hide_populations_from_options,
+                    rebuild_view,
+                    graph_colors::write_statics,
+                    update_edges,
+                    refresh_view,
+                    lod::update_lod,
+                )
                     .chain()
                     .after(crate::app::graph::GraphSystems)
                     .after(crate::app::layout::LayoutSystems)
@@ -362,7 +371,8 @@ pub fn headless_assets(app: &mut App) {
         .init_asset::<Mesh>()
         .init_asset::<ShaderBuffer>()
         .init_asset::<NeuronMaterial>()
-        .init_asset::<SynapseMaterial>();
+        .init_asset::<SynapseMaterial>()
+        .init_asset::<gpu::LodMaterial>();
 }
 
 /// Edge slots follow the entities; after a structural edit of the synapse table the synapses' CSR
