@@ -164,3 +164,47 @@ fn first_frame() -> anyhow::Result<()> {
     let _ = std::fs::remove_file(&png);
     Ok(())
 }
+
+/// A recording replayed into `network` at its real time in frames of 1/60 s, headless: each
+/// frame's CPU time on the frame thread (the replay's steps, the plots' history, the view's
+/// buffers and the level of detail's bins), and the pace reached.
+pub fn bench_replay_frames(network: &std::path::Path, spikes: &std::path::Path, frames: usize) -> anyhow::Result<()> {
+    let scene = crate::scene::Scene::load(network)?;
+    let mut sim = Sim::from_scene(scene, network.to_path_buf(), None)?;
+    let request = crate::io::replay::ReplayRequest { files: vec![spikes.to_path_buf()], looping: false, follow: false };
+    let replay = super::bridge::replay::Replay::read(&request, sim.network()).map_err(anyhow::Error::msg)?;
+    sim.start_replay(replay);
+    sim.seek(10_000.0);
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins)
+        .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_secs_f64(1.0 / 60.0)));
+    headless_assets(&mut app);
+    app.add_plugins((SimPlugin::default(), ViewBuffersPlugin));
+    app.finish();
+    app.cleanup();
+    app.world_mut().run_schedule(Startup);
+    scene_io::install(app.world_mut(), sim);
+    app.world_mut().resource_mut::<super::view::lod::Lod>().mode = super::view::lod::LodMode::Bins;
+    let start = app.world().resource::<Sim>().network().time_ms();
+    let mut times = Vec::with_capacity(frames);
+    let t0 = Instant::now();
+    for _ in 0..frames {
+        let t = Instant::now();
+        app.world_mut().run_schedule(First);
+        advance_ms(app.world_mut(), 1000.0 / 60.0);
+        app.update();
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    let wall = t0.elapsed().as_secs_f64();
+    let world = app.world();
+    let played = world.resource::<Sim>().network().time_ms() - start;
+    let bins = world.resource::<super::view::lod::Lod>().bins.bins.len();
+    say!(
+        "app frames replaying {} neurons at real time (16.7 ms of recording a frame, {bins} bins): {}; {:.0} ms played in {wall:.2} s: {:.2}x real time with nothing else in the frame",
+        world.resource::<Sim>().network().num_neurons(),
+        stats(&times),
+        played,
+        played / 1000.0 / wall
+    );
+    Ok(())
+}

@@ -107,6 +107,7 @@ pub fn bench_replay(network: &Path, spikes: &Path, play_ms: f64) -> Result<()> {
         recorded_ms / 1000.0 / wall,
         spikes_seen as f64 / wall / 1e6
     );
+    app_frames(network, spikes)?;
     if let Some(peak) = status_bytes("VmHWM") {
         say!(
             "memory: peak resident {:.2} GiB, {:.3} GiB beyond the network (the file is {:.1} GiB)",
@@ -120,4 +121,17 @@ pub fn bench_replay(network: &Path, spikes: &Path, play_ms: f64) -> Result<()> {
 
 fn feed_source_read(feed: &ReplayFeed, from: u64, to: u64, dt: f64, out: &mut Vec<(u64, u32)>) -> Result<()> {
     feed.source().read_grid(from, to, dt, out).map_err(anyhow::Error::msg)
+}
+
+/// The app's CPU work per frame while it replays (headless).
+#[cfg(feature = "app")]
+fn app_frames(network: &Path, spikes: &Path) -> Result<()> {
+    neuroplast::app::bench::bench_replay_frames(network, spikes, 120)
+}
+
+/// Without the app there are no frames to measure.
+#[cfg(not(feature = "app"))]
+fn app_frames(_network: &Path, _spikes: &Path) -> Result<()> {
+    say!("app frames: not measured (built without the app)");
+    Ok(())
 }

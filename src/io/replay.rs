@@ -31,7 +31,12 @@ pub const SEEK_LOOKBACK_MS: f64 = 300.0;
 /// it falls at or before, as the engine stamps its own spikes (NEST's times are on that grid; a
 /// time off it goes to the step it falls in). Never below 1.
 pub fn grid_index(t_ms: f64, dt_ms: f64) -> u64 {
-    ((t_ms / dt_ms - 1e-6).ceil()).max(1.0) as u64
+    // `ceil` by hand: without SSE4.1 in the build's target it is a library call, and this runs
+    // once per spike read.
+    let q = t_ms / dt_ms - 1e-6;
+    let whole = q as i64;
+    let up = if (whole as f64) < q { whole + 1 } else { whole };
+    up.max(1) as u64
 }
 
 /// Where replayed spikes come from: the spikes of a range of grid indices, in time order.
@@ -233,7 +238,10 @@ impl ReplayFeed {
         let b = a + self.window[a..].partition_point(|&(at, _)| at <= g);
         self.step_ids.clear();
         self.step_ids.extend(self.window[a..b].iter().map(|&(_, n)| n));
-        self.step_ids.sort_unstable();
+        // Files sorted by time are mostly sorted by id within a step too.
+        if !self.step_ids.is_sorted() {
+            self.step_ids.sort_unstable();
+        }
         self.step_ids.dedup();
         net.impose_step(&self.step_ids, report);
         Ok(Replayed::Step)

@@ -128,24 +128,43 @@ impl Bins {
     /// never spiked or spiked more than six decay times ago), at grid index `now` (step `dt_ms`),
     /// into `out`.
     pub fn activity(&self, last_spike: &[u64], now: u64, dt_ms: f64, tau_ms: f64, out: &mut Vec<f32>) {
-        let table: Vec<f32> = (0..=TABLE).map(|k| (-(k as f64) * GLOW_SPAN / TABLE as f64).exp() as f32).collect();
-        let steps_per_entry = tau_ms * GLOW_SPAN / TABLE as f64 / dt_ms;
+        use rayon::prelude::*;
+        let table = glow_table();
+        let entries_per_step = TABLE as f64 / (tau_ms * GLOW_SPAN / dt_ms);
         let span_steps = (tau_ms * GLOW_SPAN / dt_ms) as u64;
+        let n = last_spike.len().min(self.bin_of.len());
+        let bins = self.bins.len();
+        // Per chunk of neurons a partial sum per bin, added up after.
+        let chunk = n.div_ceil(rayon::current_num_threads().max(1)).max(1 << 16);
+        let sums = (0..n)
+            .into_par_iter()
+            .step_by(chunk)
+            .map(|start| {
+                let mut part = vec![0f32; bins];
+                let end = (start + chunk).min(n);
+                for (&last, &b) in last_spike[start..end].iter().zip(&self.bin_of[start..end]) {
+                    if last <= now && now - last < span_steps {
+                        part[b as usize] += table[(((now - last) as f64 * entries_per_step) as usize).min(TABLE)];
+                    }
+                }
+                part
+            })
+            .reduce(
+                || vec![0f32; bins],
+                |mut a, b| {
+                    a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                    a
+                },
+            );
         out.clear();
-        out.resize(self.bins.len(), 0.0);
-        for (&last, &b) in last_spike.iter().zip(&self.bin_of) {
-            if last == u64::MAX || last > now {
-                continue;
-            }
-            let age = now - last;
-            if age < span_steps {
-                out[b as usize] += table[((age as f64 / steps_per_entry) as usize).min(TABLE)];
-            }
-        }
-        for (a, &c) in out.iter_mut().zip(&self.counts) {
-            *a /= c.max(1) as f32;
-        }
+        out.extend(sums.iter().zip(&self.counts).map(|(&s, &c)| s / c.max(1) as f32));
     }
+}
+
+/// `exp(-x)` at TABLE + 1 points over 0..GLOW_SPAN, made once.
+fn glow_table() -> &'static [f32] {
+    static TABLE_VALUES: std::sync::OnceLock<Vec<f32>> = std::sync::OnceLock::new();
+    TABLE_VALUES.get_or_init(|| (0..=TABLE).map(|k| (-(k as f64) * GLOW_SPAN / TABLE as f64).exp() as f32).collect())
 }
 
 /// The level of detail shown, its bins and their draw.
