@@ -555,3 +555,48 @@ fn a_recording_replays_into_the_scene_jumps_loops_and_stops_at_its_end() {
     assert!(sim.replay.as_ref().is_some_and(|r| r.files == [csv.clone()]), "the replay running goes on");
     assert_eq!(sim.network().step_count(), 10);
 }
+
+/// "Save replay…" writes the scene with its recording named in it (relative to the new file's
+/// folder, with the time shown and the loop); opening that file replays it again from there.
+/// Without a replay there is nothing to save, and it says so.
+#[test]
+fn a_replay_saved_as_a_scene_and_recording_pair_reopens_replaying() {
+    let mut app = app();
+    app.world_mut().resource_mut::<Transport>().paused = true;
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("spikes.csv");
+    std::fs::write(&csv, "time_ms,neuron\n1.0,3\n2.0,3\n2.0,7\n5.0,39\n").unwrap();
+    let pair = dir.path().join("pair.ron");
+    send(&mut app, SimRequest::SaveReplay(pair.clone()));
+    fixed_tick(&mut app);
+    let toasts: Vec<Toast> = app.world_mut().resource_mut::<Messages<Toast>>().drain().collect();
+    assert!(toasts.iter().any(|t| t.error && t.text.contains("no recording is replayed")), "{toasts:?}");
+    send(&mut app, SimRequest::OpenRecording(vec![csv.clone()]));
+    fixed_tick(&mut app);
+    wait_for_loading(&mut app);
+    send(&mut app, SimRequest::SetLoop(true));
+    send(&mut app, SimRequest::Seek(2.5));
+    send(&mut app, SimRequest::SaveReplay(pair.clone()));
+    fixed_tick(&mut app);
+    for _ in 0..500 {
+        app.update();
+        if pair.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let text = std::fs::read_to_string(&pair).unwrap();
+    assert!(text.contains("recording:") && text.contains("\"spikes.csv\""), "{text}");
+    assert!(text.contains("looping: true") && text.contains("2.5 ms"), "{text}");
+    // Opened again (a fresh app, as a user would), it replays from 2.5 ms with the loop on.
+    let mut again = app_with(SCENE, |_| {});
+    send(&mut again, SimRequest::OpenScene(pair.clone()));
+    fixed_tick(&mut again);
+    wait_for_loading(&mut again);
+    let sim = again.world().resource::<Sim>();
+    let replay = sim.replay.as_ref().expect("the pair opens replaying");
+    assert_eq!(replay.files, [dir.path().join("spikes.csv")]);
+    assert!(replay.feed.looping);
+    assert_eq!(sim.network().step_count(), 25);
+    assert_eq!(sim.network().neurons.last_spike[7], 20, "the spike times of that moment");
+}

@@ -260,3 +260,32 @@ fn a_time_sorted_sonata_file_streams_the_same_spikes_as_it_reads_whole() {
         .to_string();
     assert!(e.contains("/spikes/E/timestamps: says `sorting = by_time` but row 2 comes before row 1"), "{e}");
 }
+
+/// A scene and recording pair: the scene's `recording` names its spike files from the scene's
+/// folder; a start that is not a time, a negative one, or no file at all is refused at the field.
+#[test]
+fn a_scenes_recording_names_its_files_and_is_checked() {
+    let base = std::fs::read_to_string("scenes/default.ron").unwrap();
+    let with =
+        |rec: &str| base.trim_end().strip_suffix(')').unwrap().to_string() + &format!("    recording: {rec},\n)");
+    let d = dir("pair");
+    let path = d.join("pair.ron");
+    std::fs::write(&path, with(r#"(spikes: ["out/spikes-1065-0.dat"], looping: true, at: "1.5 s")"#)).unwrap();
+    let scene = Scene::load(&path).unwrap();
+    assert_eq!(scene.recording_files().unwrap(), [d.join("out/spikes-1065-0.dat")]);
+    assert!(scene.build(None).is_ok());
+    for (rec, says) in [
+        (r#"(spikes: ["a.dat"], at: "5 mV")"#, "recording.at"),
+        (r#"(spikes: ["a.dat"], at: "-1 ms")"#, "recording.at"),
+        (r#"(spikes: [])"#, "field `recording.spikes`: names no spike file"),
+    ] {
+        std::fs::write(&path, with(rec)).unwrap();
+        let e = match Scene::load(&path).map(|s| s.build(None)) {
+            Ok(Ok(_)) => panic!("{rec} was accepted"),
+            Ok(Err(e)) => e.to_string(),
+            Err(e) => e.to_string(),
+        };
+        assert!(e.contains(says), "{rec}: {}", &e[..e.len().min(400)]);
+    }
+    std::fs::remove_dir_all(&d).unwrap();
+}

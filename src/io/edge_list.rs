@@ -266,6 +266,7 @@ pub fn import(spec: &EdgeListImport<'_>) -> Result<Imported, String> {
         attention_edges: None,
         camera: None,
         display_positions: Vec::new(),
+        recording: None,
         sonata: None,
     };
     Ok(Imported { scene, report })

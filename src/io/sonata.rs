@@ -82,6 +82,7 @@ fn scene_for(config: &Path, written_as: &str, dt: f64, sizes: &CircuitSizes) -> 
         attention_edges: None,
         camera: None,
         display_positions: Vec::new(),
+        recording: None,
         sonata: Some(SonataSpec { config: written_as.to_string() }),
     }
 }

@@ -79,6 +79,12 @@ impl Scene {
         self.file.sonata.as_ref().map(|s| self.base.join(&s.config))
     }
 
+    /// The spike files of the scene's `recording` (taken from the scene's folder), if it has one.
+    pub fn recording_files(&self) -> Option<Vec<PathBuf>> {
+        let r = self.file.recording.as_ref()?;
+        Some(r.spikes.iter().map(|f| self.base.join(f)).collect())
+    }
+
     /// Sets the most memory building may ask for (`--max-memory`), instead of what is available.
     pub fn set_memory_limit(&mut self, bytes: f64) {
         self.memory_limit = Some(bytes);

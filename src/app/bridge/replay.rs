@@ -2,7 +2,7 @@
 //! [`ReplayFeed`] instead of its rules, so the view, the raster, the plots and videos show the
 //! recorded spikes through the same columns and step reports as a live run.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub use crate::io::replay::ReplayRequest;
 use crate::io::replay::{ReplayFeed, Replayed, open_source};
@@ -75,4 +75,30 @@ impl Replay {
         }
         m
     }
+}
+
+/// The replay a scene asks for (its `recording`), and the time it opens at (ms).
+pub fn requested_by(scene: &crate::scene::Scene) -> Option<(ReplayRequest, f64)> {
+    let spec = scene.file.recording.as_ref()?;
+    let files = scene.recording_files()?;
+    let at = spec.at.map_or(0.0, |q| q.value.max(0.0));
+    Some((ReplayRequest { files, looping: spec.looping, follow: false }, at))
+}
+
+/// The scene of `sim` as a scene and recording pair saved to `path`: its `recording` names the
+/// replay's files (relative to `path`'s folder when they are inside it), whether it loops, and the
+/// time shown.
+pub fn paired_scene(sim: &super::Sim, path: &Path) -> Result<crate::scene::format::SceneFile, String> {
+    let replay = sim.replay.as_ref().ok_or("no recording is replayed")?;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = dir.canonicalize().map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut spikes = Vec::new();
+    for f in &replay.files {
+        let full = f.canonicalize().map_err(|e| format!("{}: {e}", f.display()))?;
+        let shown = full.strip_prefix(&dir).map_or(full.as_path(), |r| r);
+        spikes.push(shown.to_str().ok_or_else(|| format!("{}: the path is not UTF-8", full.display()))?.to_string());
+    }
+    let at = crate::sim::Quantity::new(sim.network().time_ms(), crate::sim::Dim::Time);
+    let recording = crate::scene::format::RecordingSpec { spikes, looping: replay.feed.looping, at: Some(at) };
+    Ok(crate::scene::format::SceneFile { recording: Some(recording), ..sim.scene.file.clone() })
 }

@@ -92,6 +92,8 @@ pub enum SimRequest {
     SetLoop(bool),
     /// Follow the replay's files as a running job writes them (from the newest time) or not.
     SetFollow(bool),
+    /// Save the replay as a scene and recording pair (the scene naming its spike files).
+    SaveReplay(PathBuf),
 }
 
 /// The most synapses the drawing budget may ask for.
@@ -242,6 +244,7 @@ pub fn apply_requests(
                     spiked.all = true;
                 }
             }
+            SimRequest::SaveReplay(path) => files.save_replay(&sim, path.clone(), &mut toasts),
             SimRequest::SaveScene(path) => files.save_scene(&sim, path.clone()),
             SimRequest::SaveSceneWithLayout(path, positions) => {
                 files.save_scene_with_layout(&sim, path.clone(), positions, &mut toasts);

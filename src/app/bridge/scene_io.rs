@@ -13,7 +13,7 @@ use bevy::prelude::*;
 use bevy::tasks::{IoTaskPool, Task, block_on};
 
 use super::components::{OnScreen, SimulationInstalled, Toast};
-use super::replay::{Replay, ReplayRequest};
+use super::replay::{Replay, ReplayRequest, paired_scene, requested_by};
 use super::{Selection, Sim, SpikedSinceDrawn, mirror};
 use crate::scene::build::BuildProgress;
 use crate::scene::{Scene, snapshot};
@@ -48,33 +48,40 @@ impl Loading {
         path: PathBuf,
         seed: Option<u64>,
         fatal: bool,
-        replay: Option<ReplayRequest>,
+        replay: Option<(ReplayRequest, f64)>,
     ) -> Self {
         let progress = Arc::new(BuildProgress::default());
         let counter = progress.clone();
         let task = spawn_loader(move || {
             let engine = scene.build_with_progress(seed, &counter).map_err(|e| e.to_string())?;
-            let mut sim = Sim::with_simulation(engine, scene, path);
-            if let Some(request) = replay {
-                let replay = Replay::read(&request, sim.network())?;
-                sim.start_replay(replay);
-                if request.follow
-                    && let Some(end) = sim.replay.as_ref().map(|r| r.feed.end_ms())
-                {
-                    sim.seek(end);
-                }
-            }
-            Ok(sim)
+            let sim = Sim::with_simulation(engine, scene, path);
+            with_replay(sim, replay)
         });
         Self { what, started: Instant::now(), progress: Some(progress), fatal, task }
     }
 }
 
+/// Starts `replay` (and the time it opens at) in `sim`, if any: following starts at the newest time.
+fn with_replay(mut sim: Sim, replay: Option<(ReplayRequest, f64)>) -> Result<Sim, String> {
+    let Some((request, at)) = replay else { return Ok(sim) };
+    let replay = Replay::read(&request, sim.network())?;
+    sim.start_replay(replay);
+    let end = sim.replay.as_ref().map_or(0.0, |r| r.feed.end_ms());
+    if request.follow {
+        sim.seek(end);
+    } else if at > 0.0 {
+        sim.seek(at);
+    }
+    Ok(sim)
+}
+
 /// Builds a parsed scene read from `path` in the background; when `fatal` (the scene the app
-/// starts with), a failure ends the app with the error on the terminal.
+/// starts with), a failure ends the app with the error on the terminal. A replay asked for (or,
+/// without one, the scene's own `recording`) is started in it.
 pub fn loading(scene: Scene, path: PathBuf, seed: Option<u64>, fatal: bool, replay: Option<ReplayRequest>) -> Loading {
+    let replay = replay.map(|r| (r, 0.0)).or_else(|| requested_by(&scene));
     let what = match &replay {
-        Some(r) => format!("{} replaying {}", path.display(), files_named(&r.files)),
+        Some((r, _)) => format!("{} replaying {}", path.display(), files_named(&r.files)),
         None => path.display().to_string(),
     };
     Loading::build(what, scene, path, seed, fatal, replay)
@@ -84,7 +91,7 @@ pub fn loading(scene: Scene, path: PathBuf, seed: Option<u64>, fatal: bool, repl
 pub fn open_recording(sim: &Sim, request: ReplayRequest) -> Loading {
     let what = format!("{} replaying {}", sim.scene_path.display(), files_named(&request.files));
     let seed = Some(sim.engine.network.seed());
-    Loading::build(what, sim.scene.clone(), sim.scene_path.clone(), seed, false, Some(request))
+    Loading::build(what, sim.scene.clone(), sim.scene_path.clone(), seed, false, Some((request, 0.0)))
 }
 
 /// "a.dat" or "a.dat and 3 more".
@@ -103,8 +110,9 @@ pub fn open_scene(path: PathBuf) -> Loading {
     let file = path.clone();
     let task = spawn_loader(move || {
         let scene = crate::io::open(&file)?;
+        let replay = requested_by(&scene);
         let engine = scene.build_with_progress(None, &counter).map_err(|e| e.to_string())?;
-        Ok(Sim::with_simulation(engine, scene, file))
+        with_replay(Sim::with_simulation(engine, scene, file), replay)
     });
     Loading { what: path.display().to_string(), started: Instant::now(), progress: Some(progress), fatal: false, task }
 }
@@ -217,6 +225,25 @@ impl FileTasks {
             }
             Err(e) => {
                 toasts.write(Toast::error(format!("the layout was not saved: {e}")));
+            }
+        }
+    }
+
+    /// Saves the replay as a scene and recording pair: the scene with a `recording` naming the
+    /// spike files, the loop and the time shown (refused with a toast when nothing is replayed).
+    pub fn save_replay(&mut self, sim: &Sim, path: PathBuf, toasts: &mut MessageWriter<Toast>) {
+        match paired_scene(sim, &path) {
+            Ok(file) => {
+                let text = Scene::to_ron(&file);
+                self.0.push(IoTaskPool::get().spawn(async move {
+                    match crate::files::AtomicFile::save(&path, text.as_bytes()) {
+                        Ok(()) => Toast::info(format!("saved {} (the scene and its recording)", path.display())),
+                        Err(e) => Toast::error(e.to_string()),
+                    }
+                }));
+            }
+            Err(e) => {
+                toasts.write(Toast::error(format!("the replay was not saved: {e}")));
             }
         }
     }

@@ -89,7 +89,7 @@ pub fn inspector(ctx: &egui::Context, view: &UiView, incoming: &mut Incoming, ou
             }
         });
         ui.horizontal(|ui| {
-            if ui.button("Stimulate 20 ms").clicked() {
+            if view.sim.replay.is_none() && ui.button("Stimulate 20 ms").clicked() {
                 out.push(SimRequest::Stimulate { neurons: vec![sel.0], amplitude_pa: 1000.0, duration_ms: 20.0 });
             }
             if ui.button("Deselect").clicked() {

@@ -56,6 +56,14 @@ pub fn controls(ui: &mut egui::Ui, view: &UiView, jump_ms: &mut f64, out: &mut V
         if ui.checkbox(&mut looping, "loop").changed() {
             out.push(SimRequest::SetLoop(looping));
         }
+        if ui
+            .button("Save replay…")
+            .on_hover_text("the scene with its recording named in it: it reopens replaying, at this time")
+            .clicked()
+            && let Some(p) = rfd::FileDialog::new().add_filter("scene", &["ron"]).save_file()
+        {
+            out.push(SimRequest::SaveReplay(p));
+        }
         if replay.feed.can_follow() {
             let mut follow = replay.feed.following;
             if ui
@@ -93,14 +101,11 @@ pub fn recorded_spikes(ui: &mut egui::Ui, view: &UiView, neuron: NeuronId) {
     let rate = times.len() as f64 / (INSPECTOR_WINDOW_MS.min(now.max(net.dt_ms())) / 1000.0);
     ui.label(format!("recorded spikes in the last {INSPECTOR_WINDOW_MS:.0} ms: {} ({rate:.1} Hz)", times.len()));
     let points: Vec<[f64; 2]> = times.iter().map(|&t| [t, 1.0]).collect();
-    plot("recorded_spikes").height(50.0).allow_scroll(false).show_y(false).include_y(0.0).include_y(2.0).show(
-        ui,
-        |p| {
-            p.points(
-                Points::new("spikes", PlotPoints::from(points))
-                    .radius(3.0)
-                    .color(egui::Color32::from_rgb(255, 210, 120)),
-            );
-        },
-    );
+    let from = (now - INSPECTOR_WINDOW_MS).max(0.0);
+    let spikes_plot = plot("recorded_spikes").height(50.0).allow_scroll(false).show_y(false);
+    spikes_plot.include_y(0.0).include_y(2.0).include_x(from).include_x(now).show(ui, |p| {
+        p.points(
+            Points::new("spikes", PlotPoints::from(points)).radius(3.0).color(egui::Color32::from_rgb(255, 210, 120)),
+        );
+    });
 }

@@ -521,6 +521,7 @@ pub fn import(path: &Path) -> Result<SceneFile, String> {
         attention_edges: None,
         camera: None,
         display_positions: Vec::new(),
+        recording: None,
         sonata: None,
     })
 }

@@ -120,6 +120,21 @@ pub(super) fn check_display_positions(positions: &[(f32, f32, f32)], neurons: us
     Ok(())
 }
 
+/// A recording to replay: at least one spike file, and a start time >= 0 (the files themselves
+/// are read, and checked, when the app replays them).
+pub(super) fn check_recording(r: &crate::scene::format::RecordingSpec) -> Result<()> {
+    if r.spikes.is_empty() {
+        return Err(Problem::at("recording.spikes", "names no spike file"));
+    }
+    if let Some(at) = &r.at {
+        let t = at.expect(Dim::Time).map_err(|m| Problem::at("recording.at", m))?;
+        if t < 0.0 {
+            return Err(Problem::at("recording.at", format!("{t} ms: the replay starts at a time >= 0")));
+        }
+    }
+    Ok(())
+}
+
 /// A camera path's keys: times increasing, angles and zoom in range, focus on an existing neuron.
 pub(super) fn check_camera(c: &CameraPath, neurons: usize) -> Result<()> {
     let mut last = f64::NEG_INFINITY;

@@ -16,7 +16,7 @@ use std::path::Path;
 
 use connectivity::{Plan, RowRule, generate_synapses};
 use growth::{attention, neurogenesis, pruning, structural};
-use layout::{check_camera, check_display_positions, layout_positions};
+use layout::{check_camera, check_display_positions, check_recording, layout_positions};
 pub use progress::{BuildProgress, BuildStage};
 use values::{
     check_dist_finite, check_non_negative, check_weight_magnitude, dist_dim, dist_in, dist_range, max_steps, sample,
@@ -306,6 +306,9 @@ fn build_counted(scene: &SceneFile, base: &Path, seed: Option<u64>, progress: &B
         check_camera(c, net.num_neurons())?;
     }
     check_display_positions(&scene.display_positions, net.num_neurons())?;
+    if let Some(r) = &scene.recording {
+        check_recording(r)?;
+    }
 
     progress.enter(BuildStage::Rules, 0);
     inputs::add_inputs(scene, &mut net, &ranges, dt)?;

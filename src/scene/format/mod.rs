@@ -64,6 +64,24 @@ pub struct SceneFile {
     /// them, drive them and attach growth to them), with its synapses and couplings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sonata: Option<SonataSpec>,
+    /// Spikes recorded elsewhere that the app replays into this scene's network when it opens it
+    /// (a scene and recording pair, as "Save replay…" writes it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording: Option<RecordingSpec>,
+}
+
+/// A recording replayed into a scene's network.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordingSpec {
+    /// The spike files (NEST ascii, SONATA, NWB, CSV), relative to the scene file's folder.
+    pub spikes: Vec<String>,
+    /// Whether the end jumps back to the start.
+    #[serde(default)]
+    pub looping: bool,
+    /// The time the replay opens at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<Quantity>,
 }
 
 /// A SONATA circuit in a scene.
