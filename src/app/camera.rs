@@ -74,22 +74,8 @@ fn cached_bounds(sim: &Sim, cache: &mut (usize, Vec3, f32)) -> (Vec3, f32) {
 
 /// Centre and radius of the neurons' bounding sphere.
 pub fn bounds(sim: &Sim) -> (Vec3, f32) {
-    box_bounds(&sim.engine.network.neurons.position).map_or((Vec3::ZERO, 10.0), |(c, r)| (c, r.max(1.0)))
-}
-
-/// Centre and half diagonal of the points' bounding box (`None` for no points): what the camera
-/// frames, and what a new layout is fitted to.
-pub fn box_bounds(points: &[[f32; 3]]) -> Option<(Vec3, f32)> {
-    if points.is_empty() {
-        return None;
-    }
-    let (mut lo, mut hi) = (Vec3::splat(f32::MAX), Vec3::splat(f32::MIN));
-    for p in points {
-        let v = Vec3::from_array(*p);
-        lo = lo.min(v);
-        hi = hi.max(v);
-    }
-    Some(((lo + hi) * 0.5, (hi - lo).length() * 0.5))
+    crate::app::layout::box_bounds(&sim.engine.network.neurons.position)
+        .map_or((Vec3::ZERO, 10.0), |(c, r)| (c, r.max(1.0)))
 }
 
 /// The orbit camera (spawned at start-up, framed on each network installed).

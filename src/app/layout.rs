@@ -332,7 +332,7 @@ fn animate(time: Res<Time<Real>>, mut layout: ResMut<ShownLayout>) {
 
 /// Centre and half diagonal of the points' bounding box (as the camera frames them).
 fn bounding(points: &[[f32; 3]]) -> (Vec3, f32) {
-    crate::app::camera::box_bounds(points).map_or((Vec3::ZERO, 1.0), |(c, r)| (c, r.max(1e-3)))
+    box_bounds(points).map_or((Vec3::ZERO, 1.0), |(c, r)| (c, r.max(1e-3)))
 }
 
 /// `points` moved and scaled so that their bounding box has the centre and half diagonal of
@@ -346,6 +346,21 @@ pub fn fit_to(points: Vec<[f32; 3]>, reference: &[[f32; 3]]) -> Vec<[f32; 3]> {
 
 fn fit_into(points: Vec<[f32; 3]>, net: &Network) -> Vec<[f32; 3]> {
     fit_to(points, &net.neurons.position)
+}
+
+/// Centre and half diagonal of the points' bounding box (`None` for no points): what the camera
+/// frames, and what a new layout is fitted to.
+pub fn box_bounds(points: &[[f32; 3]]) -> Option<(Vec3, f32)> {
+    if points.is_empty() {
+        return None;
+    }
+    let (mut lo, mut hi) = (Vec3::splat(f32::MAX), Vec3::splat(f32::MIN));
+    for p in points {
+        let v = Vec3::from_array(*p);
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    Some(((lo + hi) * 0.5, (hi - lo).length() * 0.5))
 }
 
 #[cfg(test)]
