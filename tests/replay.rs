@@ -289,3 +289,52 @@ fn a_scenes_recording_names_its_files_and_is_checked() {
     }
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+/// A NEST multimeter file among the spike files gives the recorded neurons' potentials: a replay
+/// sets them in their steps and after a jump, only for the neurons recorded; a multimeter file
+/// without V_m, a NaN potential or a neuron the network lacks is refused naming line and field.
+#[test]
+fn a_multimeters_potentials_are_replayed_into_the_recorded_neurons() {
+    use neuroplast::io::replay::{ReplayFeed, Replayed};
+    let d = dir("vm");
+    let sim = cuba();
+    let spikes = d.join("spikes-4001-0.dat");
+    let vm = d.join("multimeter-4002-0.dat");
+    std::fs::write(&spikes, format!("{NEST_HEADER}sender\ttime_ms\n4\t1.500\n")).unwrap();
+    std::fs::write(
+        &vm,
+        format!("{NEST_HEADER}sender\ttime_ms\tV_m\tg_ex\n4\t1.000\t-58.25\t0.0\n6\t1.000\t-61.0\t0.0\n4\t2.000\t-52.5\t0.0\n"),
+    )
+    .unwrap();
+    let rec = Recording::read(&[spikes.clone(), vm.clone()], &sim.network).unwrap();
+    assert_eq!(rec.neurons, [3], "the multimeter's rows are not spikes");
+    assert_eq!(rec.voltages.recorded, [3, 5]);
+    let mut net = sim.network.clone();
+    let rest = net.neurons.v[7];
+    let mut feed = ReplayFeed::new(Box::new(rec));
+    assert!(feed.has_voltages() && feed.records_voltage(3) && !feed.records_voltage(7));
+    let mut report = neuroplast::sim::StepReport::default();
+    let mut v3 = Vec::new();
+    while feed.step(&mut net, &mut report).unwrap() == Replayed::Step {
+        v3.push(net.neurons.v[3]);
+    }
+    assert_eq!(v3.len(), 20, "the feed plays to the last sample at 2.0 ms");
+    assert_eq!((v3[9], v3[14], v3[19]), (-58.25, -58.25, -52.5), "set in the step of each sample, held between");
+    assert_eq!((net.neurons.v[5], net.neurons.v[7]), (-61.0, rest), "unrecorded neurons keep their potential");
+    feed.seek(&mut net, 1.2).unwrap();
+    assert_eq!(net.neurons.v[3], -58.25, "after a jump, the last sample before it");
+    for (text, says) in [
+        ("sender\ttime_ms\tg_ex\n4\t1.0\t0.0\n", "the multimeter recorded no `V_m`"),
+        ("sender\ttime_ms\tV_m\n4\t1.0\tNaN\n", "multimeter-4002-0.dat:4: V_m NaN is not a finite number"),
+        ("sender\ttime_ms\tV_m\n4\t1.0\n", "multimeter-4002-0.dat:4: 2 fields where the header names 3"),
+        ("sender\ttime_ms\tV_m\n9999\t1.0\t-60.0\n", "the multimeter recorded neuron 9998"),
+    ] {
+        std::fs::write(&vm, format!("{NEST_HEADER}{text}")).unwrap();
+        let e = match Recording::read(std::slice::from_ref(&vm), &sim.network) {
+            Ok(r) => r.check_against(&sim.network).map(|_| "accepted".to_string()).unwrap_or_else(|e| e),
+            Err(e) => e.to_string(),
+        };
+        assert!(e.contains(says), "{text}: {e}");
+    }
+    std::fs::remove_dir_all(&d).unwrap();
+}

@@ -36,7 +36,8 @@ def main():
         script = os.path.join(d, "scene_nest.py")
         subprocess.check_call([exe, "export", a.scene, "--to", "nest", "-o", script], stdout=subprocess.DEVNULL)
         subprocess.check_call(
-            [sys.executable, script, "--duration-ms", str(a.duration_ms), "--out-dir", d, "--threads", str(a.threads)],
+            [sys.executable, script, "--duration-ms", str(a.duration_ms), "--out-dir", d, "--threads", str(a.threads),
+             "--record-v", "5"],
             stdout=subprocess.DEVNULL,
         )
         files = sorted(glob.glob(os.path.join(d, "spikes-*.dat")))
@@ -58,7 +59,16 @@ def main():
         print(f"replayed: {stats['spikes']} spikes, {stats['first_ms']} to {stats['last_ms']} ms; "
               f"mean rate {stats['groups'][0]['mean_rate_hz']:.3f} Hz, CV ISI {stats['groups'][0]['mean_cv_isi']}")
         print("spike for spike:", "equal" if same else "DIFFERENT")
-        sys.exit(0 if same else 1)
+        # The multimeter's V_m of the first 5 neurons, every step, replayed with the spikes.
+        vm_files = sorted(glob.glob(os.path.join(d, "multimeter-*.dat")))
+        rows = sum(len(np.loadtxt(f, comments="#", skiprows=3, ndmin=2)) for f in vm_files)
+        with_vm = json.loads(subprocess.check_output(
+            [exe, "replay", "--network", a.scene, "--spikes", *files, *vm_files, "--json"], text=True))
+        v = with_vm["voltages"]
+        same_v = v["samples"] == rows and v["neurons"] == 5 and with_vm["spikes"] == stats["spikes"]
+        print(f"multimeter: {len(vm_files)} files, {rows} samples; replayed {v['samples']} samples of {v['neurons']} neurons:",
+              "equal" if same_v else "DIFFERENT")
+        sys.exit(0 if same and same_v else 1)
 
 
 if __name__ == "__main__":

@@ -81,6 +81,7 @@ pub fn replay(a: ReplayArgs) -> Result<()> {
             "last_ms": last,
             "groups": groups,
             "notes": rec.notes,
+            "voltages": {"neurons": rec.voltages.recorded.len(), "samples": rec.voltages.neurons.len()},
         });
         say!("{v}");
         return Ok(());
@@ -88,6 +89,9 @@ pub fn replay(a: ReplayArgs) -> Result<()> {
     say!("recording: {} files, {} spikes from {first:.3} to {last:.3} ms", rec.files.len(), rec.neurons.len());
     for note in &rec.notes {
         say!("note: {note}");
+    }
+    if !rec.voltages.is_empty() {
+        say!("membrane potentials: {} samples of {} neurons", rec.voltages.neurons.len(), rec.voltages.recorded.len());
     }
     say!("{:<16} {:>9} {:>10} {:>10} {:>8}", "group", "neurons", "spikes", "rate (Hz)", "CV ISI");
     for g in &groups {

@@ -9,10 +9,12 @@ pub mod neuroml;
 pub mod pynn_script;
 pub mod recording;
 mod recording_h5;
+pub mod recording_voltage;
 pub mod replay;
 mod script;
 pub mod sonata;
 pub mod spike_index;
+pub mod spike_source;
 
 use std::path::Path;
 

@@ -47,7 +47,7 @@ pub fn pynest_script(sim: &Simulation, label: &str) -> Result<NestScript, String
         sim,
         label,
         "NEST",
-        "[--duration-ms 1000] [--seed 1] [--out-dir .] [--threads 1]  (also under mpirun -np N).",
+        "[--duration-ms 1000] [--seed 1] [--out-dir .] [--threads 1] [--record-v N]  (also under mpirun -np N).",
         &left_out,
     );
     let _ = writeln!(s, "import argparse\n\nimport nest\nimport numpy as np\n");
@@ -56,6 +56,10 @@ pub fn pynest_script(sim: &Simulation, label: &str) -> Result<NestScript, String
     let _ = writeln!(s, "ap.add_argument(\"--seed\", type=int, default={})", net.seed());
     let _ = writeln!(s, "ap.add_argument(\"--out-dir\", default=\".\")");
     let _ = writeln!(s, "ap.add_argument(\"--threads\", type=int, default=1)");
+    let _ = writeln!(
+        s,
+        "ap.add_argument(\"--record-v\", type=int, default=0, help=\"V_m of the first N neurons, every step, to <out-dir>/multimeter-*.dat\")"
+    );
     let _ = writeln!(s, "a = ap.parse_args()\n");
     let _ = writeln!(s, "nest.ResetKernel()");
     let _ = writeln!(s, "nest.verbosity = nest.VerbosityLevel.ERROR");
@@ -179,6 +183,12 @@ pub fn pynest_script(sim: &Simulation, label: &str) -> Result<NestScript, String
         "rec = nest.Create(\"spike_recorder\", params={{\"record_to\": \"ascii\", \"label\": \"spikes\"}})"
     );
     let _ = writeln!(s, "nest.Connect(neurons, rec)");
+    let _ = writeln!(s, "if a.record_v > 0:");
+    let _ = writeln!(
+        s,
+        "    mm = nest.Create(\"multimeter\", params={{\"record_from\": [\"V_m\"], \"interval\": {dt}, \"record_to\": \"ascii\", \"label\": \"multimeter\"}})"
+    );
+    let _ = writeln!(s, "    nest.Connect(mm, neurons[:a.record_v])");
     let _ = writeln!(s, "nest.Simulate(a.duration_ms)");
     Ok(NestScript { text: s, left_out })
 }

@@ -7,11 +7,14 @@
 //! (`/spikes/<population>/timestamps` + `node_ids`, ids within the population of that name, a
 //! `by_time` sorting held to; or the older `/spikes/gids` + `/spikes/timestamps`, global ids; times
 //! in the `units` attribute's ms or s) and NWB units (`/units/id`, `/units/spike_times` in s,
-//! `/units/spike_times_index`), errors naming the file and the dataset.
+//! `/units/spike_times_index`), errors naming the file and the dataset. NEST multimeter files
+//! (`sender time_ms V_m ...`) among them give the recorded neurons' potentials
+//! ([`super::recording_voltage`]).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use super::recording_voltage::{Voltages, is_multimeter_header, read_multimeter};
 use crate::analysis::spikes::cv_isi;
 use crate::sim::{Network, PopulationId};
 
@@ -27,6 +30,8 @@ pub struct Recording {
     /// What the reader noticed that the user should know: a file cut mid-row, files of one run
     /// ending at very different times.
     pub notes: Vec<String>,
+    /// Membrane potentials from NEST multimeter files among those read.
+    pub voltages: Voltages,
     /// The NEST files read, where reading stopped in each (for following a running job).
     followed: Vec<Followed>,
 }
@@ -110,8 +115,11 @@ impl Recording {
             }
             let bytes = std::fs::read(path).map_err(|e| error(path, None, format!("cannot be read: {e}")))?;
             let text = String::from_utf8(bytes).map_err(|_| error(path, None, "is not text (UTF-8)"))?;
+            let header = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#'));
             if ext == "csv" {
                 read_csv(path, &text, &mut rec)?;
+            } else if header.is_some_and(is_multimeter_header) {
+                read_multimeter(&text, dt_ms, &mut rec.voltages).map_err(|(line, m)| error(path, line, m))?;
             } else {
                 let mut state = NestState::default();
                 let first = rec.times_ms.len();
@@ -140,6 +148,7 @@ impl Recording {
         check_virtual_processes(paths)?;
         rec.note_uneven_ends(&ends);
         sort_by_time(&mut rec.neurons, &mut rec.times_ms);
+        rec.voltages.finish();
         Ok(rec)
     }
 
@@ -208,6 +217,14 @@ impl Recording {
     /// Checks that every spike's neuron is in `net`, naming the first that is not.
     pub fn check_against(&self, net: &Network) -> Result<(), String> {
         let n = net.num_neurons();
+        if let Some(&last) = self.voltages.recorded.last()
+            && last as usize >= n
+        {
+            return Err(format!(
+                "the multimeter recorded neuron {last}, but the network has {n} neurons (ids 0..{})",
+                n.saturating_sub(1)
+            ));
+        }
         match self.neurons.iter().position(|&id| id as usize >= n) {
             Some(k) => Err(format!(
                 "the recording names neuron {} (at {} ms), but the network has {n} neurons (ids 0..{})",

@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use super::recording::Recording;
 use super::spike_index::SpikeIndex;
+pub use super::spike_source::SpikeSource;
+pub use crate::sim::grid_index;
 use crate::sim::{Network, StepReport};
 
 /// How a replay is asked for: the spike files and how to play them.
@@ -27,49 +29,6 @@ pub struct ReplayRequest {
 /// it, and the rest gain them as the replay plays on.
 pub const SEEK_LOOKBACK_MS: f64 = 300.0;
 
-/// The grid index of a spike at `t_ms` on a grid of `dt_ms`: the step `g - 1` whose end `g · dt`
-/// it falls at or before, as the engine stamps its own spikes (NEST's times are on that grid; a
-/// time off it goes to the step it falls in). Never below 1.
-pub fn grid_index(t_ms: f64, dt_ms: f64) -> u64 {
-    // `ceil` by hand: without SSE4.1 in the build's target it is a library call, and this runs
-    // once per spike read.
-    let q = t_ms / dt_ms - 1e-6;
-    let whole = q as i64;
-    let up = if (whole as f64) < q { whole + 1 } else { whole };
-    up.max(1) as u64
-}
-
-/// Where replayed spikes come from: the spikes of a range of grid indices, in time order.
-pub trait SpikeSource: Send + Sync {
-    /// The time of the last spike known (ms; 0 when there is none).
-    fn end_ms(&self) -> f64;
-
-    /// Appends the spikes with grid index (see [`grid_index`]) in `from..to` on a grid of `dt_ms`,
-    /// as `(grid index, neuron)`, in time order.
-    fn read_grid(&self, from: u64, to: u64, dt_ms: f64, out: &mut Vec<(u64, u32)>) -> Result<(), String>;
-
-    /// What the reader noticed and the user should know (a file cut mid-row, files ending at
-    /// different times).
-    fn notes(&self) -> Vec<String>;
-
-    /// Reads what files still being written gained since the last call; returns whether
-    /// anything was added. Sources that cannot grow return `Ok(false)`.
-    fn refresh(&mut self) -> Result<bool, String> {
-        Ok(false)
-    }
-
-    /// Whether the source reads files a running job may still append to.
-    fn can_grow(&self) -> bool {
-        false
-    }
-
-    /// The spikes held in memory (an estimate of the bytes, for the memory figures).
-    fn resident_bytes(&self) -> usize;
-
-    /// Spikes in the recording (read so far, for followed files).
-    fn spike_count(&self) -> u64;
-}
-
 /// The source of `files` for `net`: a SONATA spike file sorted by time is streamed
 /// ([`SpikeIndex`]); anything else is read whole, merged and checked against the network
 /// ([`Recording`]). Errors name the file and what is wrong.
@@ -83,39 +42,6 @@ pub fn open_source(files: &[PathBuf], net: &Network) -> Result<Box<dyn SpikeSour
     rec.check_against(net)
         .map_err(|m| format!("{}: {m}", files.first().map(|f| f.display().to_string()).unwrap_or_default()))?;
     Ok(Box::new(rec))
-}
-
-impl SpikeSource for Recording {
-    fn end_ms(&self) -> f64 {
-        self.times_ms.last().copied().unwrap_or(0.0)
-    }
-
-    fn read_grid(&self, from: u64, to: u64, dt_ms: f64, out: &mut Vec<(u64, u32)>) -> Result<(), String> {
-        let a = self.times_ms.partition_point(|&t| grid_index(t, dt_ms) < from);
-        let b = a + self.times_ms[a..].partition_point(|&t| grid_index(t, dt_ms) < to);
-        out.extend(self.times_ms[a..b].iter().zip(&self.neurons[a..b]).map(|(&t, &n)| (grid_index(t, dt_ms), n)));
-        Ok(())
-    }
-
-    fn notes(&self) -> Vec<String> {
-        self.notes.clone()
-    }
-
-    fn refresh(&mut self) -> Result<bool, String> {
-        self.follow().map_err(|e| e.to_string())
-    }
-
-    fn can_grow(&self) -> bool {
-        self.can_follow()
-    }
-
-    fn resident_bytes(&self) -> usize {
-        self.neurons.len() * 4 + self.times_ms.len() * 8
-    }
-
-    fn spike_count(&self) -> u64 {
-        self.neurons.len() as u64
-    }
 }
 
 /// What one replayed step found.
@@ -141,6 +67,7 @@ pub struct ReplayFeed {
     window_from: u64,
     window_to: u64,
     step_ids: Vec<u32>,
+    samples: Vec<(u64, u32, f32)>,
     last_refresh: Option<std::time::Instant>,
 }
 
@@ -162,6 +89,7 @@ impl ReplayFeed {
             window_from: 0,
             window_to: 0,
             step_ids: Vec::new(),
+            samples: Vec::new(),
             last_refresh: None,
         }
     }
@@ -244,6 +172,11 @@ impl ReplayFeed {
         }
         self.step_ids.dedup();
         net.impose_step(&self.step_ids, report);
+        if let Some(v) = self.source.voltages() {
+            self.samples.clear();
+            v.read_grid(g, g + 1, dt, &mut self.samples);
+            set_potentials(net, &self.samples);
+        }
         Ok(Replayed::Step)
     }
 
@@ -267,9 +200,24 @@ impl ReplayFeed {
                 *last = g;
             }
         }
+        if let Some(v) = self.source.voltages() {
+            self.samples.clear();
+            v.read_grid(from, step + 1, dt, &mut self.samples);
+            set_potentials(net, &self.samples);
+        }
         self.window.clear();
         (self.window_from, self.window_to) = (0, 0);
         Ok(())
+    }
+
+    /// Whether the recording holds membrane potentials.
+    pub fn has_voltages(&self) -> bool {
+        self.source.voltages().is_some()
+    }
+
+    /// Whether neuron `n`'s membrane potential was recorded.
+    pub fn records_voltage(&self, n: u32) -> bool {
+        self.source.voltages().is_some_and(|v| v.records(n))
     }
 
     /// The recorded spike times (ms) of `neuron` between `from_ms` and `to_ms`, at most `most`,
@@ -281,6 +229,15 @@ impl ReplayFeed {
             return Vec::new();
         }
         buf.iter().filter(|&&(_, n)| n == neuron).map(|&(g, _)| g as f64 * dt_ms).take(most).collect()
+    }
+}
+
+/// Sets the recorded neurons' potentials from `samples` (in time order: the last one wins).
+fn set_potentials(net: &mut Network, samples: &[(u64, u32, f32)]) {
+    for &(_, n, mv) in samples {
+        if let Some(v) = net.neurons.v.get_mut(n as usize) {
+            *v = f64::from(mv);
+        }
     }
 }
 

@@ -6,9 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use super::replay::{SpikeSource, grid_index};
+use super::spike_source::SpikeSource;
 use crate::files::FileError;
-use crate::sim::{Network, PopulationId};
+use crate::sim::{Network, PopulationId, grid_index};
 use crate::sonata::h5::{H5, attr_text};
 
 /// Rows between two samples of the index.

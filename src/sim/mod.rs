@@ -27,6 +27,6 @@ pub use models::{
 };
 pub use network::{GapJunctions, Network, NetworkError, Population, Segment, SynapseView, Synapses};
 pub use params::{Curve, ParamSpec, Tunable};
-pub use report::{SpikeLog, StepReport, StructuralEvent};
+pub use report::{SpikeLog, StepReport, StructuralEvent, grid_index};
 pub use rule::{Activity, NeuronRule, Scope, StructuralRule, SynapticRule};
 pub use units::{Dim, Quantity};

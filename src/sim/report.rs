@@ -101,3 +101,15 @@ impl SpikeLog {
         self.neurons.iter().zip(&self.grid).filter(|(n, _)| **n == neuron).map(|(_, g)| *g as f64 * dt_ms).collect()
     }
 }
+
+/// The grid index of a spike at `t_ms` on a grid of `dt_ms`: the step `g - 1` whose end `g · dt`
+/// it falls at or before, as the engine stamps its own spikes (NEST's times are on that grid; a
+/// time off it goes to the step it falls in). Never below 1.
+pub fn grid_index(t_ms: f64, dt_ms: f64) -> u64 {
+    // `ceil` by hand: without SSE4.1 in the build's target it is a library call, and this runs
+    // once per spike read.
+    let q = t_ms / dt_ms - 1e-6;
+    let whole = q as i64;
+    let up = if (whole as f64) < q { whole + 1 } else { whole };
+    up.max(1) as u64
+}

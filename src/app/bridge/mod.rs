@@ -92,8 +92,10 @@ impl Sim {
         }
         r.ended = false;
         r.announced = false;
+        // Potentials are traced only when the recording has them (else the model's rest).
+        let voltages = r.feed.has_voltages();
         self.history = History::new(&self.engine);
-        self.history.trace_voltage = false;
+        self.history.trace_voltage = voltages;
     }
 
     /// Whether a replay has reached its end (or stopped at an error).

@@ -72,8 +72,8 @@ pub fn inspector(ctx: &egui::Context, view: &UiView, incoming: &mut Incoming, ou
     egui::Window::new(title).open(&mut open).default_pos([300.0, 60.0]).default_width(330.0).show(ctx, |ui| {
         egui::Grid::new("inspector_values").num_columns(2).show(ui, |ui| {
             let p = net.neurons.position[i];
-            let replayed = view.sim.replay.is_some();
-            let v = if replayed { "not recorded".to_string() } else { format!("{:.2} mV", net.neurons.v[i]) };
+            let unrecorded = view.sim.replay.as_ref().is_some_and(|r| !r.feed.records_voltage(sel.0));
+            let v = if unrecorded { "not recorded".to_string() } else { format!("{:.2} mV", net.neurons.v[i]) };
             for (k, v) in [
                 ("population", pop.name.clone()),
                 ("model", pop.model.name().to_string()),
@@ -99,7 +99,8 @@ pub fn inspector(ctx: &egui::Context, view: &UiView, incoming: &mut Incoming, ou
         path_line(ui, view, out);
         if view.sim.replay.is_some() {
             super::replay::recorded_spikes(ui, view, sel);
-        } else {
+        }
+        if view.sim.replay.as_ref().is_none_or(|r| r.feed.records_voltage(sel.0)) {
             let trace: Vec<[f64; 2]> = view.sim.history.trace.iter().copied().collect();
             plot("voltage_trace").height(120.0).allow_scroll(false).y_axis_label("mV").show(ui, |p| {
                 p.line(Line::new("V", PlotPoints::from(trace)).color(egui::Color32::from_rgb(120, 220, 200)));
