@@ -338,3 +338,17 @@ fn a_multimeters_potentials_are_replayed_into_the_recorded_neurons() {
     }
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+/// A text recording too large to read whole here is refused before anything is read (a sparse
+/// file of 200 GB: nothing is allocated), pointing to the streamed format.
+#[test]
+fn a_recording_too_large_to_read_whole_is_refused_before_reading() {
+    let d = dir("huge");
+    let p = d.join("spikes-4001-0.dat");
+    std::fs::File::create(&p).unwrap().set_len(200 << 30).unwrap();
+    let sim = cuba();
+    let e = Recording::read(std::slice::from_ref(&p), &sim.network).unwrap_err().to_string();
+    assert!(e.contains("spikes-4001-0.dat: read whole it would need about 859.0 GB"), "{e}");
+    assert!(e.contains("SONATA spike file sorted by time"), "{e}");
+    std::fs::remove_dir_all(&d).unwrap();
+}

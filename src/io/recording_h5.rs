@@ -30,6 +30,7 @@ pub(super) fn read(
         let times = h5.column("/spikes/timestamps")?;
         times.expect_len(ids.len, "/spikes/gids")?;
         let scale = time_scale(&h5, "/spikes/timestamps", times.text_attr("units")?)?;
+        fits(path, ids.len)?;
         let (ids, times) = (ids.all_ids()?, times.all_numbers()?);
         return push(&h5, "/spikes/gids", &ids, &times, scale, 0, u64::MAX, neurons, times_ms);
     }
@@ -45,6 +46,7 @@ pub(super) fn read(
         let times = h5.column(&format!("{at}/timestamps"))?;
         times.expect_len(ids.len, &format!("{at}/node_ids"))?;
         let scale = time_scale(&h5, &format!("{at}/timestamps"), times.text_attr("units")?)?;
+        fits(path, ids.len)?;
         let (ids, t) = (ids.all_ids()?, times.all_numbers()?);
         let sorting = h5
             .group(&at)?
@@ -65,13 +67,21 @@ pub(super) fn read(
     Ok(())
 }
 
+/// Refuses a table of `rows` spikes too large to read whole here (about 28 bytes a spike while
+/// it is read).
+fn fits(path: &Path, rows: u64) -> Result<(), FileError> {
+    super::recording::fits_in_memory(rows as f64 * 28.0).map_err(|m| FileError::new(path, m))
+}
+
 /// NWB units: unit k's spikes are `spike_times[index[k-1]..index[k]]` (seconds).
 fn nwb(h5: &H5, neurons: &mut Vec<u32>, times_ms: &mut Vec<f64>) -> Result<(), FileError> {
     let ids = h5.column("/units/id")?.all_ids()?;
     let index = h5.column("/units/spike_times_index")?;
     index.expect_len(ids.len() as u64, "/units/id")?;
     let index = index.all_ids()?;
-    let times = h5.column("/units/spike_times")?.all_numbers()?;
+    let times = h5.column("/units/spike_times")?;
+    fits(&h5.path, times.len)?;
+    let times = times.all_numbers()?;
     let mut start = 0u64;
     for (k, (&id, &end)) in ids.iter().zip(&index).enumerate() {
         if end < start || end > times.len() as u64 {
