@@ -36,12 +36,7 @@ pub(super) fn read(
     }
     for pop in &spikes.groups {
         let at = format!("/spikes/{pop}");
-        let p = net.populations.iter().position(|q| &q.name == pop).ok_or_else(|| {
-            let known: Vec<&str> = net.populations.iter().map(|q| q.name.as_str()).collect();
-            h5.err(&at, format!("the network has no population `{pop}` (it has {})", known.join(", ")))
-        })?;
-        let first = net.population_neurons(PopulationId(p as u16)).next().unwrap_or(0);
-        let size = u64::from(net.populations[p].size);
+        let (first, size) = population_named(&h5, net, pop)?;
         let ids = h5.column(&format!("{at}/node_ids"))?;
         let times = h5.column(&format!("{at}/timestamps"))?;
         times.expect_len(ids.len, &format!("{at}/node_ids"))?;
@@ -105,9 +100,23 @@ fn nwb(h5: &H5, neurons: &mut Vec<u32>, times_ms: &mut Vec<f64>) -> Result<(), F
     Ok(())
 }
 
+/// The network's population a `/spikes/<pop>` table is of: its first neuron and its size; a
+/// population the network lacks is an error naming the table and the populations it has.
+pub(super) fn population_named(h5: &H5, net: &Network, pop: &str) -> Result<(u32, u64), FileError> {
+    let p = net.populations.iter().position(|q| q.name == pop).ok_or_else(|| {
+        let known: Vec<&str> = net.populations.iter().map(|q| q.name.as_str()).collect();
+        h5.err(
+            &format!("/spikes/{pop}"),
+            format!("the network has no population `{pop}` (it has {})", known.join(", ")),
+        )
+    })?;
+    let first = net.population_neurons(PopulationId(p as u16)).next().unwrap_or(0);
+    Ok((first, u64::from(net.populations[p].size)))
+}
+
 /// Milliseconds per unit of a timestamps column (`ms` when the attribute is missing, as SONATA
 /// says).
-fn time_scale(h5: &H5, at: &str, units: Option<String>) -> Result<f64, FileError> {
+pub(super) fn time_scale(h5: &H5, at: &str, units: Option<String>) -> Result<f64, FileError> {
     match units.as_deref().map(str::trim) {
         None | Some("ms") => Ok(1.0),
         Some("s") => Ok(1000.0),

@@ -6,9 +6,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use super::recording_h5::{population_named, time_scale};
 use super::spike_source::SpikeSource;
 use crate::files::FileError;
-use crate::sim::{Network, PopulationId, grid_index};
+use crate::sim::{Network, grid_index};
 use crate::sonata::h5::{H5, attr_text};
 
 /// Rows between two samples of the index.
@@ -81,18 +82,11 @@ impl SpikeIndex {
         let mut end_ms = 0.0f64;
         for pop in &spikes.groups {
             let at = format!("/spikes/{pop}");
-            let p = net.populations.iter().position(|q| &q.name == pop).ok_or_else(|| {
-                let known: Vec<&str> = net.populations.iter().map(|q| q.name.as_str()).collect();
-                h5.err(&at, format!("the network has no population `{pop}` (it has {})", known.join(", ")))
-            })?;
+            let (first, size) = population_named(&h5, net, pop)?;
             let (ids_at, times_at) = (format!("{at}/node_ids"), format!("{at}/timestamps"));
             let times = h5.column(&times_at)?;
             h5.column(&ids_at)?.expect_len(times.len, &times_at)?;
-            let scale = match times.text_attr("units")?.as_deref().map(str::trim) {
-                None | Some("ms") => 1.0,
-                Some("s") => 1000.0,
-                Some(other) => return Err(times.err(format!("units `{other}`: timestamps are in ms or s"))),
-            };
+            let scale = time_scale(&h5, &times_at, times.text_attr("units")?)?;
             let rows = times.len;
             let mut samples = Vec::with_capacity(rows.div_ceil(stride) as usize);
             for k in 0..rows.div_ceil(stride) {
@@ -108,8 +102,6 @@ impl SpikeIndex {
             if rows > 0 {
                 end_ms = end_ms.max(times.numbers(rows - 1, 1)?[0] * scale);
             }
-            let first = net.population_neurons(PopulationId(p as u16)).next().unwrap_or(0);
-            let size = u64::from(net.populations[p].size);
             tables.push(Table {
                 ids_at,
                 times_at,

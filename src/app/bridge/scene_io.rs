@@ -195,10 +195,16 @@ impl FileTasks {
     /// Saves the running scene as RON text (the text is made now, the file written in the
     /// background, atomically).
     pub fn save_scene(&mut self, sim: &Sim, path: PathBuf) {
-        let text = Scene::to_ron(&sim.scene.file);
+        self.write_scene(&sim.scene.file, path, "");
+    }
+
+    /// Writes `file` as RON text to `path` (made now, written in the background, atomically); the
+    /// toast says `saved PATH` and `what`.
+    fn write_scene(&mut self, file: &crate::scene::format::SceneFile, path: PathBuf, what: &'static str) {
+        let text = Scene::to_ron(file);
         self.0.push(IoTaskPool::get().spawn(async move {
             match crate::files::AtomicFile::save(&path, text.as_bytes()) {
-                Ok(()) => Toast::info(format!("saved {}", path.display())),
+                Ok(()) => Toast::info(format!("saved {}{what}", path.display())),
                 Err(e) => Toast::error(e.to_string()),
             }
         }));
@@ -214,15 +220,7 @@ impl FileTasks {
         toasts: &mut MessageWriter<Toast>,
     ) {
         match crate::scene::relayout::with_display_positions(&sim.scene.file, positions) {
-            Ok(file) => {
-                let text = Scene::to_ron(&file);
-                self.0.push(IoTaskPool::get().spawn(async move {
-                    match crate::files::AtomicFile::save(&path, text.as_bytes()) {
-                        Ok(()) => Toast::info(format!("saved {} with the layout shown", path.display())),
-                        Err(e) => Toast::error(e.to_string()),
-                    }
-                }));
-            }
+            Ok(file) => self.write_scene(&file, path, " with the layout shown"),
             Err(e) => {
                 toasts.write(Toast::error(format!("the layout was not saved: {e}")));
             }
@@ -233,15 +231,7 @@ impl FileTasks {
     /// spike files, the loop and the time shown (refused with a toast when nothing is replayed).
     pub fn save_replay(&mut self, sim: &Sim, path: PathBuf, toasts: &mut MessageWriter<Toast>) {
         match paired_scene(sim, &path) {
-            Ok(file) => {
-                let text = Scene::to_ron(&file);
-                self.0.push(IoTaskPool::get().spawn(async move {
-                    match crate::files::AtomicFile::save(&path, text.as_bytes()) {
-                        Ok(()) => Toast::info(format!("saved {} (the scene and its recording)", path.display())),
-                        Err(e) => Toast::error(e.to_string()),
-                    }
-                }));
-            }
+            Ok(file) => self.write_scene(&file, path, " (the scene and its recording)"),
             Err(e) => {
                 toasts.write(Toast::error(format!("the replay was not saved: {e}")));
             }
