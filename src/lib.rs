@@ -11,6 +11,7 @@ pub mod engine;
 pub mod files;
 pub mod growth;
 pub mod io;
+pub mod memory;
 pub mod plasticity;
 pub mod scene;
 pub mod sim;

@@ -13,8 +13,9 @@ use clap::Args;
 pub struct BenchArgs {
     /// `growth`: the structural-change benchmark; `frame`: the app's per-frame CPU work and its
     /// time to first frame; `graph`: the graph measures on the growth network; `replay`: a large
-    /// recording streamed (index, seeks, playback, memory); neither: the engine suite.
-    #[arg(value_parser = ["growth", "frame", "graph", "replay"])]
+    /// recording streamed (index, seeks, playback, memory); `memory`: the Hopfield networks; neither:
+    /// the engine suite.
+    #[arg(value_parser = ["growth", "frame", "graph", "replay", "memory"])]
     pub which: Option<String>,
     /// Replay benchmark: the network (from `tools/make_big_recording.py`).
     #[arg(long, default_value = "/tmp/neuroplast-replay/big.ron")]
@@ -89,6 +90,9 @@ pub fn bench(args: BenchArgs) -> Result<()> {
     }
     if args.which.as_deref() == Some("frame") {
         return bench_frame();
+    }
+    if args.which.as_deref() == Some("memory") {
+        return super::bench_memory::bench_memory();
     }
     if args.which.as_deref() == Some("replay") {
         return super::bench_replay::bench_replay(&args.network, &args.spikes, args.play_ms);

@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod bench_graph;
+pub mod bench_memory;
 pub mod bench_replay;
 pub mod ctm;
 pub mod export;

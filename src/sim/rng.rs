@@ -34,6 +34,8 @@ pub mod stream {
     pub const HLOP_ROWS: u64 = 33;
     /// Maze generation for the CTM.
     pub const MAZE: u64 = 0xC7A0_0000;
+    /// The order a Hopfield network's units are updated in, sweep by sweep.
+    pub const HOPFIELD_ORDER: u64 = 34;
     /// Unit tests' own draws (a test's index is added), apart from every stream above.
     pub const TEST: u64 = 1 << 40;
 }
