@@ -115,7 +115,7 @@ impl Recording {
             }
             let size = std::fs::metadata(path).map_err(|e| error(path, None, format!("cannot be read: {e}")))?.len();
             // The text and the spikes it holds (12 bytes each, a row being at least 4 bytes).
-            fits_in_memory(size as f64 * 4.0).map_err(|m| error(path, None, m))?;
+            super::recording_h5::fits_in_memory(size as f64 * 4.0).map_err(|m| error(path, None, m))?;
             let bytes = std::fs::read(path).map_err(|e| error(path, None, format!("cannot be read: {e}")))?;
             let text = String::from_utf8(bytes).map_err(|_| error(path, None, "is not text (UTF-8)"))?;
             let header = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#'));
@@ -273,20 +273,6 @@ fn time(path: &Path, line: usize, field: &str, v: &str) -> Result<f64, Recording
         return Err(error(path, Some(line), format!("{field} {t} must be a finite time >= 0")));
     }
     Ok(t)
-}
-
-/// Refuses a file whose reading would take `bytes` of memory when the machine has less
-/// available: such a recording is replayed streamed, from a SONATA file sorted by time.
-pub(super) fn fits_in_memory(bytes: f64) -> Result<(), String> {
-    let available = crate::scene::budget::available_memory();
-    if bytes > available {
-        return Err(format!(
-            "read whole it would need about {:.1} GB, and {:.1} GB are available: write it as a SONATA spike file sorted by time (`/spikes/<population>` with `sorting = by_time`), which is streamed",
-            bytes / 1e9,
-            available / 1e9
-        ));
-    }
-    Ok(())
 }
 
 /// Sorts spikes by time, then neuron.

@@ -62,10 +62,24 @@ pub(super) fn read(
     Ok(())
 }
 
+/// Refuses a file whose reading would take `bytes` of memory when the machine has less
+/// available: such a recording is replayed streamed, from a SONATA file sorted by time.
+pub(super) fn fits_in_memory(bytes: f64) -> Result<(), String> {
+    let available = crate::scene::budget::available_memory();
+    if bytes > available {
+        return Err(format!(
+            "read whole it would need about {:.1} GB, and {:.1} GB are available: write it as a SONATA spike file sorted by time (`/spikes/<population>` with `sorting = by_time`), which is streamed",
+            bytes / 1e9,
+            available / 1e9
+        ));
+    }
+    Ok(())
+}
+
 /// Refuses a table of `rows` spikes too large to read whole here (about 28 bytes a spike while
 /// it is read).
 fn fits(path: &Path, rows: u64) -> Result<(), FileError> {
-    super::recording::fits_in_memory(rows as f64 * 28.0).map_err(|m| FileError::new(path, m))
+    fits_in_memory(rows as f64 * 28.0).map_err(|m| FileError::new(path, m))
 }
 
 /// NWB units: unit k's spikes are `spike_times[index[k-1]..index[k]]` (seconds).
