@@ -40,6 +40,10 @@ struct Table {
 pub struct SpikeIndex {
     /// The file (one reader at a time).
     file: Mutex<H5>,
+    /// A second handle, so a long read (a jump's lookback) goes in two parts at once.
+    second: Mutex<H5>,
+    /// Rows read at a time (and a read of 8 times as many goes in two parts).
+    piece: u64,
     path: PathBuf,
     tables: Vec<Table>,
     end_ms: f64,
@@ -71,8 +75,8 @@ impl SpikeIndex {
         Self::open_sampled(path, net, STRIDE)
     }
 
-    /// [`SpikeIndex::open`] sampling every `stride`-th row (small strides test the searches on
-    /// small files).
+    /// [`SpikeIndex::open`] sampling every `stride`-th row, and reading as many at a time (small
+    /// strides test the searches, the pieces and the two-part reads on small files).
     pub fn open_sampled(path: &Path, net: &Network, stride: u64) -> Result<Self, FileError> {
         let stride = stride.max(1);
         let mut notes = Vec::new();
@@ -117,7 +121,9 @@ impl SpikeIndex {
         if tables.is_empty() {
             return Err(h5.err("/spikes", "holds no population table"));
         }
-        Ok(Self { file: Mutex::new(h5), path: path.to_path_buf(), tables, end_ms, notes })
+        let second = Mutex::new(H5::open(path, &mut Vec::new())?);
+        let piece = if stride == STRIDE { READ_ROWS } else { stride };
+        Ok(Self { file: Mutex::new(h5), second, piece, path: path.to_path_buf(), tables, end_ms, notes })
     }
 
     /// Spikes in the file.
@@ -167,20 +173,45 @@ impl SpikeIndex {
         if b <= a {
             return Ok(());
         }
-        let h5 = self.file.lock().expect("file lock");
-        read_rows(&h5, t, (a, b), dt_ms, out)?;
+        if b - a < 8 * self.piece {
+            let h5 = self.file.lock().expect("file lock");
+            return read_rows(&h5, t, (a, b), self.piece, dt_ms, out);
+        }
+        let mid = a + (b - a) / 2;
+        let mut later = Vec::new();
+        let (first, second) = rayon::join(
+            || read_rows(&self.file.lock().expect("file lock"), t, (a, mid), self.piece, dt_ms, out),
+            || read_rows(&self.second.lock().expect("file lock"), t, (mid, b), self.piece, dt_ms, &mut later),
+        );
+        first?;
+        second?;
+        if let (Some(end), Some(start)) = (out.last(), later.first())
+            && start.0 < end.0
+        {
+            let h5 = self.file.lock().expect("file lock");
+            return Err(h5.err(&t.times_at, format!("says `sorting = by_time` but row {mid} is out of order")));
+        }
+        out.extend_from_slice(&later);
         Ok(())
     }
 }
 
-/// Reads rows `a..b` of table `t` as (grid index, our neuron id), in pieces that stay in cache;
+/// Reads rows `a..b` of table `t` as (grid index, our neuron id), `piece` rows at a time (they
+/// stay in cache);
 /// rows out of time order and ids beyond the population are errors naming the row.
-fn read_rows(h5: &H5, t: &Table, (a, b): (u64, u64), dt_ms: f64, out: &mut Vec<(u64, u32)>) -> Result<(), FileError> {
+fn read_rows(
+    h5: &H5,
+    t: &Table,
+    (a, b): (u64, u64),
+    piece: u64,
+    dt_ms: f64,
+    out: &mut Vec<(u64, u32)>,
+) -> Result<(), FileError> {
     let (ids_col, times_col) = (h5.column(&t.ids_at)?, h5.column(&t.times_at)?);
     out.reserve((b - a) as usize);
     let mut last = f64::NEG_INFINITY;
-    for start in (a..b).step_by(READ_ROWS as usize) {
-        let n = READ_ROWS.min(b - start);
+    for start in (a..b).step_by(piece as usize) {
+        let n = piece.min(b - start);
         let (ids, times) = (ids_col.ids(start, n)?, times_col.numbers(start, n)?);
         for (k, (&id, &time)) in ids.iter().zip(&times).enumerate() {
             let ms = time * t.scale;
