@@ -600,3 +600,43 @@ fn a_replay_saved_as_a_scene_and_recording_pair_reopens_replaying() {
     assert_eq!(sim.network().step_count(), 25);
     assert_eq!(sim.network().neurons.last_spike[7], 20, "the spike times of that moment");
 }
+
+/// Following a NEST job: a replay of its ascii files, switched to follow, jumps to the newest
+/// time and waits there (not ended, not paused); rows the job appends are read on a later tick
+/// and played.
+#[test]
+fn a_followed_replay_waits_at_the_newest_time_and_plays_what_the_job_appends() {
+    let mut app = app();
+    app.world_mut().resource_mut::<Transport>().paused = true;
+    let dir = tempfile::tempdir().unwrap();
+    let dat = dir.path().join("spikes-41-0.dat");
+    let header = "# NEST version: 3.10\n# RecordingBackendASCII version: 2\nsender\ttime_ms\n";
+    std::fs::write(&dat, format!("{header}4\t1.000\n8\t2.000\n")).unwrap();
+    send(&mut app, SimRequest::OpenRecording(vec![dat.clone()]));
+    fixed_tick(&mut app);
+    wait_for_loading(&mut app);
+    send(&mut app, SimRequest::SetFollow(true));
+    fixed_tick(&mut app);
+    assert_eq!(app.world().resource::<Sim>().network().step_count(), 20, "following starts at the newest time");
+    for _ in 0..5 {
+        send(&mut app, SimRequest::Step);
+    }
+    fixed_tick(&mut app);
+    {
+        let sim = app.world().resource::<Sim>();
+        assert_eq!(sim.network().step_count(), 20, "nothing newer yet: it waits");
+        assert!(!sim.replay_ended(), "waiting is not the end");
+    }
+    {
+        use std::io::Write;
+        std::fs::OpenOptions::new().append(true).open(&dat).unwrap().write_all(b"12\t2.500\n").unwrap();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    for _ in 0..10 {
+        send(&mut app, SimRequest::Step);
+    }
+    fixed_tick(&mut app);
+    let sim = app.world().resource::<Sim>();
+    assert_eq!(sim.network().step_count(), 25, "played up to the appended row at 2.5 ms, then waits again");
+    assert_eq!(sim.network().neurons.last_spike[11], 25, "the appended spike");
+}
