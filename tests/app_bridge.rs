@@ -522,6 +522,11 @@ fn a_recording_replays_into_the_scene_jumps_loops_and_stops_at_its_end() {
         let raster: Vec<(f64, u32)> = sim.history.raster.iter().copied().collect();
         assert_eq!(raster.iter().map(|r| r.1).collect::<Vec<_>>(), [3, 3, 7], "{raster:?}");
     }
+    // Picking a neuron recalls its recorded spikes once; the steps that follow add to them.
+    send(&mut app, SimRequest::Select(Some(neuroplast::sim::NeuronId(3))));
+    fixed_tick(&mut app);
+    let picked: Vec<f64> = app.world().resource::<Sim>().history.selected_spikes.iter().copied().collect();
+    assert_eq!(picked, [1.0, 2.0]);
     let _ = app.world_mut().resource_mut::<Messages<Toast>>().drain().count();
     send(&mut app, SimRequest::Stimulate { neurons: vec![0], amplitude_pa: 500.0, duration_ms: 5.0 });
     steps(&mut app, 40);
@@ -537,6 +542,8 @@ fn a_recording_replays_into_the_scene_jumps_loops_and_stops_at_its_end() {
         let nn = &sim.network().neurons;
         assert_eq!(sim.network().step_count(), 15);
         assert_eq!((nn.last_spike[3], nn.last_spike[7], nn.last_spike[39]), (10, u64::MAX, u64::MAX));
+        let picked: Vec<f64> = sim.history.selected_spikes.iter().copied().collect();
+        assert_eq!(picked, [1.0], "after the jump, the picked neuron's spikes before it");
     }
     send(&mut app, SimRequest::SetLoop(true));
     steps(&mut app, 45);

@@ -86,6 +86,9 @@ pub struct History {
     pub synapse_count: Series,
     /// Voltage trace (time ms, mV) of the selected neuron.
     pub trace: VecDeque<[f64; 2]>,
+    /// Spike times (ms) of the selected neuron over the last [`RASTER_WINDOW_MS`], from the step
+    /// reports (a replay fills it from the recording when the neuron is picked or the time jumps).
+    pub selected_spikes: VecDeque<f64>,
     /// Whether the selected neuron's voltage is traced (not in a replay, whose network's
     /// potentials are not the recording's).
     pub trace_voltage: bool,
@@ -114,6 +117,7 @@ impl History {
             neuron_count: Series::default(),
             synapse_count: Series::default(),
             trace: VecDeque::new(),
+            selected_spikes: VecDeque::new(),
             trace_voltage: true,
             traced: None,
             bin_counts: vec![0; pops],
@@ -126,8 +130,14 @@ impl History {
     pub fn select(&mut self, neuron: Option<NeuronId>) {
         if self.traced != neuron {
             self.trace.clear();
+            self.selected_spikes.clear();
             self.traced = neuron;
         }
+    }
+
+    /// The neuron whose voltage and spikes are recorded.
+    pub fn traced(&self) -> Option<NeuronId> {
+        self.traced
     }
 
     /// Records one step.
@@ -147,6 +157,15 @@ impl History {
         }
         while self.raster.front().is_some_and(|&(ts, _)| ts < t - RASTER_WINDOW_MS) {
             self.raster.pop_front();
+        }
+        if let Some(sel) = self.traced {
+            // The report's spikes are in ascending id order.
+            if report.spikes.binary_search_by_key(&sel.0, |n| n.0).is_ok() {
+                self.selected_spikes.push_back(t);
+            }
+            while self.selected_spikes.front().is_some_and(|&ts| ts < t - RASTER_WINDOW_MS) {
+                self.selected_spikes.pop_front();
+            }
         }
         if let Some(sel) = self.traced.filter(|_| self.trace_voltage)
             && let Some(&v) = net.neurons.v.get(sel.index())

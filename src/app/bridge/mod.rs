@@ -31,7 +31,7 @@ pub use transport::{
     GrowthSystems, REAL_TIME, SPEED_RANGE, SimulationSchedule, SimulationSystems, StepBudget, Transport,
 };
 
-use super::history::History;
+use super::history::{self, History};
 use crate::engine::Simulation;
 use crate::scene::{Scene, SceneError};
 use crate::sim::{Network, NeuronId, StepReport};
@@ -94,8 +94,21 @@ impl Sim {
         r.announced = false;
         // Potentials are traced only when the recording has them (else the model's rest).
         let voltages = r.feed.has_voltages();
+        let traced = self.history.traced();
         self.history = History::new(&self.engine);
         self.history.trace_voltage = voltages;
+        self.history.select(traced);
+        self.recall_selected_spikes();
+    }
+
+    /// In a replay, the selected neuron's spikes of the last second read from the recording (once,
+    /// when it is picked or the time jumps; the step reports add the ones that follow).
+    pub fn recall_selected_spikes(&mut self) {
+        let (Some(r), Some(n)) = (&self.replay, self.history.traced()) else { return };
+        let net = &self.engine.network;
+        let now = net.time_ms();
+        let from = now - history::RASTER_WINDOW_MS;
+        self.history.selected_spikes = r.feed.spikes_of(n.0, from, now, net.dt_ms(), usize::MAX).into();
     }
 
     /// Whether a replay has reached its end (or stopped at an error).

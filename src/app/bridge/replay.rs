@@ -14,8 +14,6 @@ pub struct Replay {
     pub feed: ReplayFeed,
     /// The files it was read from.
     pub files: Vec<PathBuf>,
-    /// Spikes in the recording when it was read (it may grow when followed).
-    pub spikes: usize,
     /// Whether the last step found the end of the recording.
     pub ended: bool,
     /// Whether the end was already announced (the transport paused, a toast shown).
@@ -29,11 +27,10 @@ impl Replay {
     /// start; errors name the file and what is wrong.
     pub fn read(request: &ReplayRequest, net: &crate::sim::Network) -> Result<Self, String> {
         let source = open_source(&request.files, net)?;
-        let spikes = source.spike_count() as usize;
         let mut feed = ReplayFeed::new(source);
         feed.looping = request.looping;
         feed.following = request.follow && feed.can_follow();
-        Ok(Self { feed, files: request.files.clone(), spikes, ended: false, announced: false, error: None })
+        Ok(Self { feed, files: request.files.clone(), ended: false, announced: false, error: None })
     }
 
     /// Imposes the next recorded step; false (nothing done) at the end, while waiting for a

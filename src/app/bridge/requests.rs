@@ -253,6 +253,7 @@ pub fn apply_requests(
             SimRequest::Select(sel) => {
                 selection.0 = sel.filter(|n| n.index() < sim.engine.network.num_neurons());
                 sim.history.select(selection.0);
+                sim.recall_selected_spikes();
             }
             SimRequest::SetDrawBudget(budget) => {
                 if !(1..=MAX_DRAW_BUDGET).contains(budget) {

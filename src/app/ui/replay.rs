@@ -13,8 +13,8 @@ use crate::sim::NeuronId;
 /// The spike files "Open recording…" offers.
 const SPIKE_FILES: &[&str] = &["dat", "csv", "h5", "hdf5", "sonata", "nwb"];
 
-/// Recorded time shown in the inspector's spike train (ms).
-const INSPECTOR_WINDOW_MS: f64 = 1000.0;
+/// Recorded time shown in the inspector's spike train (ms): the history's window.
+const INSPECTOR_WINDOW_MS: f64 = crate::app::history::RASTER_WINDOW_MS;
 
 /// "Open recording…": spike files replayed into the running scene.
 pub fn open_button(ui: &mut egui::Ui, out: &mut Vec<SimRequest>) {
@@ -35,7 +35,7 @@ pub fn controls(ui: &mut egui::Ui, view: &UiView, jump_ms: &mut f64, out: &mut V
     let end = replay.feed.end_ms();
     let now = net.time_ms();
     ui.label(
-        egui::RichText::new(format!("replaying {} ({} spikes read)", files_text(replay), replay.spikes))
+        egui::RichText::new(format!("replaying {} ({} spikes read)", files_text(replay), replay.feed.spike_count()))
             .color(egui::Color32::from_rgb(150, 200, 255)),
     );
     let mut at = now.min(end);
@@ -94,10 +94,16 @@ fn files_text(replay: &Replay) -> String {
 
 /// The inspector's part for a replay: the picked neuron's recorded spikes in the last second.
 pub fn recorded_spikes(ui: &mut egui::Ui, view: &UiView, neuron: NeuronId) {
-    let Some(replay) = &view.sim.replay else { return };
+    if view.sim.replay.is_none() {
+        return;
+    }
     let net = view.sim.network();
     let now = net.time_ms();
-    let times = replay.feed.spikes_of(neuron.0, now - INSPECTOR_WINDOW_MS, now, net.dt_ms(), 10_000);
+    let history = &view.sim.history;
+    if history.traced() != Some(neuron) {
+        return;
+    }
+    let times: Vec<f64> = history.selected_spikes.iter().copied().collect();
     let rate = times.len() as f64 / (INSPECTOR_WINDOW_MS.min(now.max(net.dt_ms())) / 1000.0);
     ui.label(format!("recorded spikes in the last {INSPECTOR_WINDOW_MS:.0} ms: {} ({rate:.1} Hz)", times.len()));
     let points: Vec<[f64; 2]> = times.iter().map(|&t| [t, 1.0]).collect();
