@@ -4,6 +4,7 @@
 
 pub mod edge_list;
 pub mod graph_export;
+mod nest_row;
 pub mod nest_script;
 pub mod neuroml;
 pub mod pynn_script;

@@ -14,6 +14,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use super::nest_row::{row_time, sender, time, time_order};
 use super::recording_voltage::{Voltages, is_multimeter_header, read_multimeter};
 use crate::analysis::spikes::cv_isi;
 use crate::sim::{Network, PopulationId};
@@ -256,7 +257,7 @@ fn read_csv(path: &Path, text: &str, rec: &mut Recording) -> Result<(), Recordin
         }
         let (t, id) =
             line.split_once(',').ok_or_else(|| error(path, Some(line_no), "a row must be `time_ms,neuron`"))?;
-        rec.times_ms.push(time(path, line_no, "time_ms", t)?);
+        rec.times_ms.push(time("time_ms", t).map_err(|m| error(path, Some(line_no), m))?);
         rec.neurons.push(
             id.trim()
                 .parse()
@@ -266,19 +267,9 @@ fn read_csv(path: &Path, text: &str, rec: &mut Recording) -> Result<(), Recordin
     Ok(())
 }
 
-fn time(path: &Path, line: usize, field: &str, v: &str) -> Result<f64, RecordingError> {
-    let t: f64 =
-        v.trim().parse().map_err(|_| error(path, Some(line), format!("{field} `{}` is not a number", v.trim())))?;
-    if !t.is_finite() || t < 0.0 {
-        return Err(error(path, Some(line), format!("{field} {t} must be a finite time >= 0")));
-    }
-    Ok(t)
-}
-
 /// Sorts spikes by time, then neuron.
 fn sort_by_time(neurons: &mut Vec<u32>, times: &mut Vec<f64>) {
-    let mut order: Vec<usize> = (0..neurons.len()).collect();
-    order.sort_by(|&a, &b| times[a].total_cmp(&times[b]).then(neurons[a].cmp(&neurons[b])));
+    let order = time_order(times, neurons);
     *neurons = order.iter().map(|&k| neurons[k]).collect();
     *times = order.iter().map(|&k| times[k]).collect();
 }
@@ -356,23 +347,10 @@ fn read_nest(
         if fields.len() != want {
             return Err(error(path, Some(line_no), format!("{} fields where the header names {want}", fields.len())));
         }
-        let sender: u64 = fields[0]
-            .parse()
-            .map_err(|_| error(path, Some(line_no), format!("sender `{}` is not a node id", fields[0])))?;
-        if sender == 0 || sender > u64::from(u32::MAX) {
-            return Err(error(path, Some(line_no), format!("sender {sender}: NEST node ids start at 1")));
-        }
-        let t = match kind {
-            NestTime::Ms => time(path, line_no, "time_ms", fields[1])?,
-            NestTime::Steps => {
-                let step: u64 = fields[1].parse().map_err(|_| {
-                    error(path, Some(line_no), format!("time_step `{}` is not a whole number", fields[1]))
-                })?;
-                let offset = time(path, line_no, "time_offset", fields[2])?;
-                (step as f64 * dt_ms - offset).max(0.0)
-            }
-        };
-        neurons.push((sender - 1) as u32);
+        let at_line = |m: String| error(path, Some(line_no), m);
+        let sender = sender(fields[0]).map_err(at_line)?;
+        let t = row_time(kind == NestTime::Steps, &fields, dt_ms).map_err(at_line)?;
+        neurons.push(sender);
         times.push(t);
     }
     Ok(complete)

@@ -3,6 +3,7 @@
 //! recorded neurons' potentials are set from them, so the inspector's trace and the colouring by
 //! membrane potential show what was recorded.
 
+use super::nest_row::{row_time, sender, time_order};
 use crate::sim::grid_index;
 
 /// Recorded membrane potentials, sorted by time then neuron.
@@ -41,10 +42,7 @@ impl Voltages {
 
     /// Sorts the samples by time then neuron and lists the neurons recorded.
     pub(super) fn finish(&mut self) {
-        let mut order: Vec<usize> = (0..self.neurons.len()).collect();
-        order.sort_by(|&a, &b| {
-            self.times_ms[a].total_cmp(&self.times_ms[b]).then(self.neurons[a].cmp(&self.neurons[b]))
-        });
+        let order = time_order(&self.times_ms, &self.neurons);
         self.neurons = order.iter().map(|&k| self.neurons[k]).collect();
         self.times_ms = order.iter().map(|&k| self.times_ms[k]).collect();
         self.v_mv = order.iter().map(|&k| self.v_mv[k]).collect();
@@ -105,23 +103,9 @@ pub(super) fn read_multimeter(text: &str, dt_ms: f64, out: &mut Voltages) -> Res
             }
             Ok(x)
         };
-        let sender: u64 =
-            fields[0].parse().map_err(|_| error(line_no, format!("sender `{}` is not a node id", fields[0])))?;
-        if sender == 0 || sender > u64::from(u32::MAX) {
-            return Err(error(line_no, format!("sender {sender}: NEST node ids start at 1")));
-        }
-        let t = if steps {
-            let step: u64 = fields[1]
-                .parse()
-                .map_err(|_| error(line_no, format!("time_step `{}` is not a whole number", fields[1])))?;
-            step as f64 * dt_ms - number("time_offset", fields[2])?
-        } else {
-            number("time_ms", fields[1])?
-        };
-        if t < 0.0 {
-            return Err(error(line_no, format!("time {t} ms is before 0")));
-        }
-        out.neurons.push((sender - 1) as u32);
+        let sender = sender(fields[0]).map_err(|m| error(line_no, m))?;
+        let t = row_time(steps, &fields, dt_ms).map_err(|m| error(line_no, m))?;
+        out.neurons.push(sender);
         out.times_ms.push(t);
         out.v_mv.push(number("V_m", fields[v_col])? as f32);
     }
